@@ -1,0 +1,39 @@
+"""airegime: backtests of AI-era equity strategies on backtrader, with quantstats tear sheets.
+
+The public API is small:
+
+- :func:`run_backtest` runs a YAML config (or a loaded :class:`BacktestConfig`)
+  and returns a :class:`RunResult` with returns, weights, trades, metrics and paths.
+- :func:`load_config` reads and validates a config, with ``--set`` style overrides.
+- :class:`Strategy`, :class:`Params` and :func:`register` define new strategies;
+  :class:`AsOfView` is what a strategy sees on a rebalance date.
+"""
+
+from __future__ import annotations
+
+from . import quiet as _quiet  # noqa: F401  (selects the Agg backend first)
+from .asof import AsOfView, MarketContext
+from .config import BacktestConfig, load_config
+from .errors import AiregimeError, ConfigError, DataError
+from .registry import register, registered
+from .results import RunResult
+from .run import run_backtest
+from .strategy import Params, Strategy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AiregimeError",
+    "AsOfView",
+    "BacktestConfig",
+    "ConfigError",
+    "DataError",
+    "MarketContext",
+    "Params",
+    "RunResult",
+    "Strategy",
+    "load_config",
+    "register",
+    "registered",
+    "run_backtest",
+]

@@ -1,0 +1,99 @@
+"""The as-of view: the one gate through which a strategy sees the world on date D.
+
+:class:`MarketContext` holds everything a run loaded (prices, reference tables,
+fundamentals); :meth:`MarketContext.view` cuts it at a date. Prices are cut by
+position (rows up to and including D), fundamentals and China exposure by
+filing date, so a strategy cannot read the future by construction. The
+look-ahead tests exercise this class, not each strategy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .prices import PriceData
+
+if TYPE_CHECKING:
+    from .china import ChinaExposure
+    from .fundamentals import FundamentalsStore
+
+
+@dataclass
+class MarketContext:
+    """What a run knows in total; strategies only ever see slices of it."""
+
+    prices: PriceData
+    universe: list[str]
+    groups: dict[str, str] = field(default_factory=dict)
+    suppliers: list[str] = field(default_factory=list)
+    fundamentals: FundamentalsStore | None = None
+    china: ChinaExposure | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def view(self, date: pd.Timestamp) -> AsOfView:
+        return AsOfView(self, pd.Timestamp(date))
+
+
+class AsOfView:
+    """Prices up to ``date``, fundamentals filed on or before it, exposure known by it."""
+
+    def __init__(self, context: MarketContext, date: pd.Timestamp) -> None:
+        self._context = context
+        self.date = date
+        self._end = int(context.prices.close.index.searchsorted(date, side="right"))
+
+    @property
+    def universe(self) -> list[str]:
+        return list(self._context.universe)
+
+    @property
+    def groups(self) -> dict[str, str]:
+        return dict(self._context.groups)
+
+    @property
+    def suppliers(self) -> list[str]:
+        """Groups the article calls suppliers (chips, equipment, power, data centers)."""
+        return list(self._context.suppliers)
+
+    def closes(self, tickers: list[str] | None = None, lookback: int | None = None) -> pd.DataFrame:
+        """Adjusted closes up to and including the view's date (the universe by default)."""
+        close = self._context.prices.close
+        start = 0 if lookback is None else max(0, self._end - lookback)
+        return close.iloc[start : self._end][tickers if tickers is not None else self.universe]
+
+    def series(self, ticker: str, lookback: int | None = None) -> pd.Series:
+        """One loaded series up to the view's date (benchmark, regime ETFs...)."""
+        return self.closes([ticker], lookback)[ticker]
+
+    def tradable(self) -> list[str]:
+        """Universe tickers with a real price on the view's date (listed and not ended)."""
+        if self._end == 0:
+            return []
+        last = self._context.prices.close.iloc[self._end - 1][self.universe]
+        listed = last.notna().to_numpy()
+        on_date = self._context.prices.close.index[self._end - 1] == self.date
+        return [t for t, ok in zip(self.universe, listed, strict=True) if ok and on_date]
+
+    def fundamentals(self, tickers: list[str] | None = None) -> pd.DataFrame:
+        """Point-in-time fundamental metrics by ticker (NaN where nothing was filed yet)."""
+        tickers = tickers if tickers is not None else self.universe
+        store = self._context.fundamentals
+        if store is None:
+            return pd.DataFrame(index=pd.Index(tickers, name="ticker"))
+        prices = self.closes(tickers, lookback=10).ffill().iloc[-1] if self._end else None
+        return store.metrics_asof(tickers, self.date, prices)
+
+    def china_share(self, tickers: list[str] | None = None) -> pd.Series:
+        """China revenue share by ticker as known on the view's date (NaN = unknown)."""
+        tickers = tickers if tickers is not None else self.universe
+        if self._context.china is None:
+            return pd.Series(np.nan, index=pd.Index(tickers, name="ticker"), dtype=float)
+        return self._context.china.share_asof(tickers, self.date)
+
+    def extra(self, key: str, default: Any = None) -> Any:
+        """Run-level inputs a strategy asked for (regime events and the like)."""
+        return self._context.extras.get(key, default)

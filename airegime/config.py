@@ -1,0 +1,162 @@
+"""The typed backtest config: YAML and ``--set`` overrides land here, validated once.
+
+Everything downstream takes a :class:`BacktestConfig`, never a raw dict. Every
+error is a :class:`~airegime.errors.ConfigError` whose single line names the
+file, the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError
+from .registry import resolve_strategy
+from .strategy import Strategy
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StrategySpec(_Model):
+    name: str = Field(description="a registered strategy name, or module:Class")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class DataSpec(_Model):
+    source: Literal["sample", "csv", "yahoo"] = "sample"
+    path: str | None = Field(None, description="csv: folder of per-ticker CSV files")
+    refresh: bool = Field(False, description="yahoo: download again even if cached")
+    timeout_s: float = Field(120.0, gt=0, description="yahoo: hard wall-clock limit")
+    fundamentals: Literal["sample", "csv", "sec", "yahoo", "none"] = "sample"
+    fundamentals_path: str | None = Field(None, description="csv fundamentals: file path")
+    filing_lag_days: int = Field(0, ge=0, description="extra days after a filing date")
+
+
+class Costs(_Model):
+    commission_bps: float = Field(5.0, ge=0, le=1000)
+    slippage_bps: float = Field(5.0, ge=0, le=1000)
+
+
+class BacktestConfig(_Model):
+    """One backtest. See the README's config reference for every key."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    strategy: StrategySpec
+    universe: str | list[str]
+    benchmark: str = "SPY"
+    start: dt.date
+    end: dt.date
+    data: DataSpec = Field(default_factory=DataSpec)
+    rebalance: Literal["weekly", "monthly", "quarterly"] = "monthly"
+    initial_cash: float = Field(1_000_000.0, gt=0)
+    costs: Costs = Field(default_factory=Costs)
+    cash_buffer: float = Field(0.01, ge=0, lt=1)
+    sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
+    provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> BacktestConfig:
+        if self.end <= self.start:
+            raise ValueError(f"empty date range: end {self.end} is not after start {self.start}")
+        return self
+
+    def build_strategy(self) -> Strategy:
+        return resolve_strategy(self.strategy.name)(self.strategy.params)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The resolved config as plain data (params with their defaults filled in)."""
+        return self.model_dump(mode="json", exclude={"provenance"})
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``strategy.params.top_n=10`` -> (["strategy", "params", "top_n"], 10)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. strategy.params.top_n=10")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """A copy of ``raw`` with each ``KEY=VALUE`` set; missing intermediate keys are created."""
+    result = copy.deepcopy(raw)
+    for text in overrides:
+        path, value = parse_override(text)
+        node = result
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = value
+    return result
+
+
+def _format_errors(source: str, exc: ValidationError, prefix: tuple = ()) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; remove it or check its spelling"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif "input" in err and not isinstance(err["input"], dict | list):
+            msg += f" (got {err['input']!r})"
+        parts.append(f"{loc}: {msg}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def validate_config(raw: Any, source: str = "<config>") -> BacktestConfig:
+    """Validate plain data into a config; strategy params are checked against the strategy."""
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{source}: expected a mapping of keys (name, strategy, ...) at top level"
+        )
+    try:
+        config = BacktestConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(source, exc)) from None
+    try:
+        cls = resolve_strategy(config.strategy.name)
+    except LookupError as exc:
+        raise ConfigError(f"{source}: strategy.name: {exc}") from None
+    try:
+        params = cls.Params.model_validate(config.strategy.params)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(source, exc, ("strategy", "params"))) from None
+    config.strategy.params = params.model_dump(mode="json")
+    return config
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found; check the path")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    return raw if raw is not None else {}
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> BacktestConfig:
+    """Read a YAML config, apply ``--set`` overrides and validate the result."""
+    path = Path(path)
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys (name, strategy, ...) at top level")
+    source = f"{path}" + (" (with --set overrides)" if overrides else "")
+    return validate_config(apply_overrides(raw, overrides or []), source)

@@ -1,0 +1,82 @@
+"""From target weights to share orders: a pure function, sells before buys.
+
+The engine calls :func:`plan_orders` on each rebalance date. Buys are scaled
+down together when the cash left after the sells (net of estimated commission
+and slippage) would not pay for them, so an order is never rejected for
+margin and the portfolio never borrows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Order:
+    ticker: str
+    shares: float  # positive buys, negative sells
+
+
+def clean_weights(weights: pd.Series, tradable: list[str], cash_buffer: float) -> pd.Series:
+    """Validate a strategy's weights and scale them to leave ``cash_buffer`` in cash.
+
+    NaN counts as zero; names that cannot trade on the date get zero; negative
+    weights or a sum above one are programming errors of the strategy.
+    """
+    w = pd.Series(weights, dtype=float).fillna(0.0)
+    if (w < -1e-12).any():
+        bad = ", ".join(w[w < 0].index.astype(str))
+        raise ValueError(f"negative target weights for {bad}: strategies are long-only")
+    w = w[w > 0]
+    w = w[w.index.isin(tradable)]
+    total = float(w.sum())
+    if total > 1 + 1e-9:
+        raise ValueError(f"target weights sum to {total:.6f} > 1")
+    return w * (1.0 - cash_buffer)
+
+
+def plan_orders(
+    shares: pd.Series,
+    prices: pd.Series,
+    targets: pd.Series,
+    value: float,
+    cash: float,
+    cost_rate: float,
+    min_trade_value: float = 1e-6,
+) -> list[Order]:
+    """Orders that move ``shares`` to ``targets`` (weights of ``value``) at ``prices``.
+
+    ``cost_rate`` is commission plus slippage as a fraction of traded value.
+    Sells come first in the returned list.
+    """
+    names = shares.index.union(targets.index)
+    held = shares.reindex(names, fill_value=0.0)
+    px = prices.reindex(names)
+    goal = (targets.reindex(names, fill_value=0.0) * value / px).fillna(0.0)
+    delta = goal - held
+    traded = (delta.abs() * px).fillna(0.0)
+    delta[traded < min_trade_value] = 0.0
+    sells = delta[delta < 0]
+    buys = delta[delta > 0]
+    proceeds = float((-sells * px[sells.index]).sum()) * (1 - cost_rate)
+    budget = cash + proceeds
+    spend = float((buys * px[buys.index]).sum()) * (1 + cost_rate)
+    if spend > budget > 0 and spend > 0:
+        buys = buys * (budget / spend) * (1 - 1e-9)
+    elif budget <= 0:
+        buys = buys * 0.0
+    orders = [Order(t, float(s)) for t, s in sells.items()]
+    orders += [Order(t, float(s)) for t, s in buys.items() if s > 0]
+    return orders
+
+
+def rebalance_mask(index: pd.DatetimeIndex, frequency: str) -> np.ndarray:
+    """True on the first day of ``index`` and on the first trading day of each period."""
+    code = {"weekly": "W", "monthly": "M", "quarterly": "Q"}[frequency]
+    periods = index.to_period(code).asi8
+    mask = np.ones(len(index), dtype=bool)
+    mask[1:] = periods[1:] != periods[:-1]
+    return mask

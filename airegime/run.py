@@ -1,0 +1,128 @@
+"""Run one backtest: config -> data -> engine -> run directory -> tear sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .asof import MarketContext
+from .config import BacktestConfig, load_config
+from .engine import EngineSettings, daily_weights, run_engine
+from .errors import AiregimeError
+from .market import build_context, coverage_notes
+from .metrics import run_metrics
+from .results import RunResult, new_run_dir, package_versions
+from .tearsheet import write_tearsheet
+
+Step = Callable[[str], None]
+
+
+def _no_step(_: str) -> None:
+    pass
+
+
+def backtest(config: BacktestConfig, context: MarketContext, source: str = "<config>") -> RunResult:
+    """Run the engine on a loaded context and compute returns, weights and metrics."""
+    strategy = config.build_strategy()
+    settings = EngineSettings(
+        start=pd.Timestamp(config.start),
+        end=pd.Timestamp(config.end),
+        rebalance=config.rebalance,
+        initial_cash=config.initial_cash,
+        commission_bps=config.costs.commission_bps,
+        slippage_bps=config.costs.slippage_bps,
+        cash_buffer=config.cash_buffer,
+    )
+    try:
+        result = run_engine(context, strategy, settings)
+    except ValueError as exc:
+        raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
+    values = result.values
+    returns = values.pct_change().iloc[1:].rename("strategy")
+    bench_close = context.prices.close[config.benchmark.upper()]
+    bench = bench_close.reindex(values.index).ffill().pct_change().iloc[1:].fillna(0.0)
+    weights = daily_weights(result, context.prices.close[context.universe])
+    metrics = run_metrics(returns, bench, result.trades, values, weights)
+    notes = coverage_notes(context, config.start, config.end)
+    if result.fill == "close":
+        notes.insert(0, "close-only prices: orders fill at the rebalance day's close")
+    provenance = {
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+        "strategy": strategy.describe(),
+        "versions": package_versions(),
+        "data_source": context.prices.source,
+        "data_fingerprint": context.prices.fingerprint(),
+        "fill": result.fill,
+        "notes": notes,
+    }
+    previous = (config.provenance or {}).get("data_fingerprint")
+    if previous and previous != provenance["data_fingerprint"]:
+        notes.insert(
+            0,
+            f"data changed since the run this config came from "
+            f"(fingerprint {previous} -> {provenance['data_fingerprint']})",
+        )
+    return RunResult(
+        config,
+        returns,
+        bench.rename("benchmark"),
+        weights,
+        result.targets,
+        result.trades,
+        metrics,
+        provenance=provenance,
+    )
+
+
+def run_backtest(
+    config: BacktestConfig | str | Path,
+    overrides: list[str] | None = None,
+    results_root: Path | None = None,
+    tearsheet: bool = True,
+    save: bool = True,
+    on_step: Step = _no_step,
+) -> RunResult:
+    """Run a config (a path or a loaded config) and, by default, write its run directory.
+
+    >>> result = run_backtest("backtests/quickstart.yaml", ["rebalance=quarterly"])
+    >>> result.metrics["sharpe"], result.run_dir
+    """
+    if isinstance(config, BacktestConfig):
+        source, root = f"<config {config.name}>", paths.project_root()
+        if overrides:
+            from .config import apply_overrides, validate_config
+
+            config = validate_config(
+                apply_overrides(config.model_dump(mode="json"), overrides), source
+            )
+    else:
+        source, root = str(config), paths.project_root(Path(config))
+        config = load_config(config, overrides)
+    on_step("loading prices")
+    strategy_cls = type(config.build_strategy())
+    context = build_context(config, root, source, getattr(strategy_cls, "extra_series", []))
+    attach_reference_data(context, config, root)
+    on_step("running backtest")
+    result = backtest(config, context, source)
+    if save:
+        run_dir = new_run_dir(results_root or paths.results_dir(root), config)
+        result.save(run_dir)
+        if tearsheet:
+            on_step("writing tear sheet")
+            title = f"{config.name}: {result.provenance['strategy']}"
+            write_tearsheet(
+                result.returns,
+                result.benchmark_returns,
+                run_dir / "tearsheet.html",
+                title,
+                config.benchmark.upper(),
+            )
+    return result
+
+
+def attach_reference_data(context: MarketContext, config: BacktestConfig, root: Path) -> None:
+    """Fundamentals and China exposure, when the strategy can use them (see issue #4)."""

@@ -1,0 +1,40 @@
+"""Build the bundled sample price snapshot from ``../shared/market-data/closes``.
+
+The sample is what the quickstart and the tests run on: real, dividend- and
+split-adjusted daily closes (2015-01-02 to 2026-08-03) for the AI universe,
+the benchmarks (SPY, QQQ, SOXX, SMH) and the regime series (TLT, IEF, KWEB...).
+It is stored wide (one column per ticker) and gzip-compressed.
+
+Usage: python scripts/build_sample.py [SOURCE_DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SOURCE = ROOT.parent / "shared" / "market-data" / "closes"
+TARGET = ROOT / "airegime" / "sample" / "closes.csv.gz"
+
+
+def build(source: Path = DEFAULT_SOURCE, target: Path = TARGET) -> pd.DataFrame:
+    frames = {}
+    for path in sorted(source.glob("*.csv")):
+        frame = pd.read_csv(path, parse_dates=["date"], index_col="date")
+        frames[path.stem] = frame["adj_close"]
+    wide = pd.DataFrame(frames).sort_index()
+    wide.index.name = "date"
+    wide.to_csv(target, float_format="%.6f", compression={"method": "gzip", "mtime": 0})
+    return wide
+
+
+if __name__ == "__main__":
+    src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
+    result = build(src)
+    print(
+        f"{TARGET.relative_to(ROOT)}: {result.shape[1]} tickers, {len(result)} days, "
+        f"{TARGET.stat().st_size / 1e6:.2f} MB"
+    )

@@ -1,0 +1,46 @@
+"""Shared fixtures: the project root, the shared market data, tiny synthetic price sets."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "market-data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The development data beside the repo; tests that need it skip when it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared market data not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throwaway project folder with the real reference tables, used as AIREGIME_HOME."""
+    (tmp_path / "data").mkdir()
+    for item in (ROOT / "data").iterdir():
+        if item.name != "cache":
+            (shutil.copytree if item.is_dir() else shutil.copy)(item, tmp_path / "data" / item.name)
+    (tmp_path / "backtests").mkdir()
+    monkeypatch.setenv("AIREGIME_HOME", str(tmp_path))
+    return tmp_path
+
+
+def write_closes(folder: Path, closes: dict[str, list[float]], dates: list[str]) -> Path:
+    """Close-only per-ticker CSVs (``date,adj_close``) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for ticker, values in closes.items():
+        frame = pd.DataFrame({"date": dates[: len(values)], "adj_close": values})
+        frame.dropna().to_csv(folder / f"{ticker}.csv", index=False)
+    return folder
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path

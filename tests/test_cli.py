@@ -1,0 +1,75 @@
+"""The airegime command, end to end on the bundled sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from airegime.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+@pytest.mark.slow
+def test_quickstart_writes_a_tear_sheet_with_its_sections(tmp_path):
+    out = runner.invoke(
+        app, ["run", str(ROOT / "backtests" / "quickstart.yaml"), "--results-dir", str(tmp_path)]
+    )
+    assert out.exit_code == 0, out.output
+    (run_dir,) = (tmp_path / "quickstart").iterdir()
+    html = (run_dir / "tearsheet.html").read_text()
+    for section in (
+        "Key Performance Metrics",
+        "EOY Returns vs Benchmark",
+        "Worst 10 Drawdowns",
+        'id="dd_plot"',
+        'id="monthly_heatmap"',
+        'id="rolling_sharpe"',
+        "EqualWeight",
+    ):
+        assert section in html, section
+    assert "Sharpe" in out.output and "run folder" in out.output
+    assert "Warning" not in out.output and "findfont" not in out.output
+
+
+def test_a_bad_override_is_one_line_without_traceback(tmp_path):
+    out = runner.invoke(
+        app,
+        [
+            "run",
+            str(ROOT / "backtests" / "quickstart.yaml"),
+            "--set",
+            "rebalance=hourly",
+            "--results-dir",
+            str(tmp_path),
+        ],
+    )
+    assert out.exit_code == 2
+    lines = [ln for ln in out.output.splitlines() if ln.strip()]
+    assert "Traceback" not in out.output
+    assert "rebalance" in out.output and "quickstart.yaml" in out.output
+    assert len(lines) <= 3  # one message, possibly wrapped by the terminal width
+
+
+def test_an_unknown_ticker_names_the_key(tmp_path):
+    out = runner.invoke(
+        app,
+        [
+            "run",
+            str(ROOT / "backtests" / "quickstart.yaml"),
+            "--set",
+            "universe=[NVDA, NVDX]",
+            "--results-dir",
+            str(tmp_path),
+        ],
+    )
+    assert out.exit_code == 2
+    assert "universe: unknown ticker NVDX" in " ".join(out.output.split())
+
+
+def test_list_strategies_shows_params_and_descriptions():
+    out = runner.invoke(app, ["list", "strategies"])
+    assert out.exit_code == 0 and "equal_weight" in out.output

@@ -1,0 +1,102 @@
+"""Config: validated once, and every error is one line naming file, key and fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from airegime.config import apply_overrides, load_config, parse_override
+from airegime.errors import ConfigError
+
+GOOD = """\
+name: demo
+strategy: {name: equal_weight}
+universe: [NVDA, MSFT]
+start: 2020-01-01
+end: 2021-01-01
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "demo.yaml"
+    path.write_text(text)
+    return path
+
+
+def error_of(path: Path, overrides: list[str] | None = None) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, overrides)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_minimal_config_gets_documented_defaults(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.benchmark == "SPY"
+    assert config.rebalance == "monthly"
+    assert config.data.source == "sample"
+    assert config.costs.commission_bps == 5.0
+    assert config.start == dt.date(2020, 1, 1)
+
+
+def test_unknown_key_names_file_and_key_path(tmp_path):
+    message = error_of(write(tmp_path, GOOD + "costs: {comission_bps: 3}\n"))
+    assert str(tmp_path / "demo.yaml") in message
+    assert "costs.comission_bps: unknown key" in message
+
+
+def test_wrong_type_names_expected_type_and_value(tmp_path):
+    message = error_of(write(tmp_path, GOOD + "initial_cash: lots\n"))
+    assert "initial_cash" in message and "'lots'" in message and "number" in message
+
+
+def test_empty_date_range_is_rejected(tmp_path):
+    message = error_of(write(tmp_path, GOOD.replace("2021-01-01", "2019-01-01")))
+    assert "empty date range" in message
+
+
+def test_unknown_strategy_lists_registered_ones(tmp_path):
+    message = error_of(write(tmp_path, GOOD.replace("equal_weight", "nope")))
+    assert "strategy.name: unknown strategy 'nope'" in message and "equal_weight" in message
+
+
+def test_unknown_strategy_param_is_an_error(tmp_path):
+    message = error_of(write(tmp_path, GOOD), ["strategy.params.top_n=3"])
+    assert "strategy.params.top_n: unknown key" in message
+
+
+def test_invalid_yaml_reports_line(tmp_path):
+    message = error_of(write(tmp_path, "name: [unclosed\n"))
+    assert "invalid YAML at line" in message
+
+
+def test_missing_file_says_so(tmp_path):
+    assert "config file not found" in error_of(tmp_path / "absent.yaml")
+
+
+def test_set_overrides_any_key_and_is_validated(tmp_path):
+    config = load_config(write(tmp_path, GOOD), ["rebalance=quarterly", "costs.slippage_bps=2.5"])
+    assert config.rebalance == "quarterly"
+    assert config.costs.slippage_bps == 2.5
+    message = error_of(write(tmp_path, GOOD), ["rebalance=daily"])
+    assert "rebalance" in message and "with --set overrides" in message
+
+
+def test_set_without_equals_sign_is_explained():
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        parse_override("strategy.params.top_n")
+
+
+def test_overrides_parse_yaml_values_and_create_parents():
+    raw = apply_overrides({"a": 1}, ["b.c=[1, 2]", "d=0.5", "e=text"])
+    assert raw == {"a": 1, "b": {"c": [1, 2]}, "d": 0.5, "e": "text"}
+
+
+def test_strategy_given_as_module_path(tmp_path):
+    config = load_config(
+        write(tmp_path, GOOD.replace("equal_weight", "strategies.equal_weight:EqualWeight"))
+    )
+    assert type(config.build_strategy()).__name__ == "EqualWeight"

@@ -1,0 +1,98 @@
+"""Price sources: the bundled sample and per-ticker CSV files, both formats."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from airegime.errors import DataError
+from airegime.prices import load_csv_dir, load_sample, read_ticker_csv, sample_tickers
+
+
+def test_sample_covers_the_article_period_and_the_benchmarks():
+    tickers = sample_tickers()
+    for needed in ("NVDA", "MSFT", "SPY", "QQQ", "SOXX", "SMH", "TLT", "KWEB", "FXI"):
+        assert needed in tickers
+    data = load_sample(["NVDA", "SPY"])
+    assert data.close.index[0] == pd.Timestamp("2015-01-02")
+    assert data.close.index[-1] >= pd.Timestamp("2026-07-31")
+    assert data.close.index.tz is None
+    assert not data.has_bars
+
+
+def test_sample_keeps_late_listings_as_nan_before_their_first_day():
+    close = load_sample(["PLTR", "SPY"]).close
+    assert close.loc[:"2020-09-29", "PLTR"].isna().all()
+    assert close.loc["2020-09-30", "PLTR"] > 0
+
+
+def test_sample_matches_the_shared_closes(shared_data):
+    raw = pd.read_csv(shared_data / "closes" / "NVDA.csv", index_col="date", parse_dates=True)
+    sample = load_sample(["NVDA"]).close["NVDA"]
+    pd.testing.assert_series_equal(
+        sample.loc[raw.index], raw["adj_close"], check_names=False, rtol=1e-6, check_freq=False
+    )
+
+
+def test_unknown_sample_ticker_is_named():
+    with pytest.raises(DataError, match="no prices for NVDX"):
+        load_sample(["NVDA", "NVDX"])
+
+
+def test_full_bars_are_scaled_to_adjusted_prices(tmp_path):
+    path = tmp_path / "X.csv"
+    path.write_text(
+        "date,open,high,low,close,adj_close,volume\n"
+        "2024-01-02,10,12,9,11,5.5,100\n2024-01-03,11,11,10,10,5,200\n"
+    )
+    frame = read_ticker_csv(path)
+    assert frame.loc["2024-01-02"].to_dict() == {
+        "open": 5.0,
+        "high": 6.0,
+        "low": 4.5,
+        "close": 5.5,
+        "volume": 100.0,
+    }
+
+
+def test_close_only_files_give_close_only_data(tmp_path):
+    (tmp_path / "A.csv").write_text("date,adj_close\n2024-01-02,1\n2024-01-03,2\n")
+    (tmp_path / "B.csv").write_text("date,adj_close\n2024-01-03,5\n")
+    data = load_csv_dir(tmp_path, ["A", "B"])
+    assert not data.has_bars
+    assert data.close["B"].isna().tolist() == [True, False]
+
+
+def test_real_full_bar_files_load_with_bars(shared_data):
+    data = load_csv_dir(shared_data / "prices", ["NVDA", "MSFT"])
+    assert data.has_bars
+    nvda = data.close["NVDA"]
+    assert nvda.loc["2024-06-18"] == pytest.approx(135.58, rel=2e-3)  # adj ~ raw for NVDA
+    assert (data.high["MSFT"] >= data.low["MSFT"]).all()
+
+
+def test_missing_csv_file_names_ticker_and_path(tmp_path):
+    (tmp_path / "A.csv").write_text("date,adj_close\n2024-01-02,1\n")
+    with pytest.raises(DataError, match="no CSV file for B"):
+        load_csv_dir(tmp_path, ["A", "B"])
+
+
+def test_csv_with_wrong_columns_names_the_file(tmp_path):
+    path = tmp_path / "A.csv"
+    path.write_text("day,price\n2024-01-02,1\n")
+    with pytest.raises(DataError, match=r"A\.csv: expected columns date,adj_close"):
+        read_ticker_csv(path)
+
+
+def test_empty_csv_is_an_error(tmp_path):
+    path = tmp_path / "A.csv"
+    path.write_text("date,adj_close\n")
+    with pytest.raises(DataError, match="no rows"):
+        read_ticker_csv(path)
+
+
+def test_fingerprint_changes_when_a_price_changes():
+    data = load_sample(["NVDA"])
+    before = data.fingerprint()
+    data.close.iloc[100, 0] += 0.01
+    assert data.fingerprint() != before

@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 list_app = typer.Typer(no_args_is_help=True, help="List strategies and universes.")
 app.add_typer(list_app, name="list")
+data_app = typer.Typer(no_args_is_help=True, help="Inspect and fetch prices and fundamentals.")
+app.add_typer(data_app, name="data")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -138,6 +140,211 @@ def list_universes() -> None:
     for name, tickers in universes.groups.items():
         table.add_row(f"group {name}", " ".join(tickers))
     console.print(table)
+
+
+def _root() -> Path:
+    from . import paths
+
+    return paths.project_root()
+
+
+def _tickers_or_universe(tickers: list[str] | None, universe: str) -> list[str]:
+    from . import paths
+    from .universe import load_universes
+
+    if tickers:
+        return [t.upper() for t in tickers]
+    return load_universes(paths.data_dir(_root()) / "universes.yaml").resolve(universe)
+
+
+def _print_frame(frame, title: str, formats: dict[str, str] | None = None) -> None:
+    import pandas as pd
+
+    table = Table(title=title, title_justify="left")
+    table.add_column(frame.index.name or "")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right")
+    for idx, row in frame.iterrows():
+        cells = []
+        for col, value in row.items():
+            if value is None or (isinstance(value, float) and value != value):
+                cells.append("-")
+            elif isinstance(value, pd.Timestamp):
+                cells.append(value.strftime("%Y-%m-%d"))
+            elif isinstance(value, float):
+                cells.append((formats or {}).get(col, "{:,.3g}").format(value))
+            else:
+                cells.append(str(value))
+        table.add_row(str(idx), *cells)
+    console.print(table)
+
+
+FUNDAMENTAL_FORMATS = {
+    "revenue_ttm": "{:,.0f}",
+    "net_income_ttm": "{:,.0f}",
+    "operating_cash_flow_ttm": "{:,.0f}",
+    "capex_ttm": "{:,.0f}",
+    "fcf_ttm": "{:,.0f}",
+    "total_debt": "{:,.0f}",
+    "cash": "{:,.0f}",
+    "equity": "{:,.0f}",
+    "total_assets": "{:,.0f}",
+    "net_cash": "{:,.0f}",
+    "diluted_shares": "{:,.0f}",
+    "debt_to_equity": "{:.2f}",
+    "net_cash_to_assets": "{:.1%}",
+    "fcf_margin": "{:.1%}",
+    "net_margin": "{:.1%}",
+    "capex_to_ocf": "{:.1%}",
+    "revenue_growth": "{:.1%}",
+    "fcf_stability": "{:.2f}",
+    "capex_over_ocf_years": "{:.0f}",
+    "debt_growth": "{:.1%}",
+    "pe_ttm": "{:.1f}",
+}
+
+
+@data_app.command("fundamentals")
+def data_fundamentals(
+    tickers: Annotated[
+        list[str] | None, typer.Argument(help="Tickers (default: the universe)")
+    ] = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="Date D: only filings up to D")] = "",
+    source: Annotated[str, typer.Option(help="sample | csv | sec | yahoo")] = "sample",
+    path: Annotated[str | None, typer.Option(help="csv: the facts file")] = None,
+    lag: Annotated[int, typer.Option(help="Extra days after each filing date")] = 0,
+    universe: Annotated[
+        str, typer.Option(help="Named universe when no tickers")
+    ] = "fundamentals_covered",
+) -> None:
+    """The point-in-time fundamentals table as known on --as-of (default: today)."""
+    import pandas as pd
+
+    from .fundamental_sources import load_fundamentals
+    from .prices import load_sample, sample_tickers
+
+    try:
+        names = _tickers_or_universe(tickers, universe)
+        date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
+        store = load_fundamentals(source, names, _root(), path=path, lag_days=lag)
+        known = [t for t in names if t in sample_tickers()]
+        closes = load_sample(known).close.loc[:date].ffill()
+        prices = closes.iloc[-1] if not closes.empty else None
+        store.price_vintage = load_sample(known).close.index[-1] if known else None
+        table = store.metrics_asof(names, date, prices).T
+    except (AiregimeError, ValueError, KeyError) as exc:
+        fail(str(exc))
+        return
+    table = table.astype(object)
+    for metric, fmt in FUNDAMENTAL_FORMATS.items():
+        table.loc[metric] = [fmt.format(v) if v == v else "-" for v in table.loc[metric]]
+    table.index.name = "metric"
+    _print_frame(table, f"fundamentals known on {date.date()} ({source})")
+    missing = [t for t in names if t not in store.tickers]
+    if missing:
+        console.print(f"[dim]no facts for {', '.join(missing)} in {source}[/]", highlight=False)
+
+
+@data_app.command("china")
+def data_china(
+    tickers: Annotated[
+        list[str] | None, typer.Argument(help="Tickers (default: ai_global)")
+    ] = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="Date D")] = "",
+) -> None:
+    """China revenue shares as known on --as-of; unknown ones are shown as '-'."""
+    import pandas as pd
+
+    from .china import ChinaExposure
+
+    try:
+        names = _tickers_or_universe(tickers, "ai_global")
+        date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
+        exposure = ChinaExposure.from_csv(_root() / "data" / "china_exposure.csv")
+    except (AiregimeError, ValueError, KeyError) as exc:
+        fail(str(exc))
+        return
+    share = exposure.share_asof(names, date).to_frame("china_revenue_share")
+    _print_frame(
+        share, f"China revenue share known on {date.date()}", {"china_revenue_share": "{:.1%}"}
+    )
+
+
+@data_app.command("prices")
+def data_prices(
+    tickers: Annotated[list[str] | None, typer.Argument(help="Tickers (default: all)")] = None,
+    source: Annotated[str, typer.Option(help="sample | csv")] = "sample",
+    path: Annotated[Path | None, typer.Option(help="csv: folder of <TICKER>.csv")] = None,
+) -> None:
+    """Coverage of a price source: first and last day, rows and gaps per ticker."""
+    import pandas as pd
+
+    from .prices import load_csv_dir, load_sample, sample_tickers
+
+    try:
+        if source == "sample":
+            data = load_sample([t.upper() for t in tickers] if tickers else sample_tickers())
+        elif source == "csv" and path is not None:
+            names = (
+                [t.upper() for t in tickers]
+                if tickers
+                else sorted(p.stem for p in path.glob("*.csv"))
+            )
+            data = load_csv_dir(path, names)
+        else:
+            fail("data prices: --source must be sample, or csv with --path FOLDER")
+            return
+    except AiregimeError as exc:
+        fail(str(exc))
+        return
+    rows = {}
+    for ticker in data.tickers:
+        series = data.close[ticker].dropna()
+        inside = data.close[ticker].loc[series.index[0] : series.index[-1]]
+        rows[ticker] = {
+            "first": series.index[0],
+            "last": series.index[-1],
+            "days": float(len(series)),
+            "gaps": float(inside.isna().sum()),
+            "bars": "ohlcv" if data.has_bars else "close",
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "ticker"
+    _print_frame(frame, f"prices: {data.source}", {"days": "{:.0f}", "gaps": "{:.0f}"})
+
+
+@data_app.command("fetch")
+def data_fetch(
+    tickers: Annotated[
+        list[str] | None, typer.Argument(help="Tickers (default: ai_global)")
+    ] = None,
+    start: Annotated[str, typer.Option(help="First day")] = "2015-01-01",
+    end: Annotated[str, typer.Option(help="Last day (default: today)")] = "",
+    fundamentals: Annotated[str, typer.Option(help="Also fetch: sec | yahoo | none")] = "none",
+    refresh: Annotated[bool, typer.Option(help="Download again even if cached")] = False,
+) -> None:
+    """Fill data/cache/ from Yahoo (prices) and SEC or Yahoo (fundamentals); needs network."""
+    import datetime as dt
+
+    from . import paths
+    from .fundamental_sources import load_fundamentals
+    from .yahoo import YahooPrices
+
+    try:
+        names = _tickers_or_universe(tickers, "ai_global")
+        first = dt.date.fromisoformat(start)
+        last = dt.date.fromisoformat(end) if end else dt.date.today()
+        with console.status(f"downloading prices of {len(names)} tickers"):
+            data = YahooPrices(paths.cache_dir(_root())).load(names, first, last, refresh)
+        console.print(f"prices cached: {len(data.tickers)} tickers, {len(data.close)} days")
+        if fundamentals != "none":
+            with console.status(f"downloading {fundamentals} fundamentals"):
+                store = load_fundamentals(fundamentals, names, _root(), refresh=refresh)
+            console.print(
+                f"fundamentals cached: {len(store.tickers)} tickers, {len(store.facts)} facts"
+            )
+    except (AiregimeError, ValueError) as exc:
+        fail(str(exc))
 
 
 def main() -> None:

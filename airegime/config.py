@@ -37,6 +37,7 @@ class DataSpec(_Model):
     fundamentals: Literal["sample", "csv", "sec", "yahoo", "none"] = "sample"
     fundamentals_path: str | None = Field(None, description="csv fundamentals: file path")
     filing_lag_days: int = Field(0, ge=0, description="extra days after a filing date")
+    sec_user_agent: str | None = Field(None, description="sec: 'Name email' (or SEC_USER_AGENT)")
 
 
 class Costs(_Model):

@@ -1,9 +1,10 @@
 """Where the project's folders are: reference tables, cache and results.
 
-A run finds its project root by walking up from the config file to the first
-folder that holds ``data/universes.yaml``; the ``AIREGIME_HOME`` environment
-variable overrides that, and the current directory is the last resort. So
-``airegime run backtests/x.yaml`` works from anywhere inside a checkout.
+A run finds its project root by walking up from the config file (or the
+current directory) to the first folder that holds ``data/universes.yaml``; the
+``AIREGIME_HOME`` environment variable overrides that, and the checkout the
+package was installed from (``pip install -e .``) is the fallback. So
+``airegime run backtests/x.yaml`` works from anywhere.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def project_root(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
     if here.is_file():
         here = here.parent
-    for folder in (here, *here.parents):
+    checkout = Path(__file__).resolve().parents[1]
+    for folder in (here, *here.parents, checkout):
         if (folder / MARKER).is_file():
             return folder
     return Path.cwd().resolve()

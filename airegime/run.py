@@ -10,9 +10,11 @@ import pandas as pd
 
 from . import paths
 from .asof import MarketContext
+from .china import ChinaExposure
 from .config import BacktestConfig, load_config
 from .engine import EngineSettings, daily_weights, run_engine
 from .errors import AiregimeError
+from .fundamental_sources import load_fundamentals
 from .market import build_context, coverage_notes
 from .metrics import run_metrics
 from .results import RunResult, new_run_dir, package_versions
@@ -47,7 +49,7 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
     bench = bench_close.reindex(values.index).ffill().pct_change().iloc[1:].fillna(0.0)
     weights = daily_weights(result, context.prices.close[context.universe])
     metrics = run_metrics(returns, bench, result.trades, values, weights)
-    notes = coverage_notes(context, config.start, config.end)
+    notes = [*context.extras.get("notes", []), *coverage_notes(context, config.start, config.end)]
     if result.fill == "close":
         notes.insert(0, "close-only prices: orders fill at the rebalance day's close")
     provenance = {
@@ -103,9 +105,11 @@ def run_backtest(
         source, root = str(config), paths.project_root(Path(config))
         config = load_config(config, overrides)
     on_step("loading prices")
-    strategy_cls = type(config.build_strategy())
-    context = build_context(config, root, source, getattr(strategy_cls, "extra_series", []))
-    attach_reference_data(context, config, root)
+    strategy = config.build_strategy()
+    context = build_context(config, root, source, list(strategy.extra_series))
+    if strategy.needs:
+        on_step("loading fundamentals")
+        attach_reference_data(context, config, root, strategy.needs)
     on_step("running backtest")
     result = backtest(config, context, source)
     if save:
@@ -124,5 +128,37 @@ def run_backtest(
     return result
 
 
-def attach_reference_data(context: MarketContext, config: BacktestConfig, root: Path) -> None:
-    """Fundamentals and China exposure, when the strategy can use them (see issue #4)."""
+def attach_reference_data(
+    context: MarketContext,
+    config: BacktestConfig,
+    root: Path,
+    needs: frozenset[str] = frozenset({"fundamentals", "china"}),
+) -> None:
+    """Load fundamentals and China exposure into the context, with notes on coverage."""
+    notes = context.extras.setdefault("notes", [])
+    if "fundamentals" in needs:
+        store = load_fundamentals(
+            config.data.fundamentals,
+            context.universe,
+            root,
+            path=config.data.fundamentals_path,
+            lag_days=config.data.filing_lag_days,
+            sec_user_agent=config.data.sec_user_agent,
+            price_vintage=context.prices.close.index[-1],
+            refresh=config.data.refresh,
+        )
+        context.fundamentals = store
+        if store is not None:
+            missing = [t for t in context.universe if t not in store.tickers]
+            if missing:
+                notes.append(
+                    f"fundamentals ({store.source}): no facts for {', '.join(missing)};"
+                    " strategies see NaN for them"
+                )
+            if not store.point_in_time:
+                notes.append(
+                    "fundamentals from yahoo are NOT point-in-time: each period is "
+                    "assumed filed 90 days after its end"
+                )
+    if "china" in needs:
+        context.china = ChinaExposure.from_csv(paths.data_dir(root) / "china_exposure.csv")

@@ -30,6 +30,10 @@ class Strategy:
     Params: ClassVar[type[Params]] = Params
     #: One line shown by ``airegime list strategies``.
     summary: ClassVar[str] = ""
+    #: Reference data the strategy reads: any of "fundamentals", "china".
+    needs: ClassVar[frozenset[str]] = frozenset()
+    #: Price series loaded beside the universe (regime signals), e.g. ("SPY", "TLT").
+    extra_series: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Params | dict[str, Any] | None = None) -> None:
         if isinstance(params, Params):

@@ -1,4 +1,4 @@
-"""Build the bundled sample price snapshot from ``../shared/market-data/closes``.
+"""Build the bundled sample from ``../shared/market-data``: closes and SEC facts.
 
 The sample is what the quickstart and the tests run on: real, dividend- and
 split-adjusted daily closes (2015-01-02 to 2026-08-03) for the AI universe,
@@ -18,6 +18,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "market-data" / "closes"
 TARGET = ROOT / "airegime" / "sample" / "closes.csv.gz"
+FUNDAMENTALS = ROOT.parent / "shared" / "market-data" / "fundamentals.csv"
+FUNDAMENTALS_TARGET = ROOT / "airegime" / "sample" / "fundamentals.csv.gz"
 
 
 def build(source: Path = DEFAULT_SOURCE, target: Path = TARGET) -> pd.DataFrame:
@@ -31,10 +33,22 @@ def build(source: Path = DEFAULT_SOURCE, target: Path = TARGET) -> pd.DataFrame:
     return wide
 
 
+def build_fundamentals(source: Path = FUNDAMENTALS, target: Path = FUNDAMENTALS_TARGET) -> int:
+    """Copy the SEC facts (with filing dates) as they are, gzip-compressed."""
+    facts = pd.read_csv(source, dtype=str)
+    facts.to_csv(target, index=False, compression={"method": "gzip", "mtime": 0})
+    return len(facts)
+
+
 if __name__ == "__main__":
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
     result = build(src)
     print(
         f"{TARGET.relative_to(ROOT)}: {result.shape[1]} tickers, {len(result)} days, "
         f"{TARGET.stat().st_size / 1e6:.2f} MB"
+    )
+    rows = build_fundamentals()
+    print(
+        f"{FUNDAMENTALS_TARGET.relative_to(ROOT)}: {rows} facts, "
+        f"{FUNDAMENTALS_TARGET.stat().st_size / 1e6:.2f} MB"
     )

@@ -73,3 +73,17 @@ def test_an_unknown_ticker_names_the_key(tmp_path):
 def test_list_strategies_shows_params_and_descriptions():
     out = runner.invoke(app, ["list", "strategies"])
     assert out.exit_code == 0 and "equal_weight" in out.output
+
+
+def test_data_fundamentals_prints_the_point_in_time_table():
+    out = runner.invoke(app, ["data", "fundamentals", "NVDA", "MSFT", "--as-of", "2023-06-30"])
+    assert out.exit_code == 0, out.output
+    assert "25,878,000,000" in out.output  # NVDA TTM revenue known on 2023-06-30
+    assert "2022-06-30" in out.output  # MSFT's FY2023 10-K was not filed yet
+
+
+def test_data_china_and_prices_work_offline():
+    china = runner.invoke(app, ["data", "china", "AAPL", "MSFT", "--as-of", "2024-06-30"])
+    assert china.exit_code == 0 and "18.9%" in china.output
+    prices = runner.invoke(app, ["data", "prices", "PLTR"])
+    assert prices.exit_code == 0 and "2020-09-30" in prices.output

@@ -87,6 +87,13 @@ class AsOfView:
         prices = self.closes(tickers, lookback=10).ffill().iloc[-1] if self._end else None
         return store.metrics_asof(tickers, self.date, prices)
 
+    def annual_history(self, ticker: str) -> pd.DataFrame:
+        """Fiscal-year flows of one company as known on the view's date (oldest first)."""
+        store = self._context.fundamentals
+        if store is None:
+            return pd.DataFrame()
+        return store.annual_history(ticker, self.date)
+
     def china_share(self, tickers: list[str] | None = None) -> pd.Series:
         """China revenue share by ticker as known on the view's date (NaN = unknown)."""
         tickers = tickers if tickers is not None else self.universe

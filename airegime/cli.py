@@ -106,18 +106,90 @@ def run(
         console.print(f"tear sheet: {result.tearsheet}", highlight=False)
 
 
+@app.command()
+def table(
+    configs: Annotated[list[Path], typer.Argument(help="Backtest YAML files")],
+    set_: SetOption = None,
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table (for the README)")] = False,
+) -> None:
+    """Run configs in memory (no run folders) and print their metrics side by side."""
+    from rich.progress import Progress
+
+    from .run import run_backtest
+    from .summary import formatted, metrics_table, to_markdown
+
+    results = []
+    try:
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("running", total=len(configs))
+            for config in configs:
+                progress.update(task, description=f"running {config.name}")
+                results.append(run_backtest(config, set_ or [], save=False))
+                progress.advance(task)
+    except AiregimeError as exc:
+        fail(str(exc))
+        return
+    frame = metrics_table(results)
+    if markdown:
+        print(to_markdown(frame))
+        return
+    shown = formatted(frame)
+    out = Table(title="metrics", title_justify="left")
+    out.add_column("run")
+    for col in shown.columns:
+        out.add_column(col, justify="right")
+    for idx, row in shown.iterrows():
+        out.add_row(str(idx), *row)
+    console.print(out)
+
+
 @list_app.command("strategies")
-def list_strategies() -> None:
-    """Every registered strategy with its parameters and defaults."""
+def list_strategies(
+    name: Annotated[
+        str | None, typer.Argument(help="Show one strategy's parameters in full")
+    ] = None,
+) -> None:
+    """Every registered strategy with its parameters and defaults (or one in full)."""
     from .registry import registered
 
-    table = Table(title="strategies", title_justify="left")
-    for col in ("name", "description", "parameters (defaults)"):
-        table.add_column(col)
-    for name, cls in registered().items():
-        fields = cls.Params.model_fields
-        params = ", ".join(f"{k}={f.default!r}" for k, f in fields.items()) or "-"
-        table.add_row(name, cls.summary, params)
+    strategies = registered()
+    if name is not None:
+        if name not in strategies:
+            fail(f"unknown strategy '{name}' (registered: {', '.join(strategies)})")
+            return
+        cls = strategies[name]
+        doc = sys.modules[cls.__module__].__doc__ or cls.__doc__ or ""
+        console.print(f"[bold]{name}[/]: {cls.summary}\n\n{doc.strip()}\n", highlight=False)
+        table = Table(title="parameters (strategy.params.*)", title_justify="left")
+        for col in ("parameter", "default", "description"):
+            table.add_column(col)
+        for key, field in cls.Params.model_fields.items():
+            table.add_row(
+                key,
+                repr(field.default)
+                if field.default_factory is None
+                else "(nested, see --set strategy.params." + key + ".*)",
+                field.description or "",
+            )
+        console.print(table)
+        return
+    table = Table(
+        title="strategies (airegime list strategies NAME for details)",
+        title_justify="left",
+        expand=True,
+    )
+    table.add_column("name", no_wrap=True)
+    table.add_column("description and parameters (defaults)", ratio=1)
+    for key, cls in strategies.items():
+        params = " ".join(
+            f"{k}={f.default!r}"
+            for k, f in cls.Params.model_fields.items()
+            if f.default_factory is None
+        )
+        nested = [k for k, f in cls.Params.model_fields.items() if f.default_factory is not None]
+        if nested:
+            params += " " + " ".join(f"{k}.*" for k in nested)
+        table.add_row(key, f"{cls.summary}\n[dim]{params or '-'}[/]")
     console.print(table)
 
 

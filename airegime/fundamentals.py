@@ -22,6 +22,7 @@ growth and FCF stability use fiscal years.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,83 +123,111 @@ def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return facts.sort_values("filed", kind="stable").reset_index(drop=True)
 
 
-def known_on(facts: pd.DataFrame, date: pd.Timestamp, lag_days: int = 0) -> pd.DataFrame:
-    """Facts filed on or before ``date - lag_days``; the latest filing per period wins."""
-    cutoff = pd.Timestamp(date) - pd.Timedelta(days=lag_days)
-    known = facts[facts["filed"] <= cutoff]
-    keys = ["ticker", "concept", "rank", "start", "end"]
-    latest = known.drop_duplicates(subset=keys, keep="last")  # facts are sorted by filed
-    best = latest.sort_values("rank", kind="stable").drop_duplicates(
-        subset=["ticker", "concept", "start", "end"], keep="first"
-    )
-    return best.sort_values(["concept", "end", "start"]).reset_index(drop=True)
+Fact = tuple[int | None, int, float]  # (start ordinal or None, end ordinal, value)
+Known = dict[str, list[Fact]]  # concept -> facts sorted by (end, start)
+NEAR_DAYS = 10
 
 
-def _near(a: pd.Timestamp, b: pd.Timestamp, days: int = 10) -> bool:
-    return abs((a - b).days) <= days
+def as_rows(facts: pd.DataFrame) -> list[tuple]:
+    """Facts as (filed, concept, rank, start, end, value) tuples with day ordinals."""
 
+    def ordinal(ts: pd.Timestamp) -> int | None:
+        return None if pd.isna(ts) else ts.toordinal()
 
-def annual_series(facts: pd.DataFrame, concept: str) -> pd.Series:
-    """Fiscal-year values of a flow concept, indexed by fiscal year end."""
-    rows = facts[(facts["concept"] == concept) & facts["start"].notna()]
-    days = (rows["end"] - rows["start"]).dt.days
-    annual = rows[(days >= ANNUAL_DAYS[0]) & (days <= ANNUAL_DAYS[1])]
-    return annual.drop_duplicates("end", keep="last").set_index("end")["value"].sort_index()
-
-
-def ttm(facts: pd.DataFrame, concept: str) -> tuple[float, pd.Timestamp | None]:
-    """Trailing twelve months of a flow: last fiscal year + YTD - prior-year YTD."""
-    annual_rows = facts[(facts["concept"] == concept) & facts["start"].notna()]
-    annual = annual_series(facts, concept)
-    if annual.empty:
-        return float("nan"), None
-    fy_end = annual.index[-1]
-    fy_start = annual_rows.loc[annual_rows["end"] == fy_end, "start"].iloc[-1]
-    value, as_of = float(annual.iloc[-1]), fy_end
-    ytd = annual_rows[
-        (annual_rows["end"] > fy_end)
-        & annual_rows["start"].map(lambda s: _near(s, fy_end + pd.Timedelta(days=1)))
+    return [
+        (ordinal(f), c, r, ordinal(st), ordinal(en), float(v))
+        for f, c, r, st, en, v in zip(
+            facts["filed"],
+            facts["concept"],
+            facts["rank"],
+            facts["start"],
+            facts["end"],
+            facts["value"],
+            strict=True,
+        )
     ]
-    for _, current in ytd.sort_values("end", ascending=False).iterrows():
-        prior_end = current["end"] - pd.DateOffset(years=1)
-        prior = annual_rows[
-            annual_rows["end"].map(lambda e, p=prior_end: _near(e, p))
-            & annual_rows["start"].map(lambda s: _near(s, fy_start))
+
+
+def known_from_rows(rows: list[tuple]) -> Known:
+    """Latest filing per period (rows are in filing order), then the best-ranked tag."""
+    latest: dict[tuple, float] = {}
+    for _, concept, rank, start, end, value in rows:
+        latest[(concept, start, end, rank)] = value
+    best: dict[tuple, tuple[int, float]] = {}
+    for (concept, start, end, rank), value in latest.items():
+        key = (concept, start, end)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, value)
+    known: Known = {}
+    for (concept, start, end), (_, value) in best.items():
+        known.setdefault(concept, []).append((start, end, value))
+    for facts in known.values():
+        facts.sort(key=lambda f: (f[1], f[0] or 0))
+    return known
+
+
+def known_on(facts: pd.DataFrame, date: pd.Timestamp, lag_days: int = 0) -> Known:
+    """Facts filed on or before ``date - lag_days``; the latest filing per period wins."""
+    cutoff = (pd.Timestamp(date) - pd.Timedelta(days=lag_days)).toordinal()
+    return known_from_rows([r for r in as_rows(facts) if r[0] <= cutoff])
+
+
+def annual_series(known: Known, concept: str) -> dict[int, tuple[int, float]]:
+    """Fiscal-year values of a flow: {fiscal year end: (start, value)}, oldest first."""
+    out: dict[int, tuple[int, float]] = {}
+    for start, end, value in known.get(concept, []):
+        if start is not None and ANNUAL_DAYS[0] <= end - start <= ANNUAL_DAYS[1]:
+            out[end] = (start, value)
+    return dict(sorted(out.items()))
+
+
+def ttm(known: Known, concept: str) -> tuple[float, int | None]:
+    """Trailing twelve months of a flow: last fiscal year + YTD - prior-year YTD."""
+    annual = annual_series(known, concept)
+    if not annual:
+        return float("nan"), None
+    fy_end = max(annual)
+    fy_start, value = annual[fy_end]
+    durations = [f for f in known.get(concept, []) if f[0] is not None]
+    ytd = [f for f in durations if f[1] > fy_end and abs(f[0] - (fy_end + 1)) <= NEAR_DAYS]
+    for _start, end, current in sorted(ytd, key=lambda f: -f[1]):
+        prior = [
+            f
+            for f in durations
+            if abs(f[1] - (end - 365)) <= NEAR_DAYS and abs(f[0] - fy_start) <= NEAR_DAYS
         ]
-        if not prior.empty:
-            value = value + float(current["value"]) - float(prior["value"].iloc[-1])
-            as_of = current["end"]
-            break
-    return value, as_of
+        if prior:
+            return value + current - prior[-1][2], end
+    return value, fy_end
 
 
-def _instants(facts: pd.DataFrame, concept: str, before: pd.Timestamp | None) -> pd.Series:
-    rows = facts[(facts["concept"] == concept) & facts["start"].isna()]
-    if before is not None:
-        rows = rows[rows["end"] <= before]
-    return rows.drop_duplicates("end", keep="last").set_index("end")["value"].sort_index()
+def _instants(known: Known, concept: str, before: int | None) -> list[tuple[int, float]]:
+    return [
+        (end, value)
+        for start, end, value in known.get(concept, [])
+        if start is None and (before is None or end <= before)
+    ]
 
 
-def latest_instant(facts: pd.DataFrame, concept: str, before: pd.Timestamp | None = None) -> float:
-    values = _instants(facts, concept, before)
-    return float(values.iloc[-1]) if not values.empty else float("nan")
+def latest_instant(known: Known, concept: str, before: int | None = None) -> float:
+    values = _instants(known, concept, before)
+    return values[-1][1] if values else float("nan")
 
 
-def total_debt(facts: pd.DataFrame, before: pd.Timestamp | None = None) -> float:
+def total_debt(known: Known, before: int | None = None) -> float:
     """Debt on the latest balance-sheet date that reports it; NaN if debt is not tagged.
 
     LongTermDebt (which includes the current portion) where the company tags it for that
     date, otherwise LongTermDebtNoncurrent plus the current portion of the same date.
     """
-    total = _instants(facts, "long_term_debt", before)
-    noncurrent = _instants(facts, "long_term_debt_noncurrent", before)
-    current = _instants(facts, "debt_current", before)
-    last_total = total.index[-1] if not total.empty else None
-    last_parts = noncurrent.index[-1] if not noncurrent.empty else None
-    if last_total is not None and (last_parts is None or last_total >= last_parts):
-        return float(total.iloc[-1])
-    if last_parts is not None:
-        return float(noncurrent.iloc[-1] + current.get(last_parts, 0.0))
+    total = _instants(known, "long_term_debt", before)
+    noncurrent = _instants(known, "long_term_debt_noncurrent", before)
+    current = dict(_instants(known, "debt_current", before))
+    if total and (not noncurrent or total[-1][0] >= noncurrent[-1][0]):
+        return total[-1][1]
+    if noncurrent:
+        end, value = noncurrent[-1]
+        return value + current.get(end, 0.0)
     return float("nan")
 
 
@@ -206,12 +235,26 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b and np.isfinite(b) and np.isfinite(a) else float("nan")
 
 
+def _date(ordinal: int | None) -> pd.Timestamp | None:
+    return None if ordinal is None else pd.Timestamp.fromordinal(ordinal)
+
+
+def annual_frame(known: Known) -> pd.DataFrame:
+    """Fiscal-year flows (revenue, net income, OCF, capex, FCF) by fiscal year end."""
+    columns = {c: {_date(e): v for e, (_, v) in annual_series(known, c).items()} for c in FLOWS}
+    frame = pd.DataFrame(columns, columns=list(FLOWS), dtype=float).sort_index()
+    frame["capex"] = frame["capex"].abs()
+    frame["fcf"] = frame["operating_cash_flow"] - frame["capex"]
+    frame.index.name = "fiscal_year_end"
+    return frame
+
+
 def company_metrics(
-    facts: pd.DataFrame, stability_years: int = 4, capex_years: int = 5
+    known: Known, stability_years: int = 4, capex_years: int = 5, last_filed: int | None = None
 ) -> dict[str, float]:
     """Every metric but the price-based ones, from one company's known facts."""
     out: dict[str, float] = {}
-    flows = {concept: ttm(facts, concept) for concept in FLOWS}
+    flows = {concept: ttm(known, concept) for concept in FLOWS}
     period_end = max((as_of for _, as_of in flows.values() if as_of is not None), default=None)
     for concept, (value, as_of) in flows.items():
         # A flow not reported for the latest period is unknown, never an older year's value.
@@ -219,10 +262,10 @@ def company_metrics(
     capex_abs = abs(out["capex_ttm"])
     out["fcf_ttm"] = out["operating_cash_flow_ttm"] - capex_abs
     for concept in ("cash", "equity", "total_assets"):
-        out[concept] = latest_instant(facts, concept)
-    out["total_debt"] = total_debt(facts)
-    shares = facts[facts["concept"] == "diluted_shares"]
-    out["diluted_shares"] = float(shares["value"].iloc[-1]) if not shares.empty else float("nan")
+        out[concept] = latest_instant(known, concept)
+    out["total_debt"] = total_debt(known)
+    shares = known.get("diluted_shares", [])
+    out["diluted_shares"] = shares[-1][2] if shares else float("nan")
     out["debt_to_equity"] = (
         _ratio(out["total_debt"], out["equity"]) if out["equity"] > 0 else float("nan")
     )
@@ -231,34 +274,32 @@ def company_metrics(
     out["fcf_margin"] = _ratio(out["fcf_ttm"], out["revenue_ttm"])
     out["net_margin"] = _ratio(out["net_income_ttm"], out["revenue_ttm"])
     out["capex_to_ocf"] = _ratio(capex_abs, out["operating_cash_flow_ttm"])
-    revenue = annual_series(facts, "revenue")
+    revenue = [v for _, v in annual_series(known, "revenue").values()]
     out["revenue_growth"] = (
-        float(revenue.iloc[-1] / revenue.iloc[-2] - 1)
-        if len(revenue) >= 2 and revenue.iloc[-2] > 0
-        else float("nan")
+        revenue[-1] / revenue[-2] - 1 if len(revenue) >= 2 and revenue[-2] > 0 else float("nan")
     )
-    ocf = annual_series(facts, "operating_cash_flow")
-    capex = annual_series(facts, "capex").abs()
-    fcf = (ocf - capex).dropna()
-    recent = fcf.iloc[-stability_years:]
+    ocf = {e: v for e, (_, v) in annual_series(known, "operating_cash_flow").items()}
+    capex = {e: abs(v) for e, (_, v) in annual_series(known, "capex").items()}
+    years = sorted(set(ocf) & set(capex))
+    fcf = np.array([ocf[y] - capex[y] for y in years[-stability_years:]])
     out["fcf_stability"] = (
-        float(recent.mean() / recent.std())
-        if len(recent) >= 3 and recent.std() > 0
+        float(fcf.mean() / fcf.std(ddof=1))
+        if len(fcf) >= 3 and fcf.std(ddof=1) > 0
         else float("nan")
     )
-    both = pd.concat([ocf, capex], axis=1, keys=["ocf", "capex"]).dropna().iloc[-capex_years:]
+    recent = years[-capex_years:]
     out["capex_over_ocf_years"] = (
-        float((both["capex"] > both["ocf"]).sum()) if not both.empty else float("nan")
+        float(sum(capex[y] > ocf[y] for y in recent)) if recent else float("nan")
     )
     if period_end is not None:
-        year_ago = total_debt(facts, before=period_end - pd.DateOffset(years=1))
+        year_ago = total_debt(known, before=period_end - 365)
         out["debt_growth"] = (
             _ratio(out["total_debt"], year_ago) - 1 if year_ago > 0 else float("nan")
         )
     else:
         out["debt_growth"] = float("nan")
-    out["period_end"] = period_end
-    out["last_filed"] = facts["filed"].max() if not facts.empty else None
+    out["period_end"] = _date(period_end)
+    out["last_filed"] = _date(last_filed)
     return out
 
 
@@ -302,41 +343,59 @@ class FundamentalsStore:
         self.splits = splits or Splits(pd.DataFrame(columns=["ticker", "date", "ratio"]))
         self.price_vintage = price_vintage
         self.point_in_time = point_in_time
-        self._by_ticker = {t: f.reset_index(drop=True) for t, f in facts.groupby("ticker")}
+        self._rows_by_ticker = {t: as_rows(f) for t, f in facts.groupby("ticker", sort=True)}
+        self._filed_by_ticker = {
+            t: [r[0] for r in rows] for t, rows in self._rows_by_ticker.items()
+        }
         self._cached = lru_cache(maxsize=4096)(self._metrics_for_filings)
+        self._annual_cached = lru_cache(maxsize=4096)(self._annual_for_filings)
 
     @property
     def tickers(self) -> list[str]:
-        return sorted(self._by_ticker)
+        return sorted(self._rows_by_ticker)
+
+    def _rows(self, ticker: str, date: pd.Timestamp) -> list[tuple]:
+        rows = self._rows_by_ticker.get(ticker, [])
+        cutoff = (pd.Timestamp(date) - pd.Timedelta(days=self.lag_days)).toordinal()
+        return rows[: bisect.bisect_right(self._filed_by_ticker[ticker], cutoff)] if rows else []
 
     def known(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
         """The facts of ``ticker`` a reader had on ``date`` (latest filing per period)."""
-        facts = self._by_ticker.get(ticker)
-        if facts is None:
-            return pd.DataFrame(columns=[*FACT_COLUMNS, "concept", "rank"])
-        return known_on(facts, date, self.lag_days)
+        known = known_from_rows(self._rows(ticker, date))
+        records = [
+            (c, _date(st), _date(en), v) for c, facts in known.items() for st, en, v in facts
+        ]
+        return pd.DataFrame(records, columns=["concept", "start", "end", "value"])
+
+    def annual_history(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
+        """Fiscal-year revenue, net income, OCF, capex and FCF known on ``date``."""
+        return self._annual_cached(ticker, len(self._rows(ticker, date))).copy()
+
+    def _annual_for_filings(self, ticker: str, n_known: int) -> pd.DataFrame:
+        rows = self._rows_by_ticker.get(ticker, [])[:n_known]
+        return annual_frame(known_from_rows(rows))
 
     def _metrics_for_filings(self, ticker: str, n_known: int) -> dict[str, float]:
-        facts = self._by_ticker[ticker]
-        return company_metrics(known_on(facts.iloc[:n_known], pd.Timestamp.max))
+        rows = self._rows_by_ticker[ticker][:n_known]
+        return company_metrics(known_from_rows(rows), last_filed=rows[-1][0])
 
     def metrics_asof(
         self, tickers: list[str], date: pd.Timestamp, prices: pd.Series | None = None
     ) -> pd.DataFrame:
         """One row per ticker: the metrics of :data:`METRICS` as known on ``date``."""
         date = pd.Timestamp(date)
-        cutoff = date - pd.Timedelta(days=self.lag_days)
+        cutoff = (date - pd.Timedelta(days=self.lag_days)).toordinal()
         rows = {}
         for ticker in tickers:
-            facts = self._by_ticker.get(ticker)
-            n_known = (
-                int(facts["filed"].searchsorted(cutoff, side="right")) if facts is not None else 0
-            )
+            filed = self._filed_by_ticker.get(ticker, [])
+            n_known = bisect.bisect_right(filed, cutoff)
             if n_known == 0:
                 rows[ticker] = {}
                 continue
             row = dict(self._cached(ticker, n_known))
             price = prices.get(ticker, np.nan) if prices is not None else np.nan
+            if not np.isfinite(row["diluted_shares"]):
+                price = np.nan  # no share count, no market cap: P/E stays unknown
             if np.isfinite(price) and self.price_vintage is not None:
                 price = price * self.splits.factor_after(ticker, date, self.price_vintage)
             market_cap = price * row["diluted_shares"]

@@ -17,6 +17,7 @@ from .errors import AiregimeError
 from .fundamental_sources import load_fundamentals
 from .market import build_context, coverage_notes
 from .metrics import run_metrics
+from .regimes import load_regimes
 from .results import RunResult, new_run_dir, package_versions
 from .tearsheet import write_tearsheet
 
@@ -162,3 +163,5 @@ def attach_reference_data(
                 )
     if "china" in needs:
         context.china = ChinaExposure.from_csv(paths.data_dir(root) / "china_exposure.csv")
+    if "regimes" in needs:
+        context.extras["regimes"] = load_regimes(paths.data_dir(root) / "regimes.yaml")

@@ -30,7 +30,7 @@ class Strategy:
     Params: ClassVar[type[Params]] = Params
     #: One line shown by ``airegime list strategies``.
     summary: ClassVar[str] = ""
-    #: Reference data the strategy reads: any of "fundamentals", "china".
+    #: Reference data the strategy reads: any of "fundamentals", "china", "regimes".
     needs: ClassVar[frozenset[str]] = frozenset()
     #: Price series loaded beside the universe (regime signals), e.g. ("SPY", "TLT").
     extra_series: ClassVar[tuple[str, ...]] = ()

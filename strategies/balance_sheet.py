@@ -1,0 +1,65 @@
+"""BalanceSheetQuality. Article rule: favour strong balance sheets, meaning low debt,
+net cash and stable free cash flow.
+
+Score: the weighted mean of z-scores of net cash / assets, -debt / equity, FCF margin
+and FCF stability (mean / std of the last fiscal years' FCF). Names whose known TTM
+free cash flow is negative are ineligible when ``require_positive_fcf``. Tune with
+``w_*`` (component weights), ``selection``/``top_n``/``tilt_strength`` and ``missing``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Strategy, register
+from airegime.weighting import combine, zscore
+
+from .common import SelectionParams, weights_from_scores
+
+
+class BalanceSheetParams(SelectionParams):
+    w_net_cash: float = Field(1.0, ge=0, description="weight of net cash / total assets")
+    w_leverage: float = Field(1.0, ge=0, description="weight of low debt / equity")
+    w_fcf_margin: float = Field(1.0, ge=0, description="weight of FCF / revenue")
+    w_fcf_stability: float = Field(1.0, ge=0, description="weight of FCF stability")
+    require_positive_fcf: bool = Field(True, description="exclude names with negative TTM FCF")
+
+
+def balance_sheet_score(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
+    """Higher is stronger: net cash, little leverage, high and steady free cash flow."""
+    return combine(
+        {
+            "net_cash": fund["net_cash_to_assets"],
+            "leverage": -fund["debt_to_equity"],
+            "fcf_margin": fund["fcf_margin"],
+            "fcf_stability": fund["fcf_stability"],
+        },
+        {
+            "net_cash": p.w_net_cash,
+            "leverage": p.w_leverage,
+            "fcf_margin": p.w_fcf_margin,
+            "fcf_stability": p.w_fcf_stability,
+        },
+    )
+
+
+def balance_sheet_eligible(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
+    """False only where TTM FCF is known and negative (and the rule is on)."""
+    if not p.require_positive_fcf:
+        return pd.Series(True, index=fund.index)
+    return ~(fund["fcf_ttm"] < 0)
+
+
+@register("balance_sheet_quality")
+class BalanceSheetQuality(Strategy):
+    """Hold the strongest balance sheets (net cash, low leverage, steady FCF)."""
+
+    summary = "rank by net cash, low debt/equity, FCF margin and FCF stability"
+    needs = frozenset({"fundamentals"})
+    Params = BalanceSheetParams
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        fund = view.fundamentals(view.tradable())
+        scores = zscore(balance_sheet_score(fund, self.params))
+        return weights_from_scores(scores, balance_sheet_eligible(fund, self.params), self.params)

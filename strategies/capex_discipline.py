@@ -1,0 +1,80 @@
+"""CapexDiscipline. Article rule: beware capex that outruns operating cash flow, i.e.
+dependence on outside financing, and debt that rises fast.
+
+A name breaches when its capex exceeded operating cash flow in at least ``max_breaches``
+of its last ``lookback_years`` fiscal years, or when its debt grew more than
+``max_debt_growth`` in a year. ``action: exclude`` drops breaching names;
+``action: penalize`` multiplies their weight by ``penalty``. The rest are weighted by
+``selection`` over the score -capex/OCF and -debt growth (default: equal weight).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Strategy, register
+from airegime.weighting import combine, normalise, zscore
+
+from .common import SelectionParams, weights_from_scores
+
+
+class CapexParams(SelectionParams):
+    selection: Literal["top_n", "tilt", "equal"] = Field(
+        "equal", description="how the names that pass are weighted"
+    )
+    max_breaches: int = Field(2, ge=1, description="K: capex > OCF in K of the last M years")
+    lookback_years: int = Field(5, ge=1, le=15, description="M: fiscal years looked at")
+    max_debt_growth: float = Field(0.5, description="breach above this yearly debt growth")
+    action: Literal["exclude", "penalize"] = Field(
+        "exclude", description="drop breaching names, or multiply their weight by penalty"
+    )
+    penalty: float = Field(0.5, ge=0, le=1, description="weight multiplier when penalised")
+
+
+def capex_breaches(history: pd.DataFrame, years: int) -> int:
+    """Fiscal years among the last ``years`` in which capex exceeded operating cash flow."""
+    if history.empty:
+        return 0
+    capex = history["capex"].to_numpy(dtype=float)
+    ocf = history["operating_cash_flow"].to_numpy(dtype=float)
+    both = ~(np.isnan(capex) | np.isnan(ocf))
+    return int((capex[both][-years:] > ocf[both][-years:]).sum())
+
+
+def capex_score(fund: pd.DataFrame) -> pd.Series:
+    """Higher is more disciplined: capex well covered by OCF, debt not rising."""
+    return combine(
+        {"capex": -fund["capex_to_ocf"], "debt": -fund["debt_growth"]}, {"capex": 1.0, "debt": 1.0}
+    )
+
+
+def capex_breached(view: AsOfView, fund: pd.DataFrame, p: CapexParams) -> pd.Series:
+    """True where a name breaks the K-of-M capex rule or the debt-growth limit."""
+    breaches = pd.Series(
+        {t: capex_breaches(view.annual_history(t), p.lookback_years) for t in fund.index},
+        dtype=float,
+    )
+    return (breaches >= p.max_breaches) | (fund["debt_growth"] > p.max_debt_growth)
+
+
+@register("capex_discipline")
+class CapexDiscipline(Strategy):
+    """Avoid names whose capex outruns operating cash flow or whose debt climbs fast."""
+
+    summary = "exclude/penalise capex > OCF in K of M years and fast-rising debt"
+    needs = frozenset({"fundamentals"})
+    Params = CapexParams
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        fund = view.fundamentals(view.tradable())
+        breached = capex_breached(view, fund, self.params)
+        scores = zscore(capex_score(fund))
+        if self.params.action == "exclude":
+            return weights_from_scores(scores, ~breached, self.params)
+        weights = weights_from_scores(scores, None, self.params)
+        factor = breached.reindex(weights.index).map({True: self.params.penalty, False: 1.0})
+        return normalise(weights * factor)

@@ -1,0 +1,35 @@
+"""ChinaUnderweight. Article rule: underweight names whose revenue depends on China.
+
+Equal weight over the universe, each name scaled by ``(1 - China share) ** china_power``;
+names above ``max_china_share`` are excluded. ``unknown_china`` says what a name
+without a disclosed share counts as (zero, the universe median, or excluded);
+``adr_china_share`` is the share assumed for the China ADR group (null = unknown).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Strategy, register
+from airegime.weighting import normalise
+
+from .common import ChinaParams, apply_china
+
+
+class ChinaUnderweightParams(ChinaParams):
+    china_power: float = Field(1.0, ge=0, description="weights x (1 - China share) ** power")
+    max_china_share: float = Field(0.25, ge=0, le=1, description="exclude names above this")
+
+
+@register("china_underweight")
+class ChinaUnderweight(Strategy):
+    """Equal weight, scaled down by each name's dependence on Chinese revenue."""
+
+    summary = "equal weight x (1 - China revenue share) ** k, capped at max_china_share"
+    needs = frozenset({"china"})
+    Params = ChinaUnderweightParams
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        names = view.tradable()
+        return apply_china(normalise(pd.Series(1.0, index=names)), view, self.params)

@@ -1,0 +1,65 @@
+"""Parameters shared by the article's strategies: how scores become weights, China rules."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Params
+from airegime.weighting import china_multiplier, normalise, select
+
+
+class SelectionParams(Params):
+    selection: Literal["top_n", "tilt", "equal"] = Field(
+        "top_n", description="top_n: equal weight over the best; tilt: weight by score"
+    )
+    top_n: int = Field(6, ge=1, description="names held with selection=top_n")
+    tilt_strength: float = Field(0.5, ge=0, description="weight = 1 + strength x z-score")
+    missing: Literal["neutral", "exclude"] = Field(
+        "neutral", description="names without data: average score, or dropped"
+    )
+
+
+class ChinaParams(Params):
+    china_power: float = Field(0.0, ge=0, description="weights x (1 - China share) ** power")
+    max_china_share: float = Field(1.0, ge=0, le=1, description="exclude names above this")
+    unknown_china: Literal["zero", "median", "exclude"] = Field(
+        "median", description="China share of names that do not disclose one"
+    )
+    adr_china_share: float | None = Field(
+        1.0, ge=0, le=1, description="assumed share of the china_adr group; null = unknown"
+    )
+
+
+def china_shares(view: AsOfView, names: list[str], adr_share: float | None) -> pd.Series:
+    """Known China revenue shares, with the China ADRs' assumed share filled in."""
+    share = view.china_share(names)
+    if adr_share is not None:
+        adrs = [t for t in names if view.groups.get(t) == "china_adr"]
+        share.loc[adrs] = share.loc[adrs].fillna(adr_share)
+    return share
+
+
+def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.Series:
+    """Scale weights by the China rule and renormalise."""
+    if weights.empty or (
+        params.china_power == 0
+        and params.max_china_share >= 1
+        and params.unknown_china != "exclude"
+    ):
+        return weights
+    share = china_shares(view, list(weights.index), params.adr_china_share)
+    multiplier = china_multiplier(
+        share, params.china_power, params.max_china_share, params.unknown_china
+    )
+    return normalise(weights * multiplier)
+
+
+def weights_from_scores(
+    scores: pd.Series, eligible: pd.Series, params: SelectionParams
+) -> pd.Series:
+    return select(
+        scores, eligible, params.selection, params.top_n, params.tilt_strength, params.missing
+    )

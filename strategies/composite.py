@@ -1,0 +1,83 @@
+"""ArticleComposite, the flagship: all of the article's rules in one portfolio.
+
+Score: the weighted mean (``w_balance_sheet``, ``w_capex``, ``w_valuation``,
+``w_supplier``) of the z-scored component scores of BalanceSheetQuality,
+CapexDiscipline, ValuationDiscipline and SupplierTilt. A component with a non-zero
+weight also brings its exclusion rules. The selected portfolio is then underweighted
+by China revenue (``china_power``, ``max_china_share``, ``unknown_china``). With every
+weight but one at zero and the China rule off, it equals that one strategy.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Strategy, register
+from airegime.weighting import combine, normalise, zscore
+
+from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
+from .capex_discipline import CapexParams, capex_breached, capex_score
+from .common import ChinaParams, apply_china, weights_from_scores
+from .supplier_tilt import supplier_score
+from .valuation import ValuationParams, valuation_eligible, valuation_score
+
+
+class CompositeParams(BalanceSheetParams, CapexParams, ValuationParams, ChinaParams):
+    selection: Literal["top_n", "tilt", "equal"] = "top_n"
+    top_n: int = Field(6, ge=1)
+    w_balance_sheet: float = Field(1.0, ge=0, description="weight of the balance-sheet score")
+    w_capex: float = Field(1.0, ge=0, description="weight of the capex-discipline score")
+    w_valuation: float = Field(1.0, ge=0, description="weight of the valuation score")
+    w_supplier: float = Field(0.5, ge=0, description="weight of the supplier score")
+    china_power: float = Field(1.0, ge=0)
+    max_china_share: float = Field(0.35, ge=0, le=1)
+
+
+def composite_weights(
+    view: AsOfView, p: CompositeParams, balance_sheet_boost: float = 1.0
+) -> pd.Series:
+    """The composite portfolio on the view's date (``balance_sheet_boost`` for regimes)."""
+    names = view.tradable()
+    fund = view.fundamentals(names)
+    scores = {
+        "balance_sheet": balance_sheet_score(fund, p),
+        "capex": capex_score(fund),
+        "valuation": valuation_score(fund),
+        "supplier": supplier_score(names, view.groups, view.suppliers),
+    }
+    weights = {
+        "balance_sheet": p.w_balance_sheet * balance_sheet_boost,
+        "capex": p.w_capex,
+        "valuation": p.w_valuation,
+        "supplier": p.w_supplier,
+    }
+    eligible = pd.Series(True, index=fund.index)
+    breached = pd.Series(False, index=fund.index)
+    if p.w_balance_sheet:
+        eligible &= balance_sheet_eligible(fund, p)
+    if p.w_valuation:
+        eligible &= valuation_eligible(fund, p)
+    if p.w_capex:
+        breached = capex_breached(view, fund, p)
+        if p.action == "exclude":
+            eligible &= ~breached
+    selected = weights_from_scores(zscore(combine(scores, weights)), eligible, p)
+    if p.w_capex and p.action == "penalize":
+        factor = breached.reindex(selected.index).map({True: p.penalty, False: 1.0})
+        selected = normalise(selected * factor)
+    return apply_china(selected, view, p)
+
+
+@register("article_composite")
+class ArticleComposite(Strategy):
+    """Balance sheet + capex discipline + valuation + supplier tilt, China-underweighted."""
+
+    summary = "the article's rules combined: weighted scores, exclusions, China underweight"
+    needs = frozenset({"fundamentals", "china"})
+    Params = CompositeParams
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        return composite_weights(view, self.params)

@@ -1,0 +1,112 @@
+"""RegimeAware. Article rule: regimes matter (the AI boom, capex doubts, China catch-up
+shocks, and rising rates as the danger for indebted companies).
+
+Each rebalance blends a growth stance (equal weight, or momentum over the universe) with
+the defensive ArticleComposite. The defensive share grows by ``blend_step`` for each
+active signal (``mode: switch``: all-in on any signal):
+
+- capex doubts: the universe's equal-weight basket is more than ``drawdown_threshold``
+  below its one-year high, or trails SPY by more than ``relative_threshold`` over
+  ``signal_days``;
+- China catching up: KWEB beats SOXX by more than ``china_threshold`` over ``signal_days``;
+- a shock event of ``data/regimes.yaml`` (china_shock, capex_doubt, macro_shock) dated in
+  the last ``event_window_days``.
+
+In a rising-rate regime (TLT down more than ``rate_threshold`` over ``rate_days``) the
+composite's balance-sheet weight is multiplied by ``rate_boost``. Signals use prices up to
+the rebalance date; events count from their own date.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Params, Strategy, register
+from airegime.regimes import basket, drawdown, trailing_return
+from airegime.weighting import normalise
+
+from .composite import CompositeParams, composite_weights
+
+SHOCKS = {"china_shock", "capex_doubt", "macro_shock"}
+
+
+class RegimeParams(Params):
+    growth: Literal["equal", "momentum"] = Field("momentum", description="the growth stance")
+    momentum_days: int = Field(126, ge=5, description="momentum lookback (trading days)")
+    momentum_top_n: int = Field(10, ge=1, description="names held by the momentum stance")
+    mode: Literal["blend", "switch"] = Field(
+        "blend", description="blend: blend_step per signal; switch: all-in on any signal"
+    )
+    blend_step: float = Field(0.5, gt=0, le=1, description="defensive share per signal")
+    signal_days: int = Field(63, ge=5, description="window of the relative signals")
+    drawdown_threshold: float = Field(0.15, gt=0, description="AI basket drawdown for doubt")
+    relative_threshold: float = Field(0.08, gt=0, description="AI basket lag vs SPY for doubt")
+    china_threshold: float = Field(0.10, gt=0, description="KWEB lead over SOXX for catch-up")
+    event_window_days: int = Field(60, ge=0, description="calendar days a shock event lasts")
+    rate_days: int = Field(126, ge=5, description="window of the rate signal")
+    rate_threshold: float = Field(0.05, gt=0, description="TLT fall that means rising rates")
+    rate_boost: float = Field(2.0, ge=1, description="balance-sheet weight x in rising rates")
+    composite: CompositeParams = Field(default_factory=CompositeParams)
+
+
+def regime_signals(view: AsOfView, p: RegimeParams) -> dict[str, bool]:
+    """Which regime signals are on at the view's date (pure function of the view)."""
+    ai = basket(view.closes(lookback=260))
+    spy, soxx, kweb, tlt = (
+        view.series(t, lookback=max(p.rate_days, p.signal_days) + 1)
+        for t in ("SPY", "SOXX", "KWEB", "TLT")
+    )
+    n = p.signal_days
+    capex_doubt = (
+        drawdown(ai, 252) < -p.drawdown_threshold
+        or trailing_return(ai, n) - trailing_return(spy, n) < -p.relative_threshold
+    )
+    china = trailing_return(kweb, n) - trailing_return(soxx, n) > p.china_threshold
+    regimes = view.extra("regimes")
+    since = view.date - pd.Timedelta(days=p.event_window_days)
+    shock = bool(regimes and regimes.events_between(since, view.date, SHOCKS))
+    rising_rates = trailing_return(tlt, p.rate_days) < -p.rate_threshold
+    return {
+        "capex_doubt": bool(capex_doubt),
+        "china_catch_up": bool(china),
+        "shock_event": shock,
+        "rising_rates": bool(rising_rates),
+    }
+
+
+def defensive_share(signals: dict[str, bool], p: RegimeParams) -> float:
+    active = sum(signals[k] for k in ("capex_doubt", "china_catch_up", "shock_event"))
+    if p.mode == "switch":
+        return 1.0 if active else 0.0
+    return min(1.0, active * p.blend_step)
+
+
+def growth_weights(view: AsOfView, p: RegimeParams) -> pd.Series:
+    names = view.tradable()
+    if p.growth == "equal" or not names:
+        return normalise(pd.Series(1.0, index=names))
+    closes = view.closes(names, lookback=p.momentum_days + 1)
+    momentum = (closes.iloc[-1] / closes.iloc[0] - 1).dropna()
+    winners = momentum.nlargest(p.momentum_top_n).index
+    return normalise(pd.Series(1.0, index=winners))
+
+
+@register("regime_aware")
+class RegimeAware(Strategy):
+    """Growth stance in calm markets, the article's composite when regimes turn."""
+
+    summary = "blend momentum/equal weight with the composite on capex, China, rate regimes"
+    needs = frozenset({"fundamentals", "china", "regimes"})
+    extra_series = ("SPY", "SOXX", "KWEB", "TLT")
+    Params = RegimeParams
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        signals = regime_signals(view, self.params)
+        share = defensive_share(signals, self.params)
+        boost = self.params.rate_boost if signals["rising_rates"] else 1.0
+        growth = growth_weights(view, self.params) * (1 - share)
+        defensive = composite_weights(view, self.params.composite, boost) * share
+        return normalise(growth.add(defensive, fill_value=0.0))

@@ -1,0 +1,45 @@
+"""SupplierTilt. Article rule: the opportunities sit with the suppliers (chips, chip
+equipment, power and energy, data-center builders) more than with the hyperscalers
+that spend the capex.
+
+Weights are proportional to ``1 + tilt`` for suppliers, ``1 - tilt`` for hyperscalers and
+1 for everyone else (groups from ``data/universes.yaml``). ``tilt: 0`` is equal weight;
+``tilt: 1`` drops the hyperscalers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Params, Strategy, register
+from airegime.weighting import normalise
+
+
+class SupplierTiltParams(Params):
+    tilt: float = Field(0.5, ge=0, le=1, description="overweight of suppliers vs hyperscalers")
+
+
+def supplier_score(names: list[str], groups: dict[str, str], suppliers: list[str]) -> pd.Series:
+    """+1 for suppliers, -1 for hyperscalers, 0 otherwise."""
+    supplier_set = set(suppliers)
+    return pd.Series(
+        [
+            1.0 if t in supplier_set else -1.0 if groups.get(t) == "hyperscaler" else 0.0
+            for t in names
+        ],
+        index=names,
+        dtype=float,
+    )
+
+
+@register("supplier_tilt")
+class SupplierTilt(Strategy):
+    """Overweight AI suppliers against the hyperscalers."""
+
+    summary = "overweight chips, equipment, power and data centers vs hyperscalers"
+    Params = SupplierTiltParams
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        score = supplier_score(view.tradable(), view.groups, view.suppliers)
+        return normalise(1.0 + self.params.tilt * score)

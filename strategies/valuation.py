@@ -1,0 +1,60 @@
+"""ValuationDiscipline. Article rule: a high P/E is only sustainable with strong growth
+and margins.
+
+A name with trailing P/E above ``max_pe`` is eligible only if its revenue growth is at
+least ``min_growth`` and its net margin at least ``min_margin``; any name whose P/E per
+point of growth (PEG) exceeds ``max_peg`` is excluded; with ``require_profit`` a
+loss-maker (no P/E at all) is excluded. The rest are ranked by growth, margin and
+cheapness (-P/E). P/E needs diluted share counts (``data.fundamentals: sec``); the
+bundled facts have none, so offline only the growth, margin and profit rules apply.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from airegime import AsOfView, Strategy, register
+from airegime.weighting import combine, zscore
+
+from .common import SelectionParams, weights_from_scores
+
+
+class ValuationParams(SelectionParams):
+    max_pe: float = Field(35.0, gt=0, description="P/E above which growth must justify it")
+    min_growth: float = Field(0.20, description="revenue growth needed for a high P/E")
+    min_margin: float = Field(0.15, description="net margin needed for a high P/E")
+    max_peg: float = Field(3.0, gt=0, description="P/E divided by growth in percent")
+    require_profit: bool = Field(True, description="exclude names with TTM net loss")
+
+
+def valuation_score(fund: pd.DataFrame) -> pd.Series:
+    """Higher is better value for the growth: growth, margin and a low P/E."""
+    return combine(
+        {"growth": fund["revenue_growth"], "margin": fund["net_margin"], "cheap": -fund["pe_ttm"]},
+        {"growth": 1.0, "margin": 1.0, "cheap": 1.0},
+    )
+
+
+def valuation_eligible(fund: pd.DataFrame, p: ValuationParams) -> pd.Series:
+    """False where a high P/E lacks growth or margin, PEG is too high, or (opt.) a loss."""
+    pe, growth, margin = fund["pe_ttm"], fund["revenue_growth"], fund["net_margin"]
+    unjustified = (pe > p.max_pe) & ~((growth >= p.min_growth) & (margin >= p.min_margin))
+    peg = pe / (100.0 * growth.where(growth > 0))
+    too_dear = peg > p.max_peg
+    loss = (fund["net_income_ttm"] <= 0) if p.require_profit else False
+    return ~(unjustified | too_dear | loss)
+
+
+@register("valuation_discipline")
+class ValuationDiscipline(Strategy):
+    """Accept a high P/E only with strong growth and margins."""
+
+    summary = "high P/E only with strong growth and margins; PEG cap; no loss-makers"
+    needs = frozenset({"fundamentals"})
+    Params = ValuationParams
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        fund = view.fundamentals(view.tradable())
+        scores = zscore(valuation_score(fund))
+        return weights_from_scores(scores, valuation_eligible(fund, self.params), self.params)

@@ -143,6 +143,126 @@ def table(
     console.print(out)
 
 
+@app.command()
+def sweep(
+    config: Annotated[Path, typer.Argument(help="The base backtest YAML")],
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grid", "-g", help="KEY=V1,V2,... (repeatable); adds to the YAML's sweep: block"
+        ),
+    ] = None,
+    set_: SetOption = None,
+    metric: Annotated[str, typer.Option(help="Rank by this metric")] = "sharpe",
+    workers: Annotated[int, typer.Option(help="Parallel workers (processes)")] = 2,
+    split: Annotated[
+        str | None,
+        typer.Option(help="Choose on dates before this day, report after it (YYYY-MM-DD)"),
+    ] = None,
+    walk_forward: Annotated[
+        str | None,
+        typer.Option(help="TRAIN:TEST trading days of rolling walk-forward windows, e.g. 504:126"),
+    ] = None,
+    executor: Annotated[str, typer.Option(help="local | dask")] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 (default: a local cluster)"),
+    ] = None,
+    tearsheets: Annotated[bool, typer.Option(help="Write a tear sheet per point")] = False,
+    results_dir: ResultsOption = None,
+) -> None:
+    """Run a parameter grid in parallel (resumable), rank it, and report overfitting."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .sweep import run_sweep
+
+    windows = None
+    if walk_forward:
+        train, _, test = walk_forward.partition(":")
+        if not (train.isdigit() and test.isdigit()):
+            fail(f"--walk-forward {walk_forward}: expected TRAIN:TEST days, e.g. 504:126")
+        windows = (int(train), int(test))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=err_console) as progress:
+            task = progress.add_task(f"sweep {config.name}", total=None)
+
+            def on_progress(done: int, total: int, point: str, error: str | None) -> None:
+                progress.update(task, completed=done, total=total)
+                if error:
+                    progress.console.print(f"[red]{point} failed:[/] {error}", highlight=False)
+
+            result = run_sweep(
+                config,
+                grid or [],
+                set_ or [],
+                metric,
+                workers,
+                split,
+                windows,
+                executor,
+                address,
+                results_dir,
+                tearsheets,
+                on_progress,
+            )
+    except AiregimeError as exc:
+        fail(str(exc))
+        return
+    if result.skipped:
+        console.print(f"resumed: {result.skipped} point(s) were already finished")
+    shown = result.ranking.drop(columns=["point"]).head(10)
+    table = Table(title=f"top points by {metric} (all in ranking.csv)", title_justify="left")
+    for col in shown.columns:
+        table.add_column(str(col).rsplit(".", 1)[-1], justify="right")
+    for _, row in shown.iterrows():
+        table.add_row(
+            *["" if v != v else f"{v:.3g}" if isinstance(v, float) else str(v) for v in row]
+        )
+    console.print(table)
+    report = result.report
+    if "deflated_sharpe" in report:
+        dsr = report["deflated_sharpe"]
+        console.print(
+            f"deflated Sharpe ratio of the best point: {dsr['dsr']:.3f} "
+            f"(trials {dsr['trials']:.0f}, SR0 {dsr['sr0']:.4f} per day)"
+        )
+    if "pbo" in report:
+        console.print(f"probability of backtest overfitting (CSCV): {report['pbo']['pbo']:.2f}")
+    if "split" in report:
+        s = report["split"]
+        console.print(
+            f"split {s['date']}: chosen in-sample {s['chosen_in_sample']} "
+            f"{metric} {s['chosen_is']:.3f} in, {s['chosen_oos']:.3f} out "
+            f"(rank {s['chosen_oos_rank']} out of sample; best out-of-sample "
+            f"{s['oos_best_point']} {s['oos_best']:.3f})",
+            highlight=False,
+        )
+    if "walk_forward" in report:
+        oos = report["walk_forward"]["oos"]
+        console.print(
+            f"walk-forward out-of-sample: Sharpe {oos.get('sharpe', float('nan')):.2f},"
+            f" CAGR {oos.get('cagr', float('nan')):.1%}"
+        )
+    console.print(f"sweep folder: {result.directory}", highlight=False)
+    if result.errors:
+        fail(f"{len(result.errors)} point(s) failed; see {result.directory / 'ranking.csv'}")
+
+
 @list_app.command("strategies")
 def list_strategies(
     name: Annotated[

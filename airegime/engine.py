@@ -1,7 +1,8 @@
 """The only module that knows backtrader: feeds, broker, costs and the weights adapter.
 
 Every ticker of the universe is fed on one calendar (the union of trading
-days in the backtest window) through ``bt.feeds.PandasDirectData``. Days
+days in the backtest window) through :class:`ArrayFeed`, a
+``bt.feeds.PandasDirectData`` whose preload copies whole columns at once. Days
 before a listing or after the data ends carry the nearest real price so that
 feeds stay aligned and ``runonce`` applies; the as-of view marks those days
 untradable, so no strategy can buy at them.
@@ -14,6 +15,7 @@ slippage moves the fill price against the order.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import backtrader as bt
@@ -45,6 +47,25 @@ class EngineResult:
     trades: pd.DataFrame
     targets: pd.DataFrame
     fill: str
+
+
+class ArrayFeed(bt.feeds.PandasDirectData):
+    """PandasDirectData with a vectorised preload: the same lines, without a Python loop
+    over rows (preloading row by row was a quarter of a backtest's time)."""
+
+    def preload(self) -> None:
+        frame = self.p.dataname
+        stamps = np.array([ts.toordinal() for ts in frame.index], dtype=float)
+        columns = {"datetime": stamps}
+        columns.update(
+            {
+                name: frame[name].to_numpy(dtype=float)
+                for name in ("open", "high", "low", "close", "volume", "openinterest")
+            }
+        )
+        for name, values in columns.items():
+            getattr(self.lines, name).array.extend(array("d", values))
+        self.home()
 
 
 class PercentCommission(bt.CommInfoBase):
@@ -141,9 +162,7 @@ def run_engine(context: MarketContext, policy: Strategy, settings: EngineSetting
         stdstats=False, runonce=True, preload=True, maxcpus=1, exactbars=False, quicknotify=True
     )
     for ticker in context.universe:
-        cerebro.adddata(
-            bt.feeds.PandasDirectData(dataname=_feed_frame(context, ticker, calendar)), name=ticker
-        )
+        cerebro.adddata(ArrayFeed(dataname=_feed_frame(context, ticker, calendar)), name=ticker)
     broker = cerebro.broker
     broker.setcash(settings.initial_cash)
     broker.addcommissioninfo(PercentCommission(commission=settings.commission_bps / 1e4))

@@ -350,6 +350,18 @@ class FundamentalsStore:
         self._cached = lru_cache(maxsize=4096)(self._metrics_for_filings)
         self._annual_cached = lru_cache(maxsize=4096)(self._annual_for_filings)
 
+    def __getstate__(self) -> dict:
+        """Picklable for sweep workers: the memo caches stay behind."""
+        state = self.__dict__.copy()
+        state.pop("_cached", None)
+        state.pop("_annual_cached", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._cached = lru_cache(maxsize=4096)(self._metrics_for_filings)
+        self._annual_cached = lru_cache(maxsize=4096)(self._annual_for_filings)
+
     @property
     def tickers(self) -> list[str]:
         return sorted(self._rows_by_ticker)

@@ -1,0 +1,397 @@
+"""Parameter sweeps: a grid of configs, run in parallel, resumable, ranked.
+
+A sweep lives in ``results/<name>/sweep-<hash>/`` where the hash covers the base config
+and the grid, so running the same command again finds it and skips every point whose
+run folder is complete. Each point is a normal run folder under ``points/``; it is
+written to a temporary folder and renamed into place when complete, so an interrupted
+point leaves nothing that looks finished. Prices and reference data are loaded once per
+sweep and handed to the workers (local processes, or a Dask cluster).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from . import paths
+from .asof import MarketContext
+from .cache import atomic_write, atomic_write_text
+from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
+from .errors import ConfigError
+from .market import build_context
+from .metrics import performance
+from .overfitting import (
+    deflated_sharpe_ratio,
+    probability_of_backtest_overfitting,
+    sharpe,
+    walk_forward,
+)
+from .run import attach_reference_data, backtest
+from .tearsheet import write_tearsheet
+
+#: Metrics where smaller is better; every other metric is ranked descending.
+LOWER_IS_BETTER = {"volatility", "turnover"}
+ProgressCallback = Callable[[int, int, str, str | None], None]
+
+
+@dataclass
+class SweepPoint:
+    point_id: str
+    params: dict[str, Any]
+    config: dict[str, Any]
+
+
+@dataclass
+class SweepResult:
+    """The ranking of a sweep, its overfitting report and where they were written."""
+
+    directory: Path
+    ranking: pd.DataFrame
+    report: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0
+
+
+def parse_grid(items: list[str]) -> dict[str, list[Any]]:
+    """``["strategy.params.top_n=5,10"]`` -> ``{"strategy.params.top_n": [5, 10]}``."""
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not raw:
+            raise ConfigError(
+                f"--grid {item}: expected KEY=V1,V2,..., e.g. strategy.params.top_n=5,10,15"
+            )
+        grid[key.strip()] = [parse_override(f"{key}={v.strip()}")[1] for v in raw.split(",")]
+    return grid
+
+
+def expand(base: dict[str, Any], grid: dict[str, list[Any]], source: str) -> list[SweepPoint]:
+    """Every combination of the grid applied to ``base``, validated like any config."""
+    keys = list(grid)
+    points = []
+    for values in itertools.product(*(grid[k] for k in keys)):
+        params = dict(zip(keys, values, strict=True))
+        raw = apply_overrides(base, [f"{k}={json.dumps(v)}" for k, v in params.items()])
+        raw["sweep"] = None
+        config = validate_config(raw, f"{source} (grid point {params})").snapshot()
+        digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
+        points.append(SweepPoint(f"p-{digest}", params, config))
+    return points
+
+
+def sweep_id(base: dict[str, Any], grid: dict[str, list[Any]]) -> str:
+    payload = json.dumps({"base": base, "grid": grid}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:8]
+
+
+# --- the work of one point (runs in a worker) ---------------------------------------------
+
+_CONTEXT: dict[str, MarketContext] = {}
+
+
+def _init_worker(context: MarketContext) -> None:
+    _CONTEXT["context"] = context
+
+
+def run_point(
+    config: dict[str, Any], point_dir: str, tearsheet: bool, context: MarketContext | None = None
+) -> dict[str, Any]:
+    """Run one grid point into ``point_dir``; never raises (errors are returned)."""
+    final = Path(point_dir)
+    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
+    try:
+        cfg = validate_config(config, str(final / "config.yaml"))
+        result = backtest(cfg, context or _CONTEXT["context"], str(final))
+        tmp.mkdir(parents=True)
+        result.save(tmp)
+        if tearsheet:
+            write_tearsheet(
+                result.returns,
+                result.benchmark_returns,
+                tmp / "tearsheet.html",
+                f"{cfg.name}: {result.provenance['strategy']}",
+                cfg.benchmark,
+            )
+        try:
+            tmp.rename(final)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not (final / "metrics.json").is_file():  # never overwrite a folder we did not make
+                return {
+                    "point": final.name,
+                    "error": f"{final} exists but is incomplete; remove it to run this point again",
+                }
+            # else another run finished this point first: keep theirs
+        return {"point": final.name, "error": None}
+    except Exception as exc:  # noqa: BLE001 - a failing point must not stop the sweep
+        shutil.rmtree(tmp, ignore_errors=True)
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
+        return {"point": final.name, "error": f"{type(exc).__name__}: {exc}{where}"}
+
+
+# --- executors ----------------------------------------------------------------------------
+
+
+def _run_local(
+    jobs: list[tuple], context: MarketContext, workers: int, on_done: Callable[[dict], None]
+) -> None:
+    if workers <= 1:
+        for config, point_dir, tearsheet in jobs:
+            on_done(run_point(config, point_dir, tearsheet, context))
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context(method),
+        initializer=_init_worker,
+        initargs=(context,),
+    ) as pool:
+        futures = [pool.submit(run_point, *job) for job in jobs]
+        for future in as_completed(futures):
+            on_done(future.result())
+
+
+def _run_dask(
+    jobs: list[tuple],
+    context: MarketContext,
+    address: str | None,
+    workers: int,
+    on_done: Callable[[dict], None],
+) -> None:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address is None:
+        cluster = LocalCluster(
+            n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    with Client(address or cluster) as client:
+        shared = client.scatter(context, broadcast=True)
+        futures = [client.submit(run_point, *job, context=shared, pure=False) for job in jobs]
+        for future in as_completed(futures):
+            on_done(future.result())
+    if cluster is not None:
+        cluster.close()
+
+
+# --- the sweep ----------------------------------------------------------------------------
+
+
+def run_sweep(
+    config_path: str | Path,
+    grid_items: list[str] | None = None,
+    overrides: list[str] | None = None,
+    metric: str = "sharpe",
+    workers: int = 1,
+    split: str | None = None,
+    walk_forward_days: tuple[int, int] | None = None,
+    executor: str = "local",
+    address: str | None = None,
+    results_root: Path | None = None,
+    tearsheets: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> SweepResult:
+    """Run (or resume) a grid over a config and rank the points by ``metric``."""
+    config_path = Path(config_path)
+    base_config = load_config(config_path, overrides)
+    base = base_config.model_dump(mode="json", exclude={"provenance"})
+    grid = dict(base_config.sweep or {})
+    grid.update(parse_grid(grid_items or []))
+    if not grid:
+        raise ConfigError(
+            f"{config_path}: no grid: pass --grid KEY=V1,V2 or add a 'sweep:' "
+            "mapping of key paths to value lists"
+        )
+    points = expand(base, grid, str(config_path))
+    root = paths.project_root(config_path)
+    directory = (
+        (results_root or paths.results_dir(root))
+        / base_config.name
+        / f"sweep-{sweep_id(base, grid)}"
+    )
+    points_dir = directory / "points"
+    points_dir.mkdir(parents=True, exist_ok=True)
+    for stale in points_dir.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # interrupted points: not results
+    atomic_write_text(
+        directory / "sweep.yaml",
+        yaml.safe_dump(
+            {
+                "config": str(config_path),
+                "overrides": overrides or [],
+                "grid": grid,
+                "points": {p.point_id: p.params for p in points},
+            },
+            sort_keys=False,
+        ),
+    )
+    todo = [p for p in points if not (points_dir / p.point_id / "metrics.json").is_file()]
+    errors: dict[str, str] = {}
+    if todo:
+        context = _load_context(validate_config(todo[0].config), root, str(config_path))
+        jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in todo]
+        done = 0
+
+        def on_done(outcome: dict) -> None:
+            nonlocal done
+            done += 1
+            if outcome["error"]:
+                errors[outcome["point"]] = outcome["error"]
+            if on_progress:
+                on_progress(done, len(todo), outcome["point"], outcome["error"])
+
+        if executor == "dask":
+            _run_dask(jobs, context, address, workers, on_done)
+        elif executor == "local":
+            _run_local(jobs, context, workers, on_done)
+        else:
+            raise ConfigError(f"--executor {executor}: expected local or dask")
+    ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
+    atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
+    atomic_write_text(directory / "ranking.html", ranking_html(ranking, report, base_config))
+    atomic_write_text(directory / "overfitting.json", json.dumps(report, indent=2, default=str))
+    return SweepResult(directory, ranking, report, errors, len(points) - len(todo))
+
+
+def _load_context(config: BacktestConfig, root: Path, source: str) -> MarketContext:
+    strategy = config.build_strategy()
+    context = build_context(config, root, source, list(strategy.extra_series))
+    if strategy.needs:
+        attach_reference_data(context, config, root, strategy.needs)
+    return context
+
+
+def _better_first(metric: str) -> bool:
+    return metric not in LOWER_IS_BETTER
+
+
+def rank(
+    points: list[SweepPoint],
+    points_dir: Path,
+    metric: str,
+    split: str | None,
+    walk_forward_days: tuple[int, int] | None,
+    errors: dict[str, str],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The ranking table and the overfitting report from the finished point folders."""
+    rows, returns = [], {}
+    for point in points:
+        folder = points_dir / point.point_id
+        row: dict[str, Any] = {"point": point.point_id, **point.params}
+        if (folder / "metrics.json").is_file():
+            metrics = json.loads((folder / "metrics.json").read_text())
+            if metric not in metrics:
+                raise ConfigError(
+                    f"--metric {metric}: not a metric; choose one of "
+                    f"{', '.join(k for k in metrics if not k.startswith('bench'))}"
+                )
+            series = pd.read_csv(folder / "returns.csv", index_col="date", parse_dates=["date"])[
+                "strategy"
+            ]
+            returns[point.point_id] = series
+            row.update({"status": "ok", metric: metrics[metric]})
+            if split:
+                cut = pd.Timestamp(split)
+                row[f"is_{metric}"] = performance(series[series.index < cut]).get(metric)
+                row[f"oos_{metric}"] = performance(series[series.index >= cut]).get(metric)
+            row.update({k: metrics[k] for k in ("cagr", "sharpe", "max_drawdown") if k != metric})
+        else:
+            row.update(
+                {
+                    "status": "failed" if point.point_id in errors else "missing",
+                    "error": errors.get(point.point_id, ""),
+                }
+            )
+        rows.append(row)
+    ranking = pd.DataFrame(rows)
+    sort_key = f"is_{metric}" if split else metric
+    if sort_key in ranking:
+        ranking = ranking.sort_values(
+            sort_key, ascending=not _better_first(metric), na_position="last", kind="stable"
+        )
+    ranking.insert(0, "rank", range(1, len(ranking) + 1))
+    return ranking.reset_index(drop=True), overfitting_report(
+        ranking, returns, metric, split, walk_forward_days
+    )
+
+
+def overfitting_report(
+    ranking: pd.DataFrame,
+    returns: dict[str, pd.Series],
+    metric: str,
+    split: str | None,
+    walk_forward_days: tuple[int, int] | None,
+) -> dict:
+    report: dict[str, Any] = {"metric": metric, "points": len(ranking), "finished": len(returns)}
+    if not returns:
+        return report
+    matrix = pd.DataFrame(returns).dropna()
+    selection = matrix[matrix.index < pd.Timestamp(split)] if split else matrix
+    best = str(ranking.iloc[0]["point"])
+    report["best_point"] = best
+    report["deflated_sharpe"] = deflated_sharpe_ratio(
+        selection[best].to_numpy(), sharpe(selection.to_numpy())
+    )
+    if len(returns) >= 2:
+        blocks = 10 if len(matrix) >= 200 else 2
+        pbo = probability_of_backtest_overfitting(matrix, blocks=blocks)
+        report["pbo"] = {"pbo": pbo["pbo"], "splits": pbo["splits"], "blocks": blocks}
+    if split:
+        ok = ranking[ranking["status"] == "ok"]
+        oos_best = ok.sort_values(f"oos_{metric}", ascending=not _better_first(metric)).iloc[0]
+        report["split"] = {
+            "date": split,
+            "chosen_in_sample": best,
+            "chosen_is": float(ok.iloc[0][f"is_{metric}"]),
+            "chosen_oos": float(ok.iloc[0][f"oos_{metric}"]),
+            "oos_best_point": str(oos_best["point"]),
+            "oos_best": float(oos_best[f"oos_{metric}"]),
+            "chosen_oos_rank": int(
+                ok[f"oos_{metric}"].rank(ascending=not _better_first(metric))[ok.index[0]]
+            ),
+        }
+    if walk_forward_days:
+        windows = walk_forward(matrix, *walk_forward_days)
+        chained = windows.attrs["returns"]
+        report["walk_forward"] = {
+            "train_days": walk_forward_days[0],
+            "test_days": walk_forward_days[1],
+            "windows": windows.assign(
+                start=windows["start"].astype(str), end=windows["end"].astype(str)
+            ).to_dict("records"),
+            "oos": performance(chained) if len(chained) else {},
+        }
+    return report
+
+
+def ranking_html(ranking: pd.DataFrame, report: dict[str, Any], config: BacktestConfig) -> str:
+    """A self-contained page: the ranking table and the overfitting figures, all escaped."""
+    import html
+
+    table = ranking.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4g}", na_rep="")
+    summary = html.escape(
+        json.dumps({k: v for k, v in report.items() if k != "walk_forward"}, indent=2, default=str)
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>sweep "
+        f"{html.escape(config.name)}</title><style>body{{font-family:sans-serif;margin:2em}}"
+        f"table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;"
+        f"text-align:right}}</style></head><body><h1>Sweep of "
+        f"{html.escape(config.name)} by {html.escape(report['metric'])}</h1>{table}"
+        f"<h2>Overfitting</h2><pre>{summary}</pre></body></html>"
+    )

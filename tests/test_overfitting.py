@@ -1,0 +1,84 @@
+"""Overfitting statistics against cases computed by hand and from the papers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from airegime.overfitting import (
+    deflated_sharpe_ratio,
+    expected_max_sharpe,
+    probability_of_backtest_overfitting,
+    walk_forward,
+)
+
+
+def test_expected_max_sharpe_matches_the_papers_formula():
+    # Bailey & Lopez de Prado (2014), eq. for SR0 with V[SR] = 0.5 / 252 (annual var 0.5),
+    # N = 100: sqrt(V) * ((1 - g) Z(1 - 1/N) + g Z(1 - 1/(N e))).
+    v, n, g = 0.5 / 252, 100, 0.5772156649015329
+    by_hand = math.sqrt(v) * (
+        (1 - g) * stats.norm.ppf(0.99) + g * stats.norm.ppf(1 - 1 / (n * math.e))
+    )
+    assert expected_max_sharpe(v, n) == pytest.approx(by_hand)
+    # Annualised: sqrt(0.5) * (0.4228 * 2.3263 + 0.5772 * 2.6804) = 1.789.
+    assert expected_max_sharpe(v, n) * math.sqrt(252) == pytest.approx(1.789, abs=0.002)
+
+
+def test_one_trial_deflates_to_the_probabilistic_sharpe_ratio():
+    rng = np.random.default_rng(1)
+    r = rng.normal(0.001, 0.01, 1000)
+    out = deflated_sharpe_ratio(r, np.array([0.1]))
+    sr = r.mean() / r.std(ddof=1)
+    skew, kurt = stats.skew(r), stats.kurtosis(r, fisher=False)
+    z = sr * math.sqrt(999) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2)
+    assert out["sr0"] == 0.0
+    assert out["dsr"] == pytest.approx(stats.norm.cdf(z))
+
+
+def test_more_trials_deflate_more():
+    rng = np.random.default_rng(2)
+    r = rng.normal(0.0008, 0.01, 1500)
+    few = deflated_sharpe_ratio(r, rng.normal(0.03, 0.02, 3))
+    many = deflated_sharpe_ratio(r, rng.normal(0.03, 0.02, 300))
+    assert many["sr0"] > few["sr0"] and many["dsr"] < few["dsr"]
+
+
+def test_pbo_is_zero_when_one_trial_dominates_everywhere():
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0, 0.01, (800, 5))
+    noise[:, 2] += 0.01  # trial 2 is best in every block
+    assert probability_of_backtest_overfitting(pd.DataFrame(noise), blocks=8)["pbo"] == 0.0
+
+
+def test_pbo_is_one_when_the_in_sample_winner_always_loses_out_of_sample():
+    # Two trials that alternate: whatever wins in-sample wins because of blocks it does
+    # not have out of sample. With S = 2 blocks, the IS winner is the OOS loser.
+    a = np.r_[np.full(100, 0.01), np.full(100, -0.01)] + np.tile([0.001, -0.001], 100)
+    b = -a + 0.0
+    out = probability_of_backtest_overfitting(pd.DataFrame({"a": a, "b": b}), blocks=2)
+    assert out["splits"] == 2 and out["pbo"] == 1.0
+
+
+def test_pbo_counts_the_cscv_combinations():
+    frame = pd.DataFrame(np.random.default_rng(4).normal(0, 0.01, (600, 4)))
+    assert probability_of_backtest_overfitting(frame, blocks=6)["splits"] == math.comb(6, 3)
+
+
+def test_walk_forward_chains_test_windows_of_the_training_winner():
+    idx = pd.bdate_range("2020-01-01", periods=400)
+    frame = pd.DataFrame(
+        {
+            "up_then_down": np.r_[np.full(200, 0.01), np.full(200, -0.01)],
+            "flat": 0.0001 + np.tile([0.0005, -0.0005], 200),
+        },
+        index=idx,
+    )
+    frame["up_then_down"] += np.tile([0.001, -0.001], 200)
+    windows = walk_forward(frame, train_days=100, test_days=100)
+    assert windows["chosen"].tolist() == ["up_then_down", "up_then_down", "flat"]
+    assert len(windows.attrs["returns"]) == 300

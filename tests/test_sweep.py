@@ -1,0 +1,130 @@
+"""Sweeps: grids, parallel points, resume after interruption, failures, ranking, Dask."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from airegime import RunResult
+from airegime.errors import ConfigError
+from airegime.sweep import expand, parse_grid, run_sweep
+from tests.conftest import write_config
+
+BASE = """\
+name: sw
+strategy: {name: article_composite}
+universe: fundamentals_covered
+start: 2023-06-01
+end: 2024-12-31
+"""
+
+
+@pytest.fixture
+def config(project):
+    return write_config(project / "backtests" / "sw.yaml", BASE)
+
+
+def test_grid_items_parse_values_as_yaml():
+    assert parse_grid(["a.b=1,2.5,x", "c=true"]) == {"a.b": [1, 2.5, "x"], "c": [True]}
+    with pytest.raises(ConfigError, match="expected KEY=V1,V2"):
+        parse_grid(["a.b"])
+
+
+def test_expansion_is_the_cartesian_product_and_validates_each_point():
+    base = {
+        "name": "x",
+        "strategy": {"name": "article_composite"},
+        "universe": "ai_us",
+        "start": "2020-01-01",
+        "end": "2021-01-01",
+    }
+    points = expand(
+        base, {"strategy.params.top_n": [3, 5], "strategy.params.w_capex": [0, 1]}, "x.yaml"
+    )
+    assert len(points) == 4 and len({p.point_id for p in points}) == 4
+    assert points[0].config["strategy"]["params"]["max_china_share"] == 0.35  # defaults filled
+    with pytest.raises(ConfigError, match="top_n"):
+        expand(base, {"strategy.params.top_n": [0]}, "x.yaml")
+
+
+def test_a_sweep_writes_normal_run_folders_and_a_ranking(config):
+    result = run_sweep(
+        config, ["strategy.params.top_n=3,5"], metric="sharpe", workers=2, split="2024-06-30"
+    )
+    assert (result.directory / "ranking.csv").is_file()
+    assert "<table" in (result.directory / "ranking.html").read_text()
+    ranking = pd.read_csv(result.directory / "ranking.csv")
+    assert ranking["status"].tolist() == ["ok", "ok"]
+    assert ranking["is_sharpe"].is_monotonic_decreasing  # chosen on the in-sample part
+    run = RunResult.load(result.directory / "points" / ranking["point"][0])
+    assert run.config.strategy.params["top_n"] in (3, 5)
+    report = json.loads((result.directory / "overfitting.json").read_text())
+    assert {"deflated_sharpe", "pbo", "split"} <= set(report)
+    assert report["split"]["chosen_in_sample"] == ranking["point"][0]
+
+
+def test_an_interrupted_sweep_resumes_without_losing_or_redoing_points(config):
+    seen = []
+
+    def interrupt_after_first(done, total, point, error):
+        seen.append(point)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(
+            config, ["strategy.params.top_n=3,4,5"], workers=1, on_progress=interrupt_after_first
+        )
+    rerun = []
+    result = run_sweep(
+        config,
+        ["strategy.params.top_n=3,4,5"],
+        workers=1,
+        on_progress=lambda d, t, p, e: rerun.append(p),
+    )
+    assert result.skipped == 1 and seen[0] not in rerun and len(rerun) == 2
+    assert (result.ranking["status"] == "ok").all()
+    again = run_sweep(config, ["strategy.params.top_n=3,4,5"], workers=1)
+    assert again.skipped == 3
+
+
+def test_half_written_points_are_not_taken_as_finished(config):
+    first = run_sweep(config, ["strategy.params.top_n=3"], workers=1)
+    point = first.directory / "points" / first.ranking["point"][0]
+    (point / "metrics.json").unlink()
+    (first.directory / "points" / ".tmp-p-dead-123").mkdir()
+    # The rerun runs the point again but never overwrites the folder it did not make: it
+    # reports it, and the stale temporary folder of an interrupted run is cleaned away.
+    result = run_sweep(config, ["strategy.params.top_n=3"], workers=1)
+    assert not (first.directory / "points" / ".tmp-p-dead-123").exists()
+    assert result.skipped == 0 and result.ranking["status"].tolist() == ["failed"]
+    assert "exists but is incomplete" in result.ranking["error"][0]
+
+
+def test_a_failing_point_is_reported_and_does_not_stop_the_others(project):
+    config = write_config(
+        project / "backtests" / "flaky.yaml",
+        BASE.replace("article_composite", "tests.sweep_helpers:Flaky").replace(
+            "name: sw", "name: flaky"
+        ),
+    )
+    result = run_sweep(config, ["strategy.params.fail=false,true"], workers=2)
+    statuses = dict(
+        zip(result.ranking["strategy.params.fail"], result.ranking["status"], strict=True)
+    )
+    assert statuses == {False: "ok", True: "failed"}
+    assert "fails on purpose" in next(iter(result.errors.values()))
+
+
+def test_grids_can_live_in_the_yaml(project):
+    config = write_config(
+        project / "backtests" / "y.yaml", BASE + "sweep:\n  strategy.params.top_n: [3, 4]\n"
+    )
+    assert len(run_sweep(config, workers=1).ranking) == 2
+
+
+def test_a_dask_local_cluster_runs_a_small_sweep(config):
+    pytest.importorskip("distributed")
+    result = run_sweep(config, ["strategy.params.top_n=3,5"], workers=2, executor="dask")
+    assert (result.ranking["status"] == "ok").all()

@@ -144,6 +144,66 @@ def table(
 
 
 @app.command()
+def compare(
+    run_dirs: Annotated[list[Path] | None, typer.Argument(help="Run folders to compare")] = None,
+    configs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--configs", "-c", help="Configs to compare (their newest runs; missing ones are run)"
+        ),
+    ] = None,
+    results_dir: ResultsOption = None,
+) -> None:
+    """One HTML report: metrics side by side, curves, regimes, bootstrap vs the first run."""
+    from . import paths
+    from .compare import runs_for_configs
+    from .compare_report import write_comparison
+    from .results import RunResult
+
+    extra = list(configs or [])
+    # `--configs a.yaml b.yaml`: typer gives the first to the option and the rest as arguments.
+    yaml_args = [p for p in run_dirs or [] if p.suffix in (".yaml", ".yml")]
+    folders = [p for p in run_dirs or [] if p.suffix not in (".yaml", ".yml")]
+    extra += yaml_args
+    if not folders and not extra:
+        fail("compare: give run folders, or --configs a.yaml b.yaml")
+        return
+    try:
+        with console.status("comparing") as status:
+            runs = []
+            for folder in folders:
+                if not (folder / "metrics.json").is_file():
+                    fail(
+                        f"{folder}: not a run folder (no metrics.json); give "
+                        "results/<name>/<run id>"
+                    )
+                runs.append(RunResult.load(folder))
+            runs += runs_for_configs(extra, results_dir, lambda s: status.update(s))
+            status.update("writing report")
+            root = results_dir or paths.results_dir(paths.project_root())
+            out = write_comparison(
+                runs, root / "compare", paths.data_dir(paths.project_root()) / "regimes.yaml"
+            )
+    except (AiregimeError, ValueError) as exc:
+        fail(str(exc))
+        return
+    for note in out["comparison"].notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    metrics = dict(zip(out["comparison"].names, (r.metrics for r in runs), strict=True))
+    console.print(summary_table("comparison", metrics))
+    boot = out["bootstrap"]
+    for _, row in boot.iterrows():
+        console.print(
+            f"{row['strategy']} - {row['baseline']}: Sharpe {row['sharpe_diff']:+.2f} "
+            f"[{row['sharpe_lo']:+.2f}, {row['sharpe_hi']:+.2f}], annual return "
+            f"{row['annual_return_diff']:+.1%} [{row['annual_return_lo']:+.1%}, "
+            f"{row['annual_return_hi']:+.1%}] (95% block bootstrap)",
+            highlight=False,
+        )
+    console.print(f"report: {out['report']}", highlight=False)
+
+
+@app.command()
 def sweep(
     config: Annotated[Path, typer.Argument(help="The base backtest YAML")],
     grid: Annotated[

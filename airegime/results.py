@@ -36,21 +36,44 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def new_run_dir(results_root: Path, config: BacktestConfig) -> Path:
-    """A fresh ``results/<name>/<timestamp>-<config hash>`` folder, never an existing one."""
-    digest = hashlib.sha256(json.dumps(config.snapshot(), sort_keys=True).encode()).hexdigest()
+def config_digest(config: BacktestConfig) -> str:
+    return hashlib.sha256(json.dumps(config.snapshot(), sort_keys=True).encode()).hexdigest()[:8]
+
+
+def unique_dir(base: Path, digest: str) -> Path:
+    """A new ``base/<timestamp>-<digest>[-n]`` folder, created exclusively."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = results_root / config.name
     base.mkdir(parents=True, exist_ok=True)
     for n in range(1, 1000):
-        suffix = "" if n == 1 else f"-{n}"
-        candidate = base / f"{stamp}-{digest[:8]}{suffix}"
+        candidate = base / f"{stamp}-{digest}{'' if n == 1 else f'-{n}'}"
         try:
             candidate.mkdir()
             return candidate
         except FileExistsError:
             continue
-    raise FileExistsError(f"{base}: could not find a free run folder name")
+    raise FileExistsError(f"{base}: could not find a free folder name")
+
+
+def new_run_dir(results_root: Path, config: BacktestConfig) -> Path:
+    """A fresh ``results/<name>/<timestamp>-<config hash>`` folder, never an existing one."""
+    return unique_dir(results_root / config.name, config_digest(config))
+
+
+def latest_run(results_root: Path, config: BacktestConfig) -> Path | None:
+    """The newest complete run folder of exactly this resolved config, if any."""
+    digest = config_digest(config)
+    folder = results_root / config.name
+    if not folder.is_dir():
+        return None
+    candidates = sorted(
+        (
+            p
+            for p in folder.glob(f"*-{digest}*")
+            if (p / "metrics.json").is_file() and (p / "tearsheet.html").is_file()
+        ),
+        reverse=True,
+    )
+    return candidates[0] if candidates else None
 
 
 @dataclass

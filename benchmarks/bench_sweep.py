@@ -16,15 +16,22 @@ from pathlib import Path
 from airegime.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
-GRID = ["strategy.params.top_n=4,6,8", "strategy.params.w_supplier=0,0.5",
-        "strategy.params.max_china_share=0.2,0.35"]
+GRID = [
+    "strategy.params.top_n=4,6,8",
+    "strategy.params.w_supplier=0,0.5",
+    "strategy.params.max_china_share=0.2,0.35",
+]
 
 
 def timed(workers: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        result = run_sweep(ROOT / "backtests" / "article_composite.yaml", GRID, workers=workers,
-                           results_root=Path(tmp))
+        result = run_sweep(
+            ROOT / "backtests" / "article_composite.yaml",
+            GRID,
+            workers=workers,
+            results_root=Path(tmp),
+        )
         elapsed = time.perf_counter() - started
         assert (result.ranking["status"] == "ok").all() and len(result.ranking) == 12
     return elapsed

@@ -1,0 +1,64 @@
+"""Paired moving-block bootstrap of the difference between two daily return series.
+
+Daily returns are autocorrelated and volatility clusters, so resampling single days
+understates the noise; resampling blocks of ``block`` consecutive days keeps most of
+that structure. Both series are resampled with the same blocks (paired), so what is
+measured is the uncertainty of their difference. Seeded: the same inputs give the same
+interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TRADING_DAYS = 252
+
+
+def block_indices(n: int, block: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """``draws`` x ``n`` row indices made of random blocks of ``block`` consecutive days."""
+    starts = rng.integers(0, n - block + 1, size=(draws, -(-n // block)))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(draws, -1)
+    return idx[:, :n]
+
+
+def _annual_return(r: np.ndarray) -> np.ndarray:
+    return r.mean(axis=-1) * TRADING_DAYS
+
+
+def _annual_sharpe(r: np.ndarray) -> np.ndarray:
+    std = r.std(axis=-1, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(std > 0, r.mean(axis=-1) / std * np.sqrt(TRADING_DAYS), np.nan)
+
+
+def bootstrap_difference(
+    a: pd.Series,
+    b: pd.Series,
+    block: int = 20,
+    draws: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, float]:
+    """Point estimate and confidence interval of (a - b) in annual return and Sharpe.
+
+    Annual return is the arithmetic mean daily return x 252; Sharpe is annualised with
+    rf = 0. ``p_*_le_0`` is the share of resamples in which the difference is <= 0.
+    """
+    both = pd.concat([a, b], axis=1).dropna().to_numpy(dtype=float)
+    n = len(both)
+    if n < 2 * block:
+        raise ValueError(f"need at least {2 * block} common days, have {n}")
+    rng = np.random.default_rng(seed)
+    idx = block_indices(n, block, draws, rng)
+    ra, rb = both[:, 0][idx], both[:, 1][idx]
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+    out: dict[str, float] = {"days": float(n), "block": float(block), "draws": float(draws)}
+    for name, stat in (("annual_return", _annual_return), ("sharpe", _annual_sharpe)):
+        point = float(stat(both[:, 0]) - stat(both[:, 1]))
+        diffs = stat(ra) - stat(rb)
+        out[f"{name}_diff"] = point
+        out[f"{name}_lo"] = float(np.nanquantile(diffs, lo))
+        out[f"{name}_hi"] = float(np.nanquantile(diffs, hi))
+        out[f"p_{name}_le_0"] = float(np.mean(diffs <= 0))
+    return out

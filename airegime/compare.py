@@ -1,0 +1,154 @@
+"""Compare runs: align them, tabulate metrics, regimes and bootstrap differences.
+
+Pure functions over :class:`~airegime.results.RunResult` objects; the HTML page is in
+:mod:`airegime.compare_report` and the CLI only wires them together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .bootstrap import bootstrap_difference
+from .metrics import performance
+from .regimes import Period
+from .results import RunResult, latest_run
+
+
+@dataclass
+class Comparison:
+    """Runs aligned on their common dates, with notes on anything that differed."""
+
+    runs: list[RunResult]
+    names: list[str]
+    returns: pd.DataFrame
+    benchmark: pd.Series
+    benchmark_name: str
+    notes: list[str] = field(default_factory=list)
+
+
+def unique_names(runs: list[RunResult]) -> list[str]:
+    names: list[str] = []
+    for run in runs:
+        name, n = run.config.name, 2
+        while name in names:
+            name, n = f"{run.config.name} #{n}", n + 1
+        names.append(name)
+    return names
+
+
+def align(runs: list[RunResult]) -> Comparison:
+    """Common dates of every run; notes where date ranges or benchmarks differ."""
+    if not runs:
+        raise ValueError("nothing to compare")
+    names = unique_names(runs)
+    notes = []
+    spans = {n: (r.returns.index[0], r.returns.index[-1]) for n, r in zip(names, runs, strict=True)}
+    if len(set(spans.values())) > 1:
+        described = "; ".join(f"{n}: {a.date()}..{b.date()}" for n, (a, b) in spans.items())
+        notes.append(f"date ranges differ ({described}); compared on the common dates")
+    benchmarks = {r.config.benchmark for r in runs}
+    if len(benchmarks) > 1:
+        notes.append(
+            f"benchmarks differ ({', '.join(sorted(benchmarks))}); "
+            f"{runs[0].config.benchmark} of {names[0]} is used for all"
+        )
+    returns = pd.concat(
+        [r.returns.rename(n) for n, r in zip(names, runs, strict=True)], axis=1, join="inner"
+    ).dropna()
+    if returns.empty:
+        raise ValueError("the runs share no dates")
+    benchmark = runs[0].benchmark_returns.reindex(returns.index).fillna(0.0)
+    return Comparison(runs, names, returns, benchmark, runs[0].config.benchmark, notes)
+
+
+def metrics_table(comparison: Comparison) -> pd.DataFrame:
+    """quantstats' metrics of every strategy and the benchmark, side by side."""
+    import quantstats as qs
+
+    from .quiet import silenced
+
+    with silenced():
+        table = qs.reports.metrics(
+            comparison.returns,
+            benchmark=comparison.benchmark.rename(comparison.benchmark_name),
+            display=False,
+            mode="basic",
+            prepare_returns=False,
+        )
+    table.index = [str(i).replace("\ufe6a", "%") for i in table.index]  # quantstats' small %
+    table.index.name = "metric"
+    return table.rename(columns={"Benchmark": comparison.benchmark_name})
+
+
+def regime_table(comparison: Comparison, periods: list[Period]) -> pd.DataFrame:
+    """Return, max drawdown and Sharpe of each strategy (and the benchmark) per period."""
+    frame = comparison.returns.assign(**{comparison.benchmark_name: comparison.benchmark})
+    rows = []
+    for period in periods:
+        inside = frame.loc[period.start : period.end]
+        if len(inside) < 5:
+            continue
+        for name in frame.columns:
+            stats = performance(inside[name])
+            rows.append(
+                {
+                    "period": period.name,
+                    "start": inside.index[0].date(),
+                    "end": inside.index[-1].date(),
+                    "strategy": name,
+                    "return": stats["total_return"],
+                    "max_drawdown": stats["max_drawdown"],
+                    "sharpe": stats["sharpe"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def bootstrap_table(
+    comparison: Comparison, block: int = 20, draws: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """Each strategy against the first (the baseline): differences with 95% intervals."""
+    base = comparison.names[0]
+    rows = []
+    for name in comparison.names[1:]:
+        diff = bootstrap_difference(
+            comparison.returns[name], comparison.returns[base], block=block, draws=draws, seed=seed
+        )
+        rows.append({"strategy": name, "baseline": base, **diff})
+    return pd.DataFrame(rows)
+
+
+def runs_for_configs(configs: list, results_root=None, on_step=None) -> list[RunResult]:
+    """The newest run of each config (same resolved config), running those that are missing."""
+    from pathlib import Path
+
+    from . import paths
+    from .config import load_config
+    from .run import run_backtest
+
+    runs = []
+    for path in configs:
+        config = load_config(path)
+        root = results_root or paths.results_dir(paths.project_root(Path(path)))
+        existing = latest_run(root, config)
+        if existing is not None:
+            runs.append(RunResult.load(existing))
+            continue
+        if on_step:
+            on_step(f"running {Path(path).name}")
+        runs.append(run_backtest(path, results_root=root))
+    return runs
+
+
+def equity_and_drawdown(returns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    equity = (1 + returns).cumprod()
+    return equity, equity / equity.cummax() - 1
+
+
+def rolling_sharpe(returns: pd.DataFrame, window: int = 126) -> pd.DataFrame:
+    mean = returns.rolling(window).mean()
+    std = returns.rolling(window).std()
+    return (mean / std.replace(0, np.nan)) * np.sqrt(252)

@@ -23,6 +23,8 @@ from .cache import atomic_write, atomic_write_text
 from .errors import DataError
 from .prices import PriceData, combine, read_ticker_csv
 
+#: Seconds before the first retry; later retries wait twice as long each time.
+BACKOFF_S = 2.0
 YAHOO_FIELDS = {
     "Open": "open",
     "High": "high",
@@ -109,14 +111,14 @@ class YahooPrices:
         cache_dir: Path,
         timeout_s: float = 120.0,
         attempts: int = 3,
-        download: Callable[[list[str], dt.date, dt.date], pd.DataFrame] = _download,
-        backoff_s: float = 2.0,
+        download: Callable[[list[str], dt.date, dt.date], pd.DataFrame] | None = None,
+        backoff_s: float | None = None,
     ) -> None:
         self.cache_dir = cache_dir / "yahoo"
         self.timeout_s = timeout_s
         self.attempts = attempts
         self.download = download
-        self.backoff_s = backoff_s
+        self.backoff_s = BACKOFF_S if backoff_s is None else backoff_s
 
     def _paths(self, ticker: str) -> tuple[Path, Path]:
         return self.cache_dir / f"{ticker}.csv", self.cache_dir / f"{ticker}.meta.json"
@@ -143,7 +145,8 @@ class YahooPrices:
 
     def _fetch_once(self, tickers: list[str], start: dt.date, end: dt.date) -> None:
         pending = [t for t in tickers if not self.is_cached(t, start, end)] or tickers
-        payload = run_with_timeout(lambda: self.download(pending, start, end), self.timeout_s)
+        download = self.download or _download
+        payload = run_with_timeout(lambda: download(pending, start, end), self.timeout_s)
         frames = parse_download(payload, pending)
         for ticker, frame in frames.items():
             data, meta = self._paths(ticker)

@@ -12,6 +12,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "market-data"
 
 
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never touch the network: the HTTP and yfinance boundaries raise if reached."""
+
+    def blocked(*args, **kwargs):
+        raise RuntimeError("network access in a test: mock the boundary instead")
+
+    import requests
+    import yfinance
+
+    monkeypatch.setattr(yfinance, "download", blocked)
+    monkeypatch.setattr(yfinance, "Ticker", blocked)
+    monkeypatch.setattr(requests.Session, "request", blocked)
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The development data beside the repo; tests that need it skip when it is absent."""

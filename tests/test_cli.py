@@ -87,3 +87,35 @@ def test_data_china_and_prices_work_offline():
     assert china.exit_code == 0 and "18.9%" in china.output
     prices = runner.invoke(app, ["data", "prices", "PLTR"])
     assert prices.exit_code == 0 and "2020-09-30" in prices.output
+
+
+def test_data_fetch_fills_the_cache_through_the_yahoo_source(project, monkeypatch):
+    import pandas as pd
+
+    from airegime import yahoo
+
+    payload = pd.read_csv(
+        ROOT / "tests" / "fixtures" / "yfinance_download_NVDA_MSFT.csv",
+        header=[0, 1],
+        index_col=0,
+        parse_dates=True,
+    )
+    monkeypatch.setattr(yahoo, "_download", lambda tickers, start, end: payload)
+    out = runner.invoke(
+        app, ["data", "fetch", "NVDA", "MSFT", "--start", "2024-01-02", "--end", "2024-01-31"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "prices cached: 2 tickers" in out.output
+    assert (project / "data" / "cache" / "yahoo" / "MSFT.csv").is_file()
+
+
+def test_data_fetch_offline_is_a_one_line_error(project, monkeypatch):
+    import pandas as pd
+
+    from airegime import yahoo
+
+    monkeypatch.setattr(yahoo, "_download", lambda tickers, start, end: pd.DataFrame())
+    monkeypatch.setattr(yahoo, "BACKOFF_S", 0.0)
+    out = runner.invoke(app, ["data", "fetch", "NVDA", "--start", "2024-01-02"])
+    assert out.exit_code == 2
+    assert "empty download for NVDA" in out.output and "Traceback" not in out.output

@@ -100,3 +100,11 @@ def test_strategy_given_as_module_path(tmp_path):
         write(tmp_path, GOOD.replace("equal_weight", "strategies.equal_weight:EqualWeight"))
     )
     assert type(config.build_strategy()).__name__ == "EqualWeight"
+
+
+def test_nested_strategy_params_are_validated_too(tmp_path):
+    text = GOOD.replace("equal_weight", "regime_aware")
+    config = load_config(write(tmp_path, text), ["strategy.params.composite.top_n=3"])
+    assert config.strategy.params["composite"]["top_n"] == 3
+    message = error_of(write(tmp_path, text), ["strategy.params.composite.topn=3"])
+    assert "strategy.params.composite.topn: unknown key" in message

@@ -133,14 +133,7 @@ def table(
     if markdown:
         print(to_markdown(frame))
         return
-    shown = formatted(frame)
-    out = Table(title="metrics", title_justify="left")
-    out.add_column("run")
-    for col in shown.columns:
-        out.add_column(col, justify="right")
-    for idx, row in shown.iterrows():
-        out.add_row(str(idx), *row)
-    console.print(out)
+    _print_frame(formatted(frame), "metrics")
 
 
 @app.command()
@@ -285,15 +278,9 @@ def sweep(
         return
     if result.skipped:
         console.print(f"resumed: {result.skipped} point(s) were already finished")
-    shown = result.ranking.drop(columns=["point"]).head(10)
-    table = Table(title=f"top points by {metric} (all in ranking.csv)", title_justify="left")
-    for col in shown.columns:
-        table.add_column(str(col).rsplit(".", 1)[-1], justify="right")
-    for _, row in shown.iterrows():
-        table.add_row(
-            *["" if v != v else f"{v:.3g}" if isinstance(v, float) else str(v) for v in row]
-        )
-    console.print(table)
+    shown = result.ranking.drop(columns=["point"]).head(10).set_index("rank")
+    shown.columns = [str(c).rsplit(".", 1)[-1] for c in shown.columns]
+    _print_frame(shown, f"top points by {metric} (all in ranking.csv)")
     report = result.report
     if "deflated_sharpe" in report:
         dsr = report["deflated_sharpe"]
@@ -424,7 +411,7 @@ def _print_frame(frame, title: str, formats: dict[str, str] | None = None) -> No
             elif isinstance(value, pd.Timestamp):
                 cells.append(value.strftime("%Y-%m-%d"))
             elif isinstance(value, float):
-                cells.append((formats or {}).get(col, "{:,.3g}").format(value))
+                cells.append((formats or {}).get(col, "{:.3g}").format(value))
             else:
                 cells.append(str(value))
         table.add_row(str(idx), *cells)

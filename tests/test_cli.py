@@ -35,18 +35,15 @@ def test_quickstart_writes_a_tear_sheet_with_its_sections(tmp_path):
     assert "Warning" not in out.output and "findfont" not in out.output
 
 
+def run_quickstart(tmp_path, *overrides: str):
+    args = ["run", str(ROOT / "backtests" / "quickstart.yaml"), "--results-dir", str(tmp_path)]
+    for override in overrides:
+        args += ["--set", override]
+    return runner.invoke(app, args)
+
+
 def test_a_bad_override_is_one_line_without_traceback(tmp_path):
-    out = runner.invoke(
-        app,
-        [
-            "run",
-            str(ROOT / "backtests" / "quickstart.yaml"),
-            "--set",
-            "rebalance=hourly",
-            "--results-dir",
-            str(tmp_path),
-        ],
-    )
+    out = run_quickstart(tmp_path, "rebalance=hourly")
     assert out.exit_code == 2
     lines = [ln for ln in out.output.splitlines() if ln.strip()]
     assert "Traceback" not in out.output
@@ -55,17 +52,7 @@ def test_a_bad_override_is_one_line_without_traceback(tmp_path):
 
 
 def test_an_unknown_ticker_names_the_key(tmp_path):
-    out = runner.invoke(
-        app,
-        [
-            "run",
-            str(ROOT / "backtests" / "quickstart.yaml"),
-            "--set",
-            "universe=[NVDA, NVDX]",
-            "--results-dir",
-            str(tmp_path),
-        ],
-    )
+    out = run_quickstart(tmp_path, "universe=[NVDA, NVDX]")
     assert out.exit_code == 2
     assert "universe: unknown ticker NVDX" in " ".join(out.output.split())
 

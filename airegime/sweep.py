@@ -101,6 +101,9 @@ _CONTEXT: dict[str, MarketContext] = {}
 
 
 def _init_worker(context: MarketContext) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
     _CONTEXT["context"] = context
 
 
@@ -155,15 +158,25 @@ def _run_local(
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=mp.get_context(method),
         initializer=_init_worker,
         initargs=(context,),
-    ) as pool:
+    )
+    try:
         futures = [pool.submit(run_point, *job) for job in jobs]
         for future in as_completed(futures):
             on_done(future.result())
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: stop now. Points in flight only ever wrote a
+        # temporary folder, which the next run of the sweep removes.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_dask(

@@ -128,3 +128,17 @@ def test_a_dask_local_cluster_runs_a_small_sweep(config):
     pytest.importorskip("distributed")
     result = run_sweep(config, ["strategy.params.top_n=3,5"], workers=2, executor="dask")
     assert (result.ranking["status"] == "ok").all()
+
+
+def test_interrupting_parallel_workers_stops_at_once_and_resumes(config):
+    def interrupt(done, total, point, error):
+        raise KeyboardInterrupt
+
+    grid = ["strategy.params.top_n=3,4,5,6"]
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(config, grid, workers=2, on_progress=interrupt)
+    result = run_sweep(config, grid, workers=2)
+    assert 1 <= result.skipped < 4
+    assert (result.ranking["status"] == "ok").all() and len(result.ranking) == 4
+    points = result.directory / "points"
+    assert not list(points.glob(".tmp-*"))

@@ -37,6 +37,20 @@ class MarketContext:
     def view(self, date: pd.Timestamp) -> AsOfView:
         return AsOfView(self, pd.Timestamp(date))
 
+    def fingerprint(self) -> str:
+        """A short hash of every input a run read: prices, facts, China table, events."""
+        import hashlib
+
+        digest = hashlib.sha256(self.prices.fingerprint().encode())
+        if self.fundamentals is not None:
+            digest.update(pd.util.hash_pandas_object(self.fundamentals.facts).to_numpy().tobytes())
+        if self.china is not None:
+            digest.update(pd.util.hash_pandas_object(self.china.table).to_numpy().tobytes())
+        regimes = self.extras.get("regimes")
+        if regimes is not None:
+            digest.update(repr(regimes.events).encode())
+        return digest.hexdigest()[:16]
+
 
 class AsOfView:
     """Prices up to ``date``, fundamentals filed on or before it, exposure known by it."""

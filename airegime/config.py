@@ -65,6 +65,7 @@ class BacktestConfig(_Model):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> BacktestConfig:
+        self.benchmark = self.benchmark.upper()
         if self.end <= self.start:
             raise ValueError(f"empty date range: end {self.end} is not after start {self.start}")
         return self

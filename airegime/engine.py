@@ -47,6 +47,7 @@ class EngineResult:
     trades: pd.DataFrame
     targets: pd.DataFrame
     fill: str
+    rejected: list[str]
 
 
 class ArrayFeed(bt.feeds.PandasDirectData):
@@ -83,6 +84,7 @@ class TargetWeightsAdapter(bt.Strategy):
         self.values: list[float] = []
         self.cash: list[float] = []
         self.trades: list[tuple] = []
+        self.rejected: list[str] = []
         self.targets: dict[pd.Timestamp, pd.Series] = {}
         self.names = [d._name for d in self.datas]
         settings: EngineSettings = self.p.settings
@@ -102,9 +104,8 @@ class TargetWeightsAdapter(bt.Strategy):
                 )
             )
         elif order.status in (order.Margin, order.Rejected):
-            raise RuntimeError(
-                f"order for {order.data._name} was rejected ({order.getstatusname()})"
-            )
+            when = bt.num2date(order.created.dt).date()
+            self.rejected.append(f"{when} {order.data._name} ({order.getstatusname()})")
 
     def next(self) -> None:
         i = len(self) - 1
@@ -135,7 +136,10 @@ class TargetWeightsAdapter(bt.Strategy):
 
 def _feed_frame(context: MarketContext, ticker: str, calendar: pd.DatetimeIndex) -> pd.DataFrame:
     prices = context.prices
-    close = prices.close[ticker].reindex(calendar).ffill().bfill()
+    # Days before a listing carry its first price, days after its data ends the last one; a
+    # ticker with no price in the window at all gets a placeholder 1.0. None of those days
+    # is tradable (the as-of view says so), so these prices only keep the feeds aligned.
+    close = prices.close[ticker].reindex(calendar).ffill().bfill().fillna(1.0)
     if prices.has_bars:
         fields = {f: getattr(prices, f)[ticker].reindex(calendar) for f in ("open", "high", "low")}
         fields = {f: s.fillna(close) for f, s in fields.items()}
@@ -191,6 +195,7 @@ def run_engine(context: MarketContext, policy: Strategy, settings: EngineSetting
         trades=trades,
         targets=targets,
         fill=fill,
+        rejected=adapter.rejected,
     )
 
 

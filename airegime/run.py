@@ -51,6 +51,11 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
     weights = daily_weights(result, context.prices.close[context.universe])
     metrics = run_metrics(returns, bench, result.trades, values, weights)
     notes = [*context.extras.get("notes", []), *coverage_notes(context, config.start, config.end)]
+    if result.rejected:
+        notes.append(
+            f"{len(result.rejected)} order(s) rejected by the broker, first: "
+            f"{result.rejected[0]}; raise cash_buffer"
+        )
     if result.fill == "close":
         notes.insert(0, "close-only prices: orders fill at the rebalance day's close")
     provenance = {
@@ -58,7 +63,7 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         "strategy": strategy.describe(),
         "versions": package_versions(),
         "data_source": context.prices.source,
-        "data_fingerprint": context.prices.fingerprint(),
+        "data_fingerprint": context.fingerprint(),
         "fill": result.fill,
         "notes": notes,
     }

@@ -147,3 +147,22 @@ costs: {commission_bps: 0, slippage_bps: 0}
     expected = pandas_equal_weight(load_sample(tickers).close, "2019-01-01", "2026-07-31")
     total = float((1 + result.returns).prod() - 1)
     assert total == pytest.approx(expected.iloc[-1] / expected.iloc[0] - 1, abs=1e-4)
+
+
+def test_a_ticker_without_prices_in_the_window_is_never_held(project):
+    config = write_config(
+        project / "backtests" / "arm.yaml",
+        """\
+name: arm
+strategy: {name: equal_weight}
+universe: [ARM, NVDA]
+benchmark: spy
+start: 2019-01-01
+end: 2020-12-31
+""",
+    )
+    result = run_backtest(config, save=False)  # ARM lists in 2023
+    assert np.isfinite(result.returns).all()
+    assert (result.weights["ARM"] == 0).all()
+    assert "ARM: no prices in the window; never held" in result.provenance["notes"]
+    assert result.config.benchmark == "SPY"

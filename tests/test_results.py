@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from airegime import RunResult, run_backtest
-from tests.conftest import write_config
+from tests.conftest import ROOT, write_config
+
+ROOT_DATA = ROOT / "airegime" / "sample"
 
 SHORT = """\
 name: short
@@ -85,3 +87,18 @@ def test_a_changed_data_set_is_noticed(short_config):
     (first.run_dir / "config.yaml").write_text(yaml.safe_dump(snapshot))
     again = run_backtest(first.run_dir / "config.yaml", save=False)
     assert "data changed" in again.provenance["notes"][0]
+
+
+def test_a_changed_fundamentals_file_changes_the_fingerprint(project):
+    facts = project / "facts.csv"
+    pd.read_csv(ROOT_DATA / "fundamentals.csv.gz", dtype=str).to_csv(facts, index=False)
+    config = write_config(
+        project / "backtests" / "bs.yaml",
+        SHORT.replace("equal_weight", "balance_sheet_quality") + f"data: {{fundamentals: csv, "
+        f"fundamentals_path: {facts}}}\n",
+    )
+    first = run_backtest(config, save=False).provenance["data_fingerprint"]
+    frame = pd.read_csv(facts, dtype=str)
+    frame.loc[frame.index[frame["ticker"] == "NVDA"][0], "value"] = "1"  # a fact the run used
+    frame.to_csv(facts, index=False)
+    assert run_backtest(config, save=False).provenance["data_fingerprint"] != first

@@ -255,30 +255,43 @@ def run_sweep(
     )
     todo = [p for p in points if not (points_dir / p.point_id / "metrics.json").is_file()]
     errors: dict[str, str] = {}
-    if todo:
-        context = _load_context(validate_config(todo[0].config), root, str(config_path))
-        jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in todo]
-        done = 0
+    if executor not in ("local", "dask"):
+        raise ConfigError(f"--executor {executor}: expected local or dask")
+    done = 0
 
-        def on_done(outcome: dict) -> None:
-            nonlocal done
-            done += 1
-            if outcome["error"]:
-                errors[outcome["point"]] = outcome["error"]
-            if on_progress:
-                on_progress(done, len(todo), outcome["point"], outcome["error"])
+    def on_done(outcome: dict) -> None:
+        nonlocal done
+        done += 1
+        if outcome["error"]:
+            errors[outcome["point"]] = outcome["error"]
+        if on_progress:
+            on_progress(done, len(todo), outcome["point"], outcome["error"])
 
+    # Points that read the same data share one loaded context (usually all of them).
+    groups: dict[str, list[SweepPoint]] = {}
+    for point in todo:
+        groups.setdefault(context_key(point.config), []).append(point)
+    for members in groups.values():
+        context = _load_context(validate_config(members[0].config), root, str(config_path))
+        jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
         if executor == "dask":
             _run_dask(jobs, context, address, workers, on_done)
-        elif executor == "local":
-            _run_local(jobs, context, workers, on_done)
         else:
-            raise ConfigError(f"--executor {executor}: expected local or dask")
+            _run_local(jobs, context, workers, on_done)
     ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(directory / "ranking.html", ranking_html(ranking, report, base_config))
     atomic_write_text(directory / "overfitting.json", json.dumps(report, indent=2, default=str))
     return SweepResult(directory, ranking, report, errors, len(points) - len(todo))
+
+
+def context_key(config: dict[str, Any]) -> str:
+    """What decides the data a point loads: universe, benchmark, data source, strategy."""
+    keys = ["universe", "benchmark", "data"]
+    if config["data"]["source"] == "yahoo":
+        keys += ["start", "end"]  # the download range follows the dates
+    picked = {k: config[k] for k in keys} | {"strategy": config["strategy"]["name"]}
+    return json.dumps(picked, sort_keys=True, default=str)
 
 
 def _load_context(config: BacktestConfig, root: Path, source: str) -> MarketContext:

@@ -142,3 +142,15 @@ def test_interrupting_parallel_workers_stops_at_once_and_resumes(config):
     assert (result.ranking["status"] == "ok").all() and len(result.ranking) == 4
     points = result.directory / "points"
     assert not list(points.glob(".tmp-*"))
+
+
+def test_points_that_read_different_data_get_their_own_context(config):
+    result = run_sweep(config, ["universe=hyperscalers,fundamentals_covered"], workers=1)
+    for _, row in result.ranking.iterrows():
+        run = RunResult.load(result.directory / "points" / row["point"])
+        assert list(run.weights.columns) == (
+            ["MSFT", "GOOGL", "AMZN", "META", "ORCL"]
+            if row["universe"] == "hyperscalers"
+            else run.weights.columns.tolist()
+        )
+        assert len(run.weights.columns) == (5 if row["universe"] == "hyperscalers" else 12)

@@ -512,26 +512,36 @@ def data_china(
 @data_app.command("prices")
 def data_prices(
     tickers: Annotated[list[str] | None, typer.Argument(help="Tickers (default: all)")] = None,
-    source: Annotated[str, typer.Option(help="sample | csv")] = "sample",
+    source: Annotated[
+        str, typer.Option(help="sample | csv | yahoo (the download cache)")
+    ] = "sample",
     path: Annotated[Path | None, typer.Option(help="csv: folder of <TICKER>.csv")] = None,
 ) -> None:
     """Coverage of a price source: first and last day, rows and gaps per ticker."""
     import pandas as pd
 
+    from . import paths
     from .prices import load_csv_dir, load_sample, sample_tickers
 
     try:
         if source == "sample":
             data = load_sample([t.upper() for t in tickers] if tickers else sample_tickers())
-        elif source == "csv" and path is not None:
+        elif source in ("csv", "yahoo"):
+            folder = path if source == "csv" else paths.cache_dir(_root()) / "yahoo"
+            if folder is None:
+                fail("data prices: --source csv needs --path FOLDER")
+                return
             names = (
                 [t.upper() for t in tickers]
                 if tickers
-                else sorted(p.stem for p in path.glob("*.csv"))
+                else sorted(p.stem for p in folder.glob("*.csv"))
             )
-            data = load_csv_dir(path, names)
+            if not names:
+                fail(f"data prices: no <TICKER>.csv files in {folder}")
+                return
+            data = load_csv_dir(folder, names)
         else:
-            fail("data prices: --source must be sample, or csv with --path FOLDER")
+            fail(f"data prices: --source {source}: expected sample, csv or yahoo (the cache)")
             return
     except AiregimeError as exc:
         fail(str(exc))

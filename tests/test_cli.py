@@ -106,3 +106,20 @@ def test_data_fetch_offline_is_a_one_line_error(project, monkeypatch):
     out = runner.invoke(app, ["data", "fetch", "NVDA", "--start", "2024-01-02"])
     assert out.exit_code == 2
     assert "empty download for NVDA" in out.output and "Traceback" not in out.output
+
+
+def test_data_prices_shows_the_yahoo_cache(project, monkeypatch):
+    import pandas as pd
+
+    from airegime import yahoo
+
+    payload = pd.read_csv(
+        ROOT / "tests" / "fixtures" / "yfinance_download_NVDA_MSFT.csv",
+        header=[0, 1],
+        index_col=0,
+        parse_dates=True,
+    )
+    monkeypatch.setattr(yahoo, "_download", lambda tickers, start, end: payload)
+    runner.invoke(app, ["data", "fetch", "NVDA", "--start", "2024-01-02", "--end", "2024-01-31"])
+    out = runner.invoke(app, ["data", "prices", "--source", "yahoo"])
+    assert out.exit_code == 0 and "NVDA" in out.output and "ohlcv" in out.output

@@ -465,11 +465,14 @@ def data_fundamentals(
     try:
         names = _tickers_or_universe(tickers, universe)
         date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
-        store = load_fundamentals(source, names, _root(), path=path, lag_days=lag)
         known = [t for t in names if t in sample_tickers()]
-        closes = load_sample(known).close.loc[:date].ffill()
-        prices = closes.iloc[-1] if not closes.empty else None
-        store.price_vintage = load_sample(known).close.index[-1] if known else None
+        sample = load_sample(known).close if known else None  # prices for P/E
+        before = sample.loc[:date].ffill() if sample is not None else None
+        prices = before.iloc[-1] if before is not None and not before.empty else None
+        vintage = sample.index[-1] if sample is not None else None
+        store = load_fundamentals(
+            source, names, _root(), path=path, lag_days=lag, price_vintage=vintage
+        )
         table = store.metrics_asof(names, date, prices).T
     except (AiregimeError, ValueError, KeyError) as exc:
         fail(str(exc))

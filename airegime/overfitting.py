@@ -20,9 +20,15 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 EULER_GAMMA = 0.5772156649015329
+
+
+def _stats():
+    """scipy.stats, imported on first use: it costs ~0.9 s, and every CLI command paid it."""
+    from scipy import stats
+
+    return stats
 
 
 def sharpe(returns: np.ndarray) -> np.ndarray:
@@ -37,8 +43,8 @@ def expected_max_sharpe(sharpe_variance: float, trials: int) -> float:
     """SR0: the expected maximum Sharpe ratio of ``trials`` skill-less strategies."""
     if trials < 2:
         return 0.0
-    z1 = stats.norm.ppf(1 - 1 / trials)
-    z2 = stats.norm.ppf(1 - 1 / (trials * math.e))
+    z1 = _stats().norm.ppf(1 - 1 / trials)
+    z2 = _stats().norm.ppf(1 - 1 / (trials * math.e))
     return math.sqrt(sharpe_variance) * ((1 - EULER_GAMMA) * z1 + EULER_GAMMA * z2)
 
 
@@ -57,8 +63,8 @@ def deflated_sharpe_ratio(best_returns: np.ndarray, trial_sharpes: np.ndarray) -
     sr0 = expected_max_sharpe(
         float(np.var(trial_sharpes, ddof=1)) if len(trial_sharpes) > 1 else 0.0, len(trial_sharpes)
     )
-    skew = float(stats.skew(r))
-    kurt = float(stats.kurtosis(r, fisher=False))
+    skew = float(_stats().skew(r))
+    kurt = float(_stats().kurtosis(r, fisher=False))
     denominator = math.sqrt(max(1 - skew * sr + (kurt - 1) / 4 * sr**2, 1e-12))
     z = (sr - sr0) * math.sqrt(t - 1) / denominator
     return {
@@ -67,7 +73,7 @@ def deflated_sharpe_ratio(best_returns: np.ndarray, trial_sharpes: np.ndarray) -
         "trials": float(len(trial_sharpes)),
         "skew": skew,
         "kurtosis": kurt,
-        "dsr": float(stats.norm.cdf(z)),
+        "dsr": float(_stats().norm.cdf(z)),
     }
 
 
@@ -91,7 +97,7 @@ def probability_of_backtest_overfitting(returns: pd.DataFrame, blocks: int = 10)
         test = np.concatenate([parts[i] for i in range(blocks) if i not in chosen])
         is_perf, oos_perf = sharpe(matrix[train]), sharpe(matrix[test])
         best = int(np.nanargmax(is_perf))
-        rank = stats.rankdata(oos_perf)[best]  # 1 = worst
+        rank = _stats().rankdata(oos_perf)[best]  # 1 = worst
         omega = rank / (n_trials + 1)
         logits.append(math.log(omega / (1 - omega)))
     logits_arr = np.array(logits)

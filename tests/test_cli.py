@@ -76,18 +76,17 @@ def test_data_china_and_prices_work_offline():
     assert prices.exit_code == 0 and "2020-09-30" in prices.output
 
 
-def test_data_fetch_fills_the_cache_through_the_yahoo_source(project, monkeypatch):
-    import pandas as pd
-
+@pytest.fixture
+def recorded_yahoo(monkeypatch):
+    """yfinance's download replaced by the recorded NVDA/MSFT payload."""
     from airegime import yahoo
+    from tests.test_yahoo import recorded_payload
 
-    payload = pd.read_csv(
-        ROOT / "tests" / "fixtures" / "yfinance_download_NVDA_MSFT.csv",
-        header=[0, 1],
-        index_col=0,
-        parse_dates=True,
-    )
+    payload = recorded_payload()
     monkeypatch.setattr(yahoo, "_download", lambda tickers, start, end: payload)
+
+
+def test_data_fetch_fills_the_cache_through_the_yahoo_source(project, recorded_yahoo):
     out = runner.invoke(
         app, ["data", "fetch", "NVDA", "MSFT", "--start", "2024-01-02", "--end", "2024-01-31"]
     )
@@ -108,18 +107,7 @@ def test_data_fetch_offline_is_a_one_line_error(project, monkeypatch):
     assert "empty download for NVDA" in out.output and "Traceback" not in out.output
 
 
-def test_data_prices_shows_the_yahoo_cache(project, monkeypatch):
-    import pandas as pd
-
-    from airegime import yahoo
-
-    payload = pd.read_csv(
-        ROOT / "tests" / "fixtures" / "yfinance_download_NVDA_MSFT.csv",
-        header=[0, 1],
-        index_col=0,
-        parse_dates=True,
-    )
-    monkeypatch.setattr(yahoo, "_download", lambda tickers, start, end: payload)
+def test_data_prices_shows_the_yahoo_cache(project, recorded_yahoo):
     runner.invoke(app, ["data", "fetch", "NVDA", "--start", "2024-01-02", "--end", "2024-01-31"])
     out = runner.invoke(app, ["data", "prices", "--source", "yahoo"])
     assert out.exit_code == 0 and "NVDA" in out.output and "ohlcv" in out.output

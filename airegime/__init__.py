@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import quiet as _quiet  # noqa: F401  (selects the Agg backend first)
 from .asof import AsOfView, MarketContext
+from .compare_report import compare
 from .config import BacktestConfig, load_config
 from .errors import AiregimeError, ConfigError, DataError
 from .registry import register, registered
@@ -24,33 +25,6 @@ from .strategy import Params, Strategy
 from .sweep import SweepResult, run_sweep
 
 __version__ = "0.1.0"
-
-
-def compare(items: list, results_root=None) -> dict:
-    """Compare runs given as RunResult objects, run folders or config paths (run if needed).
-
-    Returns the report path, the aligned returns and the tables; see the README.
-    """
-    from pathlib import Path
-
-    from . import paths
-    from .compare import runs_for_configs
-    from .compare_report import write_comparison
-
-    runs = []
-    for item in items:
-        if isinstance(item, RunResult):
-            runs.append(item)
-        elif Path(item).suffix in (".yaml", ".yml"):
-            runs += runs_for_configs([item], results_root)
-        else:
-            runs.append(RunResult.load(item))
-    root = paths.project_root()
-    return write_comparison(
-        runs,
-        (results_root or paths.results_dir(root)) / "compare",
-        paths.data_dir(root) / "regimes.yaml",
-    )
 
 
 __all__ = [

@@ -148,38 +148,18 @@ def compare(
     results_dir: ResultsOption = None,
 ) -> None:
     """One HTML report: metrics side by side, curves, regimes, bootstrap vs the first run."""
-    from . import paths
-    from .compare import runs_for_configs
-    from .compare_report import write_comparison
-    from .results import RunResult
+    from .compare_report import compare as compare_items
 
-    extra = list(configs or [])
-    # `--configs a.yaml b.yaml`: typer gives the first to the option and the rest as arguments.
-    yaml_args = [p for p in run_dirs or [] if p.suffix in (".yaml", ".yml")]
-    folders = [p for p in run_dirs or [] if p.suffix not in (".yaml", ".yml")]
-    extra += yaml_args
-    if not folders and not extra:
-        fail("compare: give run folders, or --configs a.yaml b.yaml")
-        return
+    # `--configs a.yaml b.yaml`: typer gives the first to the option and the rest as arguments,
+    # so the given order (the first is the baseline) is the option's, then the arguments.
+    items = [*(configs or []), *(run_dirs or [])]
     try:
         with console.status("comparing") as status:
-            runs = []
-            for folder in folders:
-                if not (folder / "metrics.json").is_file():
-                    fail(
-                        f"{folder}: not a run folder (no metrics.json); give "
-                        "results/<name>/<run id>"
-                    )
-                runs.append(RunResult.load(folder))
-            runs += runs_for_configs(extra, results_dir, lambda s: status.update(s))
-            status.update("writing report")
-            root = results_dir or paths.results_dir(paths.project_root())
-            out = write_comparison(
-                runs, root / "compare", paths.data_dir(paths.project_root()) / "regimes.yaml"
-            )
+            out = compare_items(items, results_dir, lambda step: status.update(step))
     except (AiregimeError, ValueError) as exc:
         fail(str(exc))
         return
+    runs = out["runs"]
     for note in out["comparison"].notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     metrics = dict(zip(out["comparison"].names, (r.metrics for r in runs), strict=True))

@@ -202,3 +202,41 @@ def write_comparison(runs: list, out_root: Path, regimes_path: Path | None = Non
         "regimes": regimes,
         "bootstrap": bootstrap,
     }
+
+
+def compare(items: list, results_root: Path | None = None, on_step=None) -> dict:
+    """Compare runs given as RunResult objects, run folders or config paths (run if needed).
+
+    The first item is the baseline. Returns the report path, the aligned returns, the
+    tables and the runs; see the README.
+    """
+    from . import paths
+    from .compare import runs_for_configs
+    from .errors import DataError
+    from .results import RunResult
+
+    runs = []
+    for item in items:
+        if isinstance(item, RunResult):
+            runs.append(item)
+        elif Path(item).suffix in (".yaml", ".yml"):
+            runs += runs_for_configs([item], results_root, on_step)
+        elif (Path(item) / "metrics.json").is_file():
+            runs.append(RunResult.load(item))
+        else:
+            raise DataError(
+                f"{item}: not a run folder (no metrics.json); give "
+                "results/<name>/<run id> or a config .yaml"
+            )
+    if not runs:
+        raise DataError("compare: give run folders, or --configs a.yaml b.yaml")
+    if on_step:
+        on_step("writing report")
+    root = paths.project_root()
+    out = write_comparison(
+        runs,
+        (results_root or paths.results_dir(root)) / "compare",
+        paths.data_dir(root) / "regimes.yaml",
+    )
+    out["runs"] = runs
+    return out

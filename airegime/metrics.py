@@ -9,6 +9,9 @@ import pandas as pd
 from .quiet import silenced
 
 TRADING_DAYS = 252
+PERFORMANCE_KEYS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "volatility")
+#: Every key of metrics.json that is not the benchmark's (rankable by sweeps).
+METRIC_NAMES = (*PERFORMANCE_KEYS, "turnover", "exposure", "commission_paid", "trades")
 
 
 def performance(returns: pd.Series) -> dict[str, float]:
@@ -16,10 +19,7 @@ def performance(returns: pd.Series) -> dict[str, float]:
     import quantstats as qs
 
     if returns.empty:
-        return dict.fromkeys(
-            ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "volatility"),
-            float("nan"),
-        )
+        return dict.fromkeys(PERFORMANCE_KEYS, float("nan"))
     with silenced():
         stats = {
             "total_return": float((1 + returns).prod() - 1),

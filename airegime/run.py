@@ -14,7 +14,7 @@ from .china import ChinaExposure
 from .config import BacktestConfig, load_config
 from .engine import EngineSettings, daily_weights, run_engine
 from .errors import AiregimeError
-from .fundamental_sources import load_fundamentals
+from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
 from .market import build_context, coverage_notes
 from .metrics import run_metrics
 from .regimes import load_regimes
@@ -110,12 +110,7 @@ def run_backtest(
     else:
         source, root = str(config), paths.project_root(Path(config))
         config = load_config(config, overrides)
-    on_step("loading prices")
-    strategy = config.build_strategy()
-    context = build_context(config, root, source, list(strategy.extra_series))
-    if strategy.needs:
-        on_step("loading fundamentals")
-        attach_reference_data(context, config, root, strategy.needs)
+    context = load_context(config, root, source, on_step)
     on_step("running backtest")
     result = backtest(config, context, source)
     if save:
@@ -134,11 +129,21 @@ def run_backtest(
     return result
 
 
+def load_context(
+    config: BacktestConfig, root: Path, source: str, on_step: Step = _no_step
+) -> MarketContext:
+    """Prices plus whatever reference data the config's strategy needs, loaded once."""
+    on_step("loading prices")
+    strategy = config.build_strategy()
+    context = build_context(config, root, source, list(strategy.extra_series))
+    if strategy.needs:
+        on_step("loading fundamentals")
+        attach_reference_data(context, config, root, strategy.needs)
+    return context
+
+
 def attach_reference_data(
-    context: MarketContext,
-    config: BacktestConfig,
-    root: Path,
-    needs: frozenset[str] = frozenset({"fundamentals", "china"}),
+    context: MarketContext, config: BacktestConfig, root: Path, needs: frozenset[str]
 ) -> None:
     """Load fundamentals and China exposure into the context, with notes on coverage."""
     notes = context.extras.setdefault("notes", [])
@@ -164,7 +169,7 @@ def attach_reference_data(
             if not store.point_in_time:
                 notes.append(
                     "fundamentals from yahoo are NOT point-in-time: each period is "
-                    "assumed filed 90 days after its end"
+                    f"assumed filed {YAHOO_LAG_DAYS} days after its end"
                 )
     if "china" in needs:
         context.china = ChinaExposure.from_csv(paths.data_dir(root) / "china_exposure.csv")

@@ -29,15 +29,14 @@ from .asof import MarketContext
 from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
 from .errors import ConfigError
-from .market import build_context
-from .metrics import performance
+from .metrics import METRIC_NAMES, performance
 from .overfitting import (
     deflated_sharpe_ratio,
     probability_of_backtest_overfitting,
     sharpe,
     walk_forward,
 )
-from .run import attach_reference_data, backtest
+from .run import backtest, load_context
 from .tearsheet import write_tearsheet
 
 #: Metrics where smaller is better; every other metric is ranked descending.
@@ -221,6 +220,12 @@ def run_sweep(
 ) -> SweepResult:
     """Run (or resume) a grid over a config and rank the points by ``metric``."""
     config_path = Path(config_path)
+    if metric not in METRIC_NAMES:
+        raise ConfigError(
+            f"--metric {metric}: not a metric; choose one of {', '.join(METRIC_NAMES)}"
+        )
+    if executor not in ("local", "dask"):
+        raise ConfigError(f"--executor {executor}: expected local or dask")
     base_config = load_config(config_path, overrides)
     base = base_config.model_dump(mode="json", exclude={"provenance"})
     grid = dict(base_config.sweep or {})
@@ -255,8 +260,6 @@ def run_sweep(
     )
     todo = [p for p in points if not (points_dir / p.point_id / "metrics.json").is_file()]
     errors: dict[str, str] = {}
-    if executor not in ("local", "dask"):
-        raise ConfigError(f"--executor {executor}: expected local or dask")
     done = 0
 
     def on_done(outcome: dict) -> None:
@@ -272,7 +275,7 @@ def run_sweep(
     for point in todo:
         groups.setdefault(context_key(point.config), []).append(point)
     for members in groups.values():
-        context = _load_context(validate_config(members[0].config), root, str(config_path))
+        context = load_context(validate_config(members[0].config), root, str(config_path))
         jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
         if executor == "dask":
             _run_dask(jobs, context, address, workers, on_done)
@@ -294,14 +297,6 @@ def context_key(config: dict[str, Any]) -> str:
     return json.dumps(picked, sort_keys=True, default=str)
 
 
-def _load_context(config: BacktestConfig, root: Path, source: str) -> MarketContext:
-    strategy = config.build_strategy()
-    context = build_context(config, root, source, list(strategy.extra_series))
-    if strategy.needs:
-        attach_reference_data(context, config, root, strategy.needs)
-    return context
-
-
 def _better_first(metric: str) -> bool:
     return metric not in LOWER_IS_BETTER
 
@@ -321,11 +316,6 @@ def rank(
         row: dict[str, Any] = {"point": point.point_id, **point.params}
         if (folder / "metrics.json").is_file():
             metrics = json.loads((folder / "metrics.json").read_text())
-            if metric not in metrics:
-                raise ConfigError(
-                    f"--metric {metric}: not a metric; choose one of "
-                    f"{', '.join(k for k in metrics if not k.startswith('bench'))}"
-                )
             series = pd.read_csv(folder / "returns.csv", index_col="date", parse_dates=["date"])[
                 "strategy"
             ]

@@ -154,3 +154,9 @@ def test_points_that_read_different_data_get_their_own_context(config):
             else run.weights.columns.tolist()
         )
         assert len(run.weights.columns) == (5 if row["universe"] == "hyperscalers" else 12)
+
+
+def test_an_unknown_metric_fails_before_any_point_runs(config, project):
+    with pytest.raises(ConfigError, match="--metric sharp: not a metric"):
+        run_sweep(config, ["strategy.params.top_n=3,4"], metric="sharp")
+    assert not (project / "results" / "sw").exists()

@@ -166,12 +166,6 @@ def known_from_rows(rows: list[tuple]) -> Known:
     return known
 
 
-def known_on(facts: pd.DataFrame, date: pd.Timestamp, lag_days: int = 0) -> Known:
-    """Facts filed on or before ``date - lag_days``; the latest filing per period wins."""
-    cutoff = (pd.Timestamp(date) - pd.Timedelta(days=lag_days)).toordinal()
-    return known_from_rows([r for r in as_rows(facts) if r[0] <= cutoff])
-
-
 def annual_series(known: Known, concept: str) -> dict[int, tuple[int, float]]:
     """Fiscal-year values of a flow: {fiscal year end: (start, value)}, oldest first."""
     out: dict[int, tuple[int, float]] = {}

@@ -45,6 +45,13 @@ class Costs(_Model):
     slippage_bps: float = Field(5.0, ge=0, le=1000)
 
 
+class Execution(_Model):
+    fill: Literal["auto", "next_close", "next_open", "same_close"] = Field(
+        "auto",
+        description="auto: next_open with full bars, next_close with close-only data",
+    )
+
+
 class BacktestConfig(_Model):
     """One backtest. See the README's config reference for every key."""
 
@@ -60,6 +67,7 @@ class BacktestConfig(_Model):
     initial_cash: float = Field(1_000_000.0, gt=0)
     costs: Costs = Field(default_factory=Costs)
     cash_buffer: float = Field(0.01, ge=0, lt=1)
+    execution: Execution = Field(default_factory=Execution)
     sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
     provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
 

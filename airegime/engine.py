@@ -7,10 +7,14 @@ before a listing or after the data ends carry the nearest real price so that
 feeds stay aligned and ``runonce`` applies; the as-of view marks those days
 untradable, so no strategy can buy at them.
 
-Fills: with close-only data, orders placed on a rebalance date fill at that
-date's close (backtrader's cheat-on-close); with full bars they fill at the
-next day's open. Commission and slippage are both percentages of traded value;
-slippage moves the fill price against the order.
+Fills follow the run's fill rule (:mod:`airegime.rebalance`): orders are sized
+on the signal day's close; ``same_close`` submits them that day with
+cheat-on-close, ``next_open`` submits them that day as market orders (they fill
+at the next bar's open), and ``next_close`` submits them on the next trading day
+with cheat-on-close, so they fill at that day's close. An order for a name with
+no real price on its fill day is not sent and is listed as rejected.
+Commission and slippage are both percentages of traded value; slippage moves
+the fill price against the order.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .asof import MarketContext
-from .orders import clean_weights, plan_orders, rebalance_mask
+from .orders import Order, fit_to_cash, plan_orders, rebalance_mask
+from .rebalance import decide, resolve_fill
 from .strategy import Strategy
 
 
@@ -36,6 +41,7 @@ class EngineSettings:
     commission_bps: float = 0.0
     slippage_bps: float = 0.0
     cash_buffer: float = 0.0
+    fill: str = "auto"
 
 
 @dataclass
@@ -78,7 +84,14 @@ class PercentCommission(bt.CommInfoBase):
 class TargetWeightsAdapter(bt.Strategy):
     """Calls the pure strategy on rebalance dates and turns its weights into orders."""
 
-    params = (("policy", None), ("context", None), ("mask", None), ("settings", None))
+    params = (
+        ("policy", None),
+        ("context", None),
+        ("mask", None),
+        ("settings", None),
+        ("fill", "next_close"),
+        ("live", None),
+    )
 
     def __init__(self) -> None:
         self.values: list[float] = []
@@ -89,6 +102,10 @@ class TargetWeightsAdapter(bt.Strategy):
         self.names = [d._name for d in self.datas]
         settings: EngineSettings = self.p.settings
         self.cost_rate = (settings.commission_bps + settings.slippage_bps) / 1e4
+        self.fill = self.p.fill
+        self.pending: list[Order] = []
+        self.by_name = dict(zip(self.names, self.datas, strict=True))
+        self.index = {name: j for j, name in enumerate(self.names)}
 
     def notify_order(self, order: bt.Order) -> None:
         if order.status == order.Completed:
@@ -112,26 +129,43 @@ class TargetWeightsAdapter(bt.Strategy):
         broker = self.broker
         self.values.append(broker.getvalue())
         self.cash.append(broker.getcash())
+        if self.pending:
+            prices = pd.Series({d._name: d.close[0] for d in self.datas})
+            self.submit(fit_to_cash(self.pending, prices, self.cash[-1], self.cost_rate), coc=True)
+            self.pending = []
         if not self.p.mask[i]:
             return
         date = pd.Timestamp(self.datas[0].datetime.date(0))
-        view = self.p.context.view(date)
-        weights = clean_weights(
-            self.p.policy.target_weights(view), view.tradable(), self.p.settings.cash_buffer
-        )
+        decision = decide(self.p.context, self.p.policy, date, self.p.settings.cash_buffer)
+        weights = decision.weights
         self.targets[date] = weights
         shares = pd.Series({d._name: self.getposition(d).size for d in self.datas})
         prices = pd.Series({d._name: d.close[0] for d in self.datas})
         orders = plan_orders(
             shares[shares != 0], prices, weights, self.values[-1], self.cash[-1], self.cost_rate
         )
-        by_name = dict(zip(self.names, self.datas, strict=True))
+        fill_day = i if self.fill == "same_close" else i + 1
+        if fill_day >= len(self.p.live):
+            return  # the last day's orders would fill after the backtest ends
+        orders = [o for o in orders if self._fillable(o, fill_day, date)]
+        if self.fill == "next_close":
+            self.pending = orders
+        else:
+            self.submit(orders, coc=self.fill == "same_close")
+
+    def _fillable(self, order: Order, fill_day: int, date: pd.Timestamp) -> bool:
+        if self.p.live[fill_day][self.index[order.ticker]]:
+            return True
+        self.rejected.append(f"{date.date()} {order.ticker} (no price on the fill day)")
+        return False
+
+    def submit(self, orders: list[Order], coc: bool) -> None:
         for order in orders:
-            data = by_name[order.ticker]
+            data = self.by_name[order.ticker]
             if order.shares < 0:
-                self.sell(data=data, size=-order.shares)
+                self.sell(data=data, size=-order.shares, coc=coc)
             else:
-                self.buy(data=data, size=order.shares)
+                self.buy(data=data, size=order.shares, coc=coc)
 
 
 def _feed_frame(context: MarketContext, ticker: str, calendar: pd.DatetimeIndex) -> pd.DataFrame:
@@ -173,14 +207,17 @@ def run_engine(context: MarketContext, policy: Strategy, settings: EngineSetting
     broker.set_slippage_perc(
         settings.slippage_bps / 1e4, slip_open=True, slip_limit=True, slip_match=True, slip_out=True
     )
-    fill = "next_open" if context.prices.has_bars else "close"
-    broker.set_coc(fill == "close")
+    fill = resolve_fill(settings.fill, context.prices.has_bars)
+    broker.set_coc(True)  # per order: only orders sent with coc=True fill at the close
+    live = closes.loc[calendar, context.universe].notna().to_numpy()
     cerebro.addstrategy(
         TargetWeightsAdapter,
         policy=policy,
         context=context,
         mask=rebalance_mask(calendar, settings.rebalance),
         settings=settings,
+        fill=fill,
+        live=live,
     )
     adapter = cerebro.run()[0]
     trades = pd.DataFrame(

@@ -59,18 +59,31 @@ def plan_orders(
     delta = goal - held
     traded = (delta.abs() * px).fillna(0.0)
     delta[traded < min_trade_value] = 0.0
-    sells = delta[delta < 0]
-    buys = delta[delta > 0]
-    proceeds = float((-sells * px[sells.index]).sum()) * (1 - cost_rate)
+    orders = [Order(t, float(s)) for t, s in delta[delta < 0].items()]
+    orders += [Order(t, float(s)) for t, s in delta[delta > 0].items()]
+    return fit_to_cash(orders, px, cash, cost_rate)
+
+
+def fit_to_cash(
+    orders: list[Order], prices: pd.Series, cash: float, cost_rate: float
+) -> list[Order]:
+    """Sells first, then buys scaled down together to what ``cash`` plus the sells pay for.
+
+    Used when orders are planned and again, with the fill day's prices, just before
+    orders sized on an earlier day are sent (``next_close``), so a buy is never
+    rejected for lack of cash.
+    """
+    sells = [o for o in orders if o.shares < 0]
+    buys = [o for o in orders if o.shares > 0]
+    proceeds = sum(-o.shares * float(prices[o.ticker]) for o in sells) * (1 - cost_rate)
     budget = cash + proceeds
-    spend = float((buys * px[buys.index]).sum()) * (1 + cost_rate)
+    spend = sum(o.shares * float(prices[o.ticker]) for o in buys) * (1 + cost_rate)
+    scale = 1.0
     if spend > budget > 0 and spend > 0:
-        buys = buys * (budget / spend) * (1 - 1e-9)
+        scale = (budget / spend) * (1 - 1e-9)
     elif budget <= 0:
-        buys = buys * 0.0
-    orders = [Order(t, float(s)) for t, s in sells.items()]
-    orders += [Order(t, float(s)) for t, s in buys.items() if s > 0]
-    return orders
+        scale = 0.0
+    return sells + [Order(o.ticker, o.shares * scale) for o in buys if o.shares * scale > 0]
 
 
 def rebalance_mask(index: pd.DatetimeIndex, frequency: str) -> np.ndarray:

@@ -17,6 +17,7 @@ from .errors import AiregimeError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
 from .market import build_context, coverage_notes
 from .metrics import run_metrics
+from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
 from .results import RunResult, new_run_dir, package_versions
 from .tearsheet import write_tearsheet
@@ -39,6 +40,7 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         commission_bps=config.costs.commission_bps,
         slippage_bps=config.costs.slippage_bps,
         cash_buffer=config.cash_buffer,
+        fill=config.execution.fill,
     )
     try:
         result = run_engine(context, strategy, settings)
@@ -56,8 +58,7 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
             f"{len(result.rejected)} order(s) rejected by the broker, first: "
             f"{result.rejected[0]}; raise cash_buffer"
         )
-    if result.fill == "close":
-        notes.insert(0, "close-only prices: orders fill at the rebalance day's close")
+    notes.insert(0, f"fill rule {result.fill}: {FILL_DESCRIPTIONS[result.fill]}")
     provenance = {
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "strategy": strategy.describe(),

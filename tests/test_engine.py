@@ -16,7 +16,7 @@ B = [20.0, 19.0, 20.0, 22.0, 22.0, 24.0]
 C = [None, None, 5.0, 5.0, 6.0, 6.0]  # listed on the third day
 
 
-def tiny_config(project, extra: str = "") -> str:
+def tiny_config(project, extra: str = "", fill: str = "same_close") -> str:
     folder = write_closes(project / "prices", {"A": A, "B": B, "BENCH": A}, DATES)
     return write_config(
         project / "backtests" / "tiny.yaml",
@@ -32,6 +32,7 @@ rebalance: monthly
 initial_cash: 1000
 cash_buffer: 0
 costs: {{commission_bps: 0, slippage_bps: 0}}
+execution: {{fill: {fill}}}
 {extra}""",
     )
 
@@ -88,7 +89,7 @@ def test_a_late_listing_is_bought_from_its_first_day_on(project):
     assert any("C: prices start 2024-01-31" in n for n in result.provenance["notes"])
 
 
-def test_full_bars_fill_at_the_next_open(project, shared_data):
+def test_full_bars_fill_at_the_next_open_by_default(project, shared_data):
     config = tiny_config(project)
     result = run_backtest(
         config,
@@ -98,6 +99,7 @@ def test_full_bars_fill_at_the_next_open(project, shared_data):
             "benchmark=NVDA",
             "start=2024-01-02",
             "end=2024-01-31",
+            "execution.fill=auto",
         ],
         save=False,
     )
@@ -140,6 +142,7 @@ start: 2019-01-01
 end: 2026-07-31
 cash_buffer: 0
 costs: {commission_bps: 0, slippage_bps: 0}
+execution: {fill: same_close}
 """,
     )
     result = run_backtest(config, save=False)

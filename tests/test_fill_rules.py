@@ -1,0 +1,116 @@
+"""Each fill rule checked by hand on a tiny full-bar data set: the fill's date and price."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from airegime.errors import AiregimeError, ConfigError
+from airegime.run import run_backtest
+from tests.conftest import write_closes, write_config
+
+DATES = ["2024-03-01", "2024-03-04", "2024-03-05", "2024-03-06"]
+BARS = {  # open, close (split- and dividend-free, so adj_close == close)
+    "A": [(9.0, 10.0), (9.5, 12.5), (12.0, 11.0), (11.0, 11.5)],
+}
+
+
+def write_bars(folder, bars: dict[str, list[tuple[float, float]]]):
+    folder.mkdir(parents=True, exist_ok=True)
+    for ticker, rows in bars.items():
+        frame = pd.DataFrame(
+            {
+                "date": DATES[: len(rows)],
+                "open": [o for o, _ in rows],
+                "high": [max(o, c) for o, c in rows],
+                "low": [min(o, c) for o, c in rows],
+                "close": [c for _, c in rows],
+                "adj_close": [c for _, c in rows],
+                "volume": 1000,
+            }
+        )
+        frame.to_csv(folder / f"{ticker}.csv", index=False)
+    return folder
+
+
+def config(project, fill: str, folder) -> str:
+    return write_config(
+        project / "backtests" / "fills.yaml",
+        f"""\
+name: fills
+strategy: {{name: equal_weight}}
+universe: [A]
+benchmark: A
+start: 2024-03-01
+end: 2024-03-06
+data: {{source: csv, path: {folder}}}
+initial_cash: 1000
+cash_buffer: 0
+costs: {{commission_bps: 0, slippage_bps: 0}}
+execution: {{fill: {fill}}}
+""",
+    )
+
+
+@pytest.fixture
+def bars(project):
+    return write_bars(project / "bars", BARS)
+
+
+def first_fill(project, fill: str, folder) -> pd.Series:
+    result = run_backtest(config(project, fill, folder), save=False)
+    assert result.provenance["fill"] == fill
+    return result.trades.iloc[0]
+
+
+def test_same_close_fills_at_the_signal_days_close(project, bars):
+    trade = first_fill(project, "same_close", bars)
+    assert trade["date"] == pd.Timestamp("2024-03-01")
+    assert trade["price"] == pytest.approx(10.0)
+    assert trade["shares"] == pytest.approx(100.0)  # 1000 / 10
+
+
+def test_next_open_fills_at_the_next_days_open(project, bars):
+    trade = first_fill(project, "next_open", bars)
+    assert trade["date"] == pd.Timestamp("2024-03-04")
+    assert trade["price"] == pytest.approx(9.5)
+    assert trade["shares"] == pytest.approx(100.0)  # sized on the signal day's close
+
+
+def test_next_close_fills_at_the_next_days_close_scaled_to_the_cash(project, bars):
+    trade = first_fill(project, "next_close", bars)
+    assert trade["date"] == pd.Timestamp("2024-03-04")
+    assert trade["price"] == pytest.approx(12.5)
+    # 100 shares were planned at 10; at 12.5 the cash pays for 80 of them.
+    assert trade["shares"] == pytest.approx(80.0, rel=1e-6)
+
+
+def test_auto_is_next_open_with_full_bars(project, bars):
+    trade = first_fill(project, "next_open", bars)
+    result = run_backtest(config(project, "auto", bars), save=False)
+    assert result.provenance["fill"] == "next_open"
+    assert result.trades.iloc[0]["price"] == trade["price"]
+
+
+def test_auto_is_next_close_with_close_only_data(project):
+    folder = write_closes(project / "closes", {"A": [10.0, 12.5, 11.0, 11.5]}, DATES)
+    result = run_backtest(config(project, "auto", folder), save=False)
+    assert result.provenance["fill"] == "next_close"
+    assert result.trades.iloc[0]["date"] == pd.Timestamp("2024-03-04")
+    assert result.trades.iloc[0]["price"] == pytest.approx(12.5)
+
+
+def test_next_open_on_close_only_data_is_a_one_line_error(project):
+    folder = write_closes(project / "closes", {"A": [10.0, 12.5, 11.0, 11.5]}, DATES)
+    with pytest.raises(AiregimeError, match="next_open needs open prices"):
+        run_backtest(config(project, "next_open", folder), save=False)
+
+
+def test_an_unknown_fill_rule_is_a_config_error(project, bars):
+    with pytest.raises(ConfigError, match=r"execution\.fill"):
+        run_backtest(config(project, "tomorrow", bars), save=False)
+
+
+def test_the_fill_rule_is_recorded_in_the_run_notes(project, bars):
+    result = run_backtest(config(project, "next_close", bars), save=False)
+    assert result.provenance["notes"][0].startswith("fill rule next_close")

@@ -33,6 +33,8 @@ class MarketContext:
     fundamentals: FundamentalsStore | None = None
     china: ChinaExposure | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Days after its filing date before a China figure counts (as ``data.filing_lag_days``).
+    filing_lag_days: int = 0
 
     def view(self, date: pd.Timestamp) -> AsOfView:
         return AsOfView(self, pd.Timestamp(date))
@@ -113,7 +115,8 @@ class AsOfView:
         tickers = tickers if tickers is not None else self.universe
         if self._context.china is None:
             return pd.Series(np.nan, index=pd.Index(tickers, name="ticker"), dtype=float)
-        return self._context.china.share_asof(tickers, self.date)
+        known_by = self.date - pd.Timedelta(days=self._context.filing_lag_days)
+        return self._context.china.share_asof(tickers, known_by)
 
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""

@@ -67,6 +67,18 @@ def summary_table(title: str, columns: dict[str, dict[str, float]]) -> Table:
     return table
 
 
+def run_caption(provenance: dict) -> str:
+    """What a run rests on, under its metrics: the fill rule and the universe."""
+    parts = [f"fills: {provenance.get('fill', '?')}"]
+    universe = provenance.get("universe")
+    if universe:
+        late = len(universe.get("listed_after_start") or [])
+        parts.append(
+            f"universe: {universe['name']} ({universe['count']} names, {late} listed after start)"
+        )
+    return "; ".join(parts)
+
+
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="A backtest YAML, e.g. backtests/quickstart.yaml")],
@@ -91,16 +103,18 @@ def run(
         return
     for note in result.provenance.get("notes", []):
         console.print(f"[dim]note: {note}[/]", highlight=False)
+    for warning in result.provenance.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     metrics = result.metrics
     bench = {
         k.removeprefix("benchmark_"): v for k, v in metrics.items() if k.startswith("benchmark_")
     }
-    console.print(
-        summary_table(
-            f"{result.config.name}: {result.provenance['strategy']}",
-            {"strategy": metrics, result.config.benchmark: bench},
-        )
+    table = summary_table(
+        f"{result.config.name}: {result.provenance['strategy']}",
+        {"strategy": metrics, result.config.benchmark: bench},
     )
+    table.caption = run_caption(result.provenance)
+    console.print(table)
     console.print(f"run folder: {result.run_dir}", highlight=False)
     if result.tearsheet:
         console.print(f"tear sheet: {result.tearsheet}", highlight=False)
@@ -431,7 +445,9 @@ def data_fundamentals(
     as_of: Annotated[str, typer.Option("--as-of", help="Date D: only filings up to D")] = "",
     source: Annotated[str, typer.Option(help="sample | csv | sec | yahoo")] = "sample",
     path: Annotated[str | None, typer.Option(help="csv: the facts file")] = None,
-    lag: Annotated[int, typer.Option(help="Extra days after each filing date")] = 0,
+    lag: Annotated[
+        int, typer.Option(help="Days after each filing date before it counts (runs use 1)")
+    ] = 1,
     universe: Annotated[
         str, typer.Option(help="Named universe when no tickers")
     ] = "fundamentals_covered",

@@ -36,7 +36,12 @@ class DataSpec(_Model):
     timeout_s: float = Field(120.0, gt=0, description="yahoo: hard wall-clock limit")
     fundamentals: Literal["sample", "csv", "sec", "yahoo", "none"] = "sample"
     fundamentals_path: str | None = Field(None, description="csv fundamentals: file path")
-    filing_lag_days: int = Field(0, ge=0, description="extra days after a filing date")
+    filing_lag_days: int = Field(
+        1,
+        ge=0,
+        description="days after its filing date before a filing counts; 1 = from the next "
+        "trading day (many filings come out after the close)",
+    )
     sec_user_agent: str | None = Field(None, description="sec: 'Name email' (or SEC_USER_AGENT)")
 
 
@@ -49,6 +54,15 @@ class Execution(_Model):
     fill: Literal["auto", "next_close", "next_open", "same_close"] = Field(
         "auto",
         description="auto: next_open with full bars, next_close with close-only data",
+    )
+
+
+class Checks(_Model):
+    """When a run warns that its portfolio is degenerate (listed with dates in the summary)."""
+
+    min_names: int = Field(5, ge=1, description="warn on rebalance dates holding fewer names")
+    max_cash: float = Field(
+        0.5, gt=0, le=1, description="warn on rebalance dates with more than this in cash"
     )
 
 
@@ -68,6 +82,7 @@ class BacktestConfig(_Model):
     costs: Costs = Field(default_factory=Costs)
     cash_buffer: float = Field(0.01, ge=0, lt=1)
     execution: Execution = Field(default_factory=Execution)
+    checks: Checks = Field(default_factory=Checks)
     sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
     provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
 

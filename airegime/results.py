@@ -113,7 +113,8 @@ class RunResult:
         """Write every table of the run into ``run_dir`` (atomically, file by file)."""
         self.run_dir = run_dir
         snapshot = {**self.config.snapshot(), "provenance": self.provenance}
-        atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(snapshot, sort_keys=False))
+        body = yaml.safe_dump(snapshot, sort_keys=False)
+        atomic_write_text(run_dir / "config.yaml", header_comment(self.provenance) + body)
         frame = pd.DataFrame({"strategy": self.returns, "benchmark": self.benchmark_returns})
         frame.index.name = "date"
         _write_csv(run_dir / "returns.csv", frame)
@@ -145,6 +146,23 @@ class RunResult:
             run_dir,
             provenance,
         )
+
+
+def header_comment(provenance: dict[str, Any]) -> str:
+    """``# fill rule ...`` lines that open a run's config.yaml: what its numbers rest on."""
+    from .rebalance import FILL_DESCRIPTIONS
+
+    lines = []
+    if provenance.get("fill"):
+        lines.append(f"fill rule {provenance['fill']}: {FILL_DESCRIPTIONS[provenance['fill']]}")
+    universe = provenance.get("universe")
+    if universe:
+        late = len(universe.get("listed_after_start") or [])
+        lines.append(
+            f"universe {universe['name']}: {universe['count']} names, {late} listed after start"
+        )
+    lines += [f"warning: {w}" for w in provenance.get("warnings") or []]
+    return "".join(f"# {line}\n" for line in lines)
 
 
 def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:

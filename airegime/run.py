@@ -17,10 +17,12 @@ from .errors import AiregimeError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
 from .market import build_context, coverage_notes
 from .metrics import run_metrics
+from .portfolio_checks import china_cap_warning, china_rules, degenerate_warning
 from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
 from .results import RunResult, new_run_dir, package_versions
 from .tearsheet import write_tearsheet
+from .universe import universe_line
 
 Step = Callable[[str], None]
 
@@ -59,6 +61,19 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
             f"{result.rejected[0]}; raise cash_buffer"
         )
     notes.insert(0, f"fill rule {result.fill}: {FILL_DESCRIPTIONS[result.fill]}")
+    info = context.extras.get("universe_info")
+    universe = info.record(context.prices.close, pd.Timestamp(config.start)) if info else None
+    if universe:
+        notes.insert(1, universe_line(universe, config.start))
+    warnings = [
+        *([universe["warning"]] if universe and universe["warning"] else []),
+        *strategy.run_notes(),
+        *filter(None, [china_note(config, context, result.targets)]),
+        *filter(
+            None,
+            [degenerate_warning(result.targets, config.checks.min_names, config.checks.max_cash)],
+        ),
+    ]
     provenance = {
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "strategy": strategy.describe(),
@@ -66,6 +81,8 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         "data_source": context.prices.source,
         "data_fingerprint": context.fingerprint(),
         "fill": result.fill,
+        "universe": universe,
+        "warnings": warnings,
         "notes": notes,
     }
     previous = (config.provenance or {}).get("data_fingerprint")
@@ -85,6 +102,20 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         metrics,
         provenance=provenance,
     )
+
+
+def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataFrame) -> str | None:
+    """Warn when a China cap sits below the median share given to undisclosed names."""
+    rules = [r for r in china_rules(config.strategy.params) if r[2] == "median" and r[1] < 1]
+    if context.china is None or not rules or targets.empty:
+        return None
+    fill_ins, unknown = {}, {}
+    for date in targets.index:
+        view = context.view(date)
+        share = view.china_share(view.tradable())
+        fill_ins[date] = share.median() if share.notna().any() else 0.0
+        unknown[date] = int(share.isna().sum())
+    return china_cap_warning(config.strategy.params, pd.Series(fill_ins), pd.Series(unknown))
 
 
 def run_backtest(
@@ -173,6 +204,7 @@ def attach_reference_data(
                     f"assumed filed {YAHOO_LAG_DAYS} days after its end"
                 )
     if "china" in needs:
+        context.filing_lag_days = config.data.filing_lag_days
         context.china = ChinaExposure.from_csv(paths.data_dir(root) / "china_exposure.csv")
     if "regimes" in needs:
         context.extras["regimes"] = load_regimes(paths.data_dir(root) / "regimes.yaml")

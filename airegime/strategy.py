@@ -45,6 +45,10 @@ class Strategy:
         """Weights by ticker (non-negative, summing to at most 1) for the date of ``view``."""
         raise NotImplementedError
 
+    def run_notes(self) -> list[str]:
+        """Warnings a run on these parameters must show (e.g. inputs chosen with hindsight)."""
+        return []
+
     def describe(self) -> str:
         """The strategy and its parameters, as shown in titles and reports."""
         args = ", ".join(f"{k}={v}" for k, v in self.params.model_dump().items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from airegime import AsOfView, Params
 from airegime.weighting import china_multiplier, normalise, select
@@ -31,6 +31,19 @@ class ChinaParams(Params):
     adr_china_share: float | None = Field(
         1.0, ge=0, le=1, description="assumed share of the china_adr group; null = unknown"
     )
+
+    @model_validator(mode="after")
+    def _cap_not_below_fill_in(self) -> ChinaParams:
+        # unknown_china: median gives undisclosed names the median disclosed share, which is
+        # above zero as soon as one company discloses; a zero cap then excludes all of them.
+        # Caps between zero and that median are data-dependent: the run notes them.
+        if self.unknown_china == "median" and self.max_china_share == 0:
+            raise ValueError(
+                "max_china_share 0 is below the median China share that unknown_china: "
+                "median gives names without a disclosed share, so every such name would be "
+                "excluded; set unknown_china: zero or exclude, or raise max_china_share"
+            )
+        return self
 
 
 def china_shares(view: AsOfView, names: list[str], adr_share: float | None) -> pd.Series:

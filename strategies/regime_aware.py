@@ -9,8 +9,11 @@ active signal (``mode: switch``: all-in on any signal):
   below its one-year high, or trails SPY by more than ``relative_threshold`` over
   ``signal_days``;
 - China catching up: KWEB beats SOXX by more than ``china_threshold`` over ``signal_days``;
-- a shock event of ``data/regimes.yaml`` (china_shock, capex_doubt, macro_shock) dated in
-  the last ``event_window_days``.
+- with ``use_events: true`` only, a shock event of ``data/regimes.yaml`` (china_shock,
+  capex_doubt, macro_shock) dated in the last ``event_window_days``. Off by default: the
+  event list was compiled after the fact, by someone who knew which days mattered, so
+  trading on it flatters the backtest; the run says so when it is on. Per-regime tables
+  use the events either way, as description.
 
 In a rising-rate regime (TLT down more than ``rate_threshold`` over ``rate_days``) the
 composite's balance-sheet weight is multiplied by ``rate_boost``. Signals use prices up to
@@ -45,6 +48,9 @@ class RegimeParams(Params):
     drawdown_threshold: float = Field(0.15, gt=0, description="AI basket drawdown for doubt")
     relative_threshold: float = Field(0.08, gt=0, description="AI basket lag vs SPY for doubt")
     china_threshold: float = Field(0.10, gt=0, description="KWEB lead over SOXX for catch-up")
+    use_events: bool = Field(
+        False, description="also trade on the dated shock events (compiled after the fact)"
+    )
     event_window_days: int = Field(60, ge=0, description="calendar days a shock event lasts")
     rate_days: int = Field(126, ge=5, description="window of the rate signal")
     rate_threshold: float = Field(0.05, gt=0, description="TLT fall that means rising rates")
@@ -67,7 +73,7 @@ def regime_signals(view: AsOfView, p: RegimeParams) -> dict[str, bool]:
     china = trailing_return(kweb, n) - trailing_return(soxx, n) > p.china_threshold
     regimes = view.extra("regimes")
     since = view.date - pd.Timedelta(days=p.event_window_days)
-    shock = bool(regimes and regimes.events_between(since, view.date, SHOCKS))
+    shock = p.use_events and bool(regimes and regimes.events_between(since, view.date, SHOCKS))
     rising_rates = trailing_return(tlt, p.rate_days) < -p.rate_threshold
     return {
         "capex_doubt": bool(capex_doubt),
@@ -102,6 +108,14 @@ class RegimeAware(Strategy):
     needs = frozenset({"fundamentals", "china", "regimes"})
     extra_series = ("SPY", "SOXX", "KWEB", "TLT")
     Params = RegimeParams
+
+    def run_notes(self) -> list[str]:
+        if not self.params.use_events:
+            return []
+        return [
+            "hindsight: use_events trades on the dated events of data/regimes.yaml, a list "
+            "compiled after the fact by someone who knew which days mattered"
+        ]
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         signals = regime_signals(view, self.params)

@@ -162,7 +162,8 @@ def test_china_underweight_with_zero_cap_holds_no_name_with_known_china_revenue(
     )
     exposure = ChinaExposure.from_csv(ROOT / "data" / "china_exposure.csv")
     for date, weights in result.targets.iterrows():
-        known = exposure.share_asof(list(weights.index), date).dropna()
+        # a figure counts from the trading day after its filing (data.filing_lag_days: 1)
+        known = exposure.share_asof(list(weights.index), date - pd.Timedelta(days=1)).dropna()
         assert (weights[known[known > 0].index] == 0).all(), date
     assert result.targets.loc["2024-01-02", "NVDA"] == 0  # NVDA FY2023 share known by then
     assert result.targets.loc["2024-01-02", "MSFT"] > 0  # unknown counts as zero here
@@ -214,7 +215,7 @@ def scrambled_after(context, cutoff: pd.Timestamp):
     other.prices = dataclasses.replace(context.prices, close=close)
     facts = context.fundamentals.facts.copy()
     facts.loc[facts["filed"] > cutoff, "value"] *= -7.0
-    other.fundamentals = FundamentalsStore(facts, "scrambled")
+    other.fundamentals = FundamentalsStore(facts, "scrambled", context.fundamentals.lag_days)
     china = copy.copy(context.china)
     china.table = context.china.table.copy()
     china.table.loc[china.table["known_from"] > cutoff, "china_revenue_share"] = 0.99

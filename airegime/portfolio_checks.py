@@ -1,0 +1,102 @@
+"""Warnings about what a run actually held: too few names, mostly cash, a China cap that
+excludes every undisclosed name.
+
+Pure functions over a run's target weights (one row per rebalance date) and plain
+parameter dicts, so they are testable without a backtest. A run lists what they find
+in its summary, with the dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+
+def degenerate_dates(targets: pd.DataFrame, min_names: int, max_cash: float) -> pd.DataFrame:
+    """Rebalance dates holding fewer than ``min_names`` names or more than ``max_cash`` cash.
+
+    ``targets`` has one row per rebalance date and one column per ticker (weights); the
+    result has the columns ``names`` and ``cash`` (1 minus the invested share).
+    """
+    names = (targets > 1e-9).sum(axis=1)
+    cash = (1.0 - targets.clip(lower=0.0).sum(axis=1)).clip(lower=0.0)
+    flagged = (names < min_names) | (cash > max_cash + 1e-9)
+    return pd.DataFrame({"names": names[flagged], "cash": cash[flagged]})
+
+
+def _runs(dates: list[pd.Timestamp], calendar: list[pd.Timestamp]) -> Iterator[list]:
+    """Consecutive stretches of ``dates`` along ``calendar`` (the rebalance dates)."""
+    position = {d: i for i, d in enumerate(calendar)}
+    stretch: list[pd.Timestamp] = []
+    for date in dates:
+        if stretch and position[date] != position[stretch[-1]] + 1:
+            yield stretch
+            stretch = []
+        stretch.append(date)
+    if stretch:
+        yield stretch
+
+
+def degenerate_warning(
+    targets: pd.DataFrame, min_names: int, max_cash: float, shown: int = 6
+) -> str | None:
+    """One line naming the degenerate rebalance dates (stretches as first..last), or None."""
+    if targets.empty:
+        return None
+    flagged = degenerate_dates(targets, min_names, max_cash)
+    if flagged.empty:
+        return None
+    parts = []
+    for stretch in _runs(list(flagged.index), list(targets.index)):
+        rows = flagged.loc[stretch]
+        low, high = int(rows["names"].min()), int(rows["names"].max())
+        held = f"{low}" if low == high else f"{low}-{high}"
+        cash = rows["cash"].max()
+        span = (
+            f"{stretch[0].date()}"
+            if len(stretch) == 1
+            else f"{stretch[0].date()}..{stretch[-1].date()} ({len(stretch)} dates)"
+        )
+        parts.append(f"{span}: {held} names, up to {cash:.0%} cash")
+    more = f"; and {len(parts) - shown} more stretches" if len(parts) > shown else ""
+    return (
+        f"degenerate portfolio on {len(flagged)} of {len(targets)} rebalance dates "
+        f"(fewer than {min_names} names or more than {max_cash:.0%} cash; "
+        f"checks.min_names / checks.max_cash): " + "; ".join(parts[:shown]) + more
+    )
+
+
+def china_rules(params: dict[str, Any], where: str = "strategy.params") -> Iterator[tuple]:
+    """Every China rule in a (nested) params dict: (key path, max_china_share, unknown_china)."""
+    if "max_china_share" in params and "unknown_china" in params:
+        yield where, params["max_china_share"], params["unknown_china"]
+    for key, value in params.items():
+        if isinstance(value, dict):
+            yield from china_rules(value, f"{where}.{key}")
+
+
+def china_cap_warning(
+    params: dict[str, Any], fill_ins: pd.Series, unknown_names: pd.Series
+) -> str | None:
+    """A China cap below the share given to undisclosed names (``unknown_china: median``).
+
+    ``fill_ins`` is the median known share on each rebalance date, ``unknown_names`` how
+    many names disclosed none then; a cap below the fill-in excludes every such name.
+    """
+    for where, cap, unknown in china_rules(params):
+        if unknown != "median":
+            continue
+        hit = (fill_ins > cap) & (unknown_names > 0)
+        if hit.any():
+            first = hit.idxmax()
+            return (
+                f"{where}.max_china_share {cap:.0%} is below the median China share "
+                f"({fill_ins[hit].min():.0%}-{fill_ins[hit].max():.0%}) that "
+                f"unknown_china: median gives names without a disclosed share, so all of them "
+                f"(up to {int(unknown_names[hit].max())}) are excluded on {int(hit.sum())} "
+                f"rebalance dates from {first.date()}; set unknown_china: zero or exclude, "
+                "or raise the cap"
+            )
+    return None

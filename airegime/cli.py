@@ -174,8 +174,11 @@ def compare(
         fail(str(exc))
         return
     runs = out["runs"]
+    universes = out.get("universes")
+    headline = universes.headline if universes is not None else None
     for note in out["comparison"].notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        label = "[bold red]headline:[/]" if note == headline else "[yellow]note:[/]"
+        console.print(f"{label} {note}", highlight=False)
     metrics = dict(zip(out["comparison"].names, (r.metrics for r in runs), strict=True))
     console.print(summary_table("comparison", metrics))
     boot = out["bootstrap"]
@@ -184,9 +187,15 @@ def compare(
             f"{row['strategy']} - {row['baseline']}: Sharpe {row['sharpe_diff']:+.2f} "
             f"[{row['sharpe_lo']:+.2f}, {row['sharpe_hi']:+.2f}], annual return "
             f"{row['annual_return_diff']:+.1%} [{row['annual_return_lo']:+.1%}, "
-            f"{row['annual_return_hi']:+.1%}] (95% block bootstrap)",
+            f"{row['annual_return_hi']:+.1%}] (95% block bootstrap)"
+            + (" on different universes" if headline else ""),
             highlight=False,
         )
+    if universes is not None:
+        from .universe_report import text_lines
+
+        for line in text_lines(universes):
+            console.print(line, highlight=False)
     console.print(f"report: {out['report']}", highlight=False)
 
 

@@ -101,6 +101,7 @@ def render(
     regimes: pd.DataFrame,
     bootstrap: pd.DataFrame,
     out_dir: Path,
+    universes=None,
 ) -> str:
     e = html.escape
     parts = [
@@ -114,6 +115,10 @@ def render(
         f"{dt.datetime.now().isoformat(timespec='seconds')}.</p>",
     ]
     parts += [f"<p class='note'>{e(note)}</p>" for note in comparison.notes]
+    if universes is not None:
+        from .universe_report import html_section
+
+        parts.append(html_section(universes, _table))
     parts.append("<h2>Summary on the common dates</h2>")
     parts.append(
         _table(summary_table(comparison), {"total_return", "cagr", "max_drawdown", "volatility"})
@@ -167,8 +172,14 @@ def render(
     return "\n".join(parts)
 
 
-def write_comparison(runs: list, out_root: Path, regimes_path: Path | None = None) -> dict:
-    """Align ``runs``, write ``report.html`` and the CSV tables to a new folder."""
+def write_comparison(
+    runs: list, out_root: Path, regimes_path: Path | None = None, universes=None
+) -> dict:
+    """Align ``runs``, write ``report.html`` and the CSV tables to a new folder.
+
+    ``universes`` (a :class:`~airegime.universe_report.UniverseAnalysis`) adds the
+    universe section, and its headline goes first among the notes.
+    """
     import hashlib
     import json
 
@@ -178,6 +189,10 @@ def write_comparison(runs: list, out_root: Path, regimes_path: Path | None = Non
     from .results import unique_dir
 
     comparison = align(runs)
+    if universes is not None:
+        head = [universes.headline] if universes.headline else []
+        comparison.notes[:0] = head
+        comparison.notes += universes.notes
     periods = (
         list(load_regimes(regimes_path).periods) if regimes_path and regimes_path.is_file() else []
     )
@@ -186,12 +201,17 @@ def write_comparison(runs: list, out_root: Path, regimes_path: Path | None = Non
     bootstrap = bootstrap_table(comparison) if len(runs) > 1 else pd.DataFrame()
     key = json.dumps([str(r.run_dir) for r in runs]).encode()
     out_dir = unique_dir(out_root, hashlib.sha256(key).hexdigest()[:8])
-    page = render(comparison, metrics, regimes, bootstrap, out_dir)
+    page = render(comparison, metrics, regimes, bootstrap, out_dir, universes)
     atomic_write_text(out_dir / "report.html", page)
     for name, table, index in (
         ("metrics.csv", metrics, True),
         ("regimes.csv", regimes, False),
         ("bootstrap.csv", bootstrap, False),
+        *(
+            (f"universe_{n}.csv", getattr(universes, n), False)
+            for n in ("runs", "baselines", "effect")
+            if universes is not None
+        ),
     ):
         atomic_write(out_dir / name, lambda tmp, t=table, i=index: t.to_csv(tmp, index=i))
     return {
@@ -201,6 +221,7 @@ def write_comparison(runs: list, out_root: Path, regimes_path: Path | None = Non
         "metrics": metrics,
         "regimes": regimes,
         "bootstrap": bootstrap,
+        "universes": universes,
     }
 
 
@@ -232,11 +253,16 @@ def compare(items: list, results_root: Path | None = None, on_step=None) -> dict
         raise DataError("compare: give run folders, or --configs a.yaml b.yaml")
     if on_step:
         on_step("writing report")
+    from .compare import unique_names
+    from .universe_report import analyse
+
+    universes = analyse(runs, unique_names(runs), results_root, on_step)
     root = paths.project_root()
     out = write_comparison(
         runs,
         (results_root or paths.results_dir(root)) / "compare",
         paths.data_dir(root) / "regimes.yaml",
+        universes,
     )
     out["runs"] = runs
     return out

@@ -377,10 +377,13 @@ def list_universes() -> None:
     table = Table(title=str(universes.source), title_justify="left")
     table.add_column("name")
     table.add_column("tickers")
+    table.add_column("chosen")
     for name, tickers in universes.universes.items():
-        table.add_row(f"universe {name}", " ".join(tickers))
+        info = universes.info(name)
+        chosen = f"{info.selection} {info.chosen}".strip() + f", vs {info.sector_etf}"
+        table.add_row(f"universe {name}", " ".join(tickers), chosen)
     for name, tickers in universes.groups.items():
-        table.add_row(f"group {name}", " ".join(tickers))
+        table.add_row(f"group {name}", " ".join(tickers), "")
     console.print(table)
 
 

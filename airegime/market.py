@@ -94,6 +94,7 @@ def build_context(
         universe=tickers,
         groups=universes.group_map(),
         suppliers=[t for g in universes.suppliers for t in universes.groups.get(g, [])],
+        extras={"notes": list(prices.notes)},
     )
 
 

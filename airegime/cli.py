@@ -24,10 +24,26 @@ app.add_typer(data_app, name="data")
 console = Console()
 err_console = Console(stderr=True)
 
+
+@app.callback()
+def _cli_wording(ctx: typer.Context) -> None:
+    """Errors raised inside a command name the CLI's options (--set, --strict-dates)."""
+    from .errors import use_cli_wording
+
+    ctx.call_on_close(use_cli_wording())
+
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
         "--set", "-s", help="Override a config key, e.g. strategy.params.top_n=10 (repeatable)."
+    ),
+]
+StrictDatesOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict-dates",
+        help="Refuse a window the data do not cover (default: trim it with a note).",
     ),
 ]
 ResultsOption = Annotated[
@@ -73,6 +89,7 @@ def run(
     set_: SetOption = None,
     results_dir: ResultsOption = None,
     tearsheet: Annotated[bool, typer.Option(help="Write the quantstats tear sheet.")] = True,
+    strict_dates: StrictDatesOption = False,
 ) -> None:
     """Run one backtest and write its run folder (returns, weights, trades, metrics, tear sheet)."""
     from .run import run_backtest
@@ -85,6 +102,7 @@ def run(
                 results_root=results_dir,
                 tearsheet=tearsheet,
                 on_step=lambda s: status.update(f"{config.name}: {s}"),
+                strict_dates=strict_dates,
             )
     except AiregimeError as exc:
         fail(str(exc))
@@ -203,6 +221,7 @@ def sweep(
     ] = None,
     tearsheets: Annotated[bool, typer.Option(help="Write a tear sheet per point")] = False,
     results_dir: ResultsOption = None,
+    strict_dates: StrictDatesOption = False,
 ) -> None:
     """Run a parameter grid in parallel (resumable), rank it, and report overfitting."""
     from rich.progress import (
@@ -252,6 +271,7 @@ def sweep(
                 results_dir,
                 tearsheets,
                 on_progress,
+                strict_dates,
             )
     except AiregimeError as exc:
         fail(str(exc))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, wording
 from .registry import resolve_strategy
 from .strategy import Strategy
 
@@ -90,7 +90,10 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """``strategy.params.top_n=10`` -> (["strategy", "params", "top_n"], 10)."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. strategy.params.top_n=10")
+        raise ConfigError(
+            f"{wording('--set', 'override')} {text}: expected KEY=VALUE, "
+            "e.g. strategy.params.top_n=10"
+        )
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
@@ -168,5 +171,5 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Backtes
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys (name, strategy, ...) at top level")
-    source = f"{path}" + (" (with --set overrides)" if overrides else "")
+    source = f"{path}" + (f" (with {wording('--set ', '')}overrides)" if overrides else "")
     return validate_config(apply_overrides(raw, overrides or []), source)

@@ -15,7 +15,7 @@ from .config import BacktestConfig, load_config
 from .engine import EngineSettings, daily_weights, run_engine
 from .errors import AiregimeError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
-from .market import build_context, coverage_notes
+from .market import build_context, check_window, coverage_notes
 from .metrics import run_metrics
 from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
@@ -29,8 +29,18 @@ def _no_step(_: str) -> None:
     pass
 
 
-def backtest(config: BacktestConfig, context: MarketContext, source: str = "<config>") -> RunResult:
-    """Run the engine on a loaded context and compute returns, weights and metrics."""
+def backtest(
+    config: BacktestConfig,
+    context: MarketContext,
+    source: str = "<config>",
+    strict_dates: bool = False,
+) -> RunResult:
+    """Run the engine on a loaded context and compute returns, weights and metrics.
+
+    A window the data do not cover is trimmed with a note, or refused with
+    ``strict_dates`` (see :func:`airegime.market.check_window`).
+    """
+    window, window_notes = check_window(context, config.start, config.end, strict_dates, source)
     strategy = config.build_strategy()
     settings = EngineSettings(
         start=pd.Timestamp(config.start),
@@ -52,7 +62,11 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
     bench = bench_close.reindex(values.index).ffill().pct_change().iloc[1:].fillna(0.0)
     weights = daily_weights(result, context.prices.close[context.universe])
     metrics = run_metrics(returns, bench, result.trades, values, weights)
-    notes = [*context.extras.get("notes", []), *coverage_notes(context, config.start, config.end)]
+    notes = [
+        *window_notes,
+        *context.extras.get("notes", []),
+        *coverage_notes(context, config.start, config.end),
+    ]
     if result.rejected:
         notes.append(
             f"{len(result.rejected)} order(s) rejected by the broker, first: "
@@ -66,6 +80,7 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         "data_source": context.prices.source,
         "data_fingerprint": context.fingerprint(),
         "fill": result.fill,
+        "window": window,
         "notes": notes,
     }
     previous = (config.provenance or {}).get("data_fingerprint")
@@ -94,8 +109,11 @@ def run_backtest(
     tearsheet: bool = True,
     save: bool = True,
     on_step: Step = _no_step,
+    strict_dates: bool = False,
 ) -> RunResult:
     """Run a config (a path or a loaded config) and, by default, write its run directory.
+
+    ``strict_dates`` refuses a window the data do not cover instead of trimming it.
 
     >>> result = run_backtest("backtests/quickstart.yaml", ["rebalance=quarterly"])
     >>> result.metrics["sharpe"], result.run_dir
@@ -113,7 +131,7 @@ def run_backtest(
         config = load_config(config, overrides)
     context = load_context(config, root, source, on_step)
     on_step("running backtest")
-    result = backtest(config, context, source)
+    result = backtest(config, context, source, strict_dates)
     if save:
         run_dir = new_run_dir(results_root or paths.results_dir(root), config)
         result.save(run_dir)

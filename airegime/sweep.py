@@ -10,6 +10,7 @@ sweep and handed to the workers (local processes, or a Dask cluster).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
@@ -28,7 +29,8 @@ from . import paths
 from .asof import MarketContext
 from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
-from .errors import ConfigError
+from .errors import ConfigError, wording
+from .market import check_window
 from .metrics import METRIC_NAMES, performance
 from .overfitting import (
     deflated_sharpe_ratio,
@@ -69,7 +71,8 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
         key, sep, raw = item.partition("=")
         if not sep or not raw:
             raise ConfigError(
-                f"--grid {item}: expected KEY=V1,V2,..., e.g. strategy.params.top_n=5,10,15"
+                f"{wording('--grid', 'grid item')} {item}: expected KEY=V1,V2,..., "
+                "e.g. strategy.params.top_n=5,10,15"
             )
         grid[key.strip()] = [parse_override(f"{key}={v.strip()}")[1] for v in raw.split(",")]
     return grid
@@ -217,22 +220,29 @@ def run_sweep(
     results_root: Path | None = None,
     tearsheets: bool = False,
     on_progress: ProgressCallback | None = None,
+    strict_dates: bool = False,
 ) -> SweepResult:
-    """Run (or resume) a grid over a config and rank the points by ``metric``."""
+    """Run (or resume) a grid over a config and rank the points by ``metric``.
+
+    ``strict_dates`` refuses, before any point runs, a grid whose window the data
+    do not cover; otherwise each point trims its window with a note.
+    """
     config_path = Path(config_path)
     if metric not in METRIC_NAMES:
         raise ConfigError(
-            f"--metric {metric}: not a metric; choose one of {', '.join(METRIC_NAMES)}"
+            f"{wording('--metric', 'metric')} {metric}: not a metric; "
+            f"choose one of {', '.join(METRIC_NAMES)}"
         )
     if executor not in ("local", "dask"):
-        raise ConfigError(f"--executor {executor}: expected local or dask")
+        raise ConfigError(f"{wording('--executor', 'executor')} {executor}: expected local or dask")
     base_config = load_config(config_path, overrides)
     base = base_config.model_dump(mode="json", exclude={"provenance"})
     grid = dict(base_config.sweep or {})
     grid.update(parse_grid(grid_items or []))
     if not grid:
         raise ConfigError(
-            f"{config_path}: no grid: pass --grid KEY=V1,V2 or add a 'sweep:' "
+            f"{config_path}: no grid: pass {wording('--grid', 'grid items')} KEY=V1,V2 "
+            "or add a 'sweep:' "
             "mapping of key paths to value lists"
         )
     points = expand(base, grid, str(config_path))
@@ -276,6 +286,15 @@ def run_sweep(
         groups.setdefault(context_key(point.config), []).append(point)
     for members in groups.values():
         context = load_context(validate_config(members[0].config), root, str(config_path))
+        if strict_dates:
+            for point in members:
+                check_window(
+                    context,
+                    dt.date.fromisoformat(point.config["start"]),
+                    dt.date.fromisoformat(point.config["end"]),
+                    strict=True,
+                    source=f"{config_path} (grid point {point.params})",
+                )
         jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
         if executor == "dask":
             _run_dask(jobs, context, address, workers, on_done)

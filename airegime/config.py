@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError, wording
 from .registry import resolve_strategy
@@ -55,7 +63,7 @@ class Execution(_Model):
 class BacktestConfig(_Model):
     """One backtest. See the README's config reference for every key."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(description="folder name under results/: one path component")
     description: str = ""
     strategy: StrategySpec
     universe: str | list[str]
@@ -70,6 +78,16 @@ class BacktestConfig(_Model):
     execution: Execution = Field(default_factory=Execution)
     sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
     provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
+
+    @field_validator("name")
+    @classmethod
+    def _one_folder_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", name):
+            raise ValueError(
+                f"{name!r} is not a folder name; use letters, digits, _ . - and do not "
+                "start with a dot (it names one folder under results/)"
+            )
+        return name
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> BacktestConfig:

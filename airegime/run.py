@@ -13,13 +13,13 @@ from .asof import MarketContext
 from .china import ChinaExposure
 from .config import BacktestConfig, load_config
 from .engine import EngineSettings, daily_weights, run_engine
-from .errors import AiregimeError
+from .errors import AiregimeError, ResultsError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
 from .market import build_context, check_window, coverage_notes
 from .metrics import run_metrics
 from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
-from .results import RunResult, new_run_dir, package_versions
+from .results import RunResult, check_writable, package_versions, staged_run
 from .tearsheet import write_tearsheet
 
 Step = Callable[[str], None]
@@ -129,23 +129,44 @@ def run_backtest(
     else:
         source, root = str(config), paths.project_root(Path(config))
         config = load_config(config, overrides)
+    results_root = results_root or paths.results_dir(root)
+    if save:
+        check_writable(results_root)  # before minutes of computation, not after
     context = load_context(config, root, source, on_step)
     on_step("running backtest")
     result = backtest(config, context, source, strict_dates)
     if save:
-        run_dir = new_run_dir(results_root or paths.results_dir(root), config)
-        result.save(run_dir)
-        if tearsheet:
-            on_step("writing tear sheet")
-            title = f"{config.name}: {result.provenance['strategy']}"
-            write_tearsheet(
-                result.returns,
-                result.benchmark_returns,
-                run_dir / "tearsheet.html",
-                title,
-                config.benchmark.upper(),
-            )
+        write_run(result, results_root, tearsheet, on_step)
     return result
+
+
+def write_run(
+    result: RunResult, results_root: Path, tearsheet: bool = True, on_step: Step = _no_step
+) -> Path:
+    """Write the run folder atomically: every file goes to a staging folder renamed at the end.
+
+    Files added to a run (reports, tables) belong inside the ``staged_run`` block.
+    """
+    config = result.config
+    try:
+        with staged_run(results_root, config) as stage:
+            result.save(stage.path)
+            if tearsheet:
+                on_step("writing tear sheet")
+                write_tearsheet(
+                    result.returns,
+                    result.benchmark_returns,
+                    stage.path / "tearsheet.html",
+                    f"{config.name}: {result.provenance['strategy']}",
+                    config.benchmark.upper(),
+                )
+    except OSError as exc:
+        raise ResultsError(
+            f"{results_root / config.name}: writing the run folder failed "
+            f"({exc.strerror or exc}); nothing was kept, run again"
+        ) from None
+    result.run_dir = stage.final
+    return stage.final
 
 
 def load_context(

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import os
 import shutil
 import traceback
 from collections.abc import Callable
@@ -38,6 +37,7 @@ from .overfitting import (
     sharpe,
     walk_forward,
 )
+from .results import check_writable, staged_dir
 from .run import backtest, load_context
 from .tearsheet import write_tearsheet
 
@@ -112,35 +112,31 @@ def _init_worker(context: MarketContext) -> None:
 def run_point(
     config: dict[str, Any], point_dir: str, tearsheet: bool, context: MarketContext | None = None
 ) -> dict[str, Any]:
-    """Run one grid point into ``point_dir``; never raises (errors are returned)."""
+    """Run one grid point into ``point_dir`` (atomically, like a run); never raises."""
     final = Path(point_dir)
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     try:
         cfg = validate_config(config, str(final / "config.yaml"))
         result = backtest(cfg, context or _CONTEXT["context"], str(final))
-        tmp.mkdir(parents=True)
-        result.save(tmp)
-        if tearsheet:
-            write_tearsheet(
-                result.returns,
-                result.benchmark_returns,
-                tmp / "tearsheet.html",
-                f"{cfg.name}: {result.provenance['strategy']}",
-                cfg.benchmark,
-            )
-        try:
-            tmp.rename(final)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if not (final / "metrics.json").is_file():  # never overwrite a folder we did not make
-                return {
-                    "point": final.name,
-                    "error": f"{final} exists but is incomplete; remove it to run this point again",
-                }
-            # else another run finished this point first: keep theirs
+        with staged_dir(final) as tmp:
+            result.save(tmp)
+            if tearsheet:
+                write_tearsheet(
+                    result.returns,
+                    result.benchmark_returns,
+                    tmp / "tearsheet.html",
+                    f"{cfg.name}: {result.provenance['strategy']}",
+                    cfg.benchmark,
+                )
         return {"point": final.name, "error": None}
+    except FileExistsError:
+        if (final / "metrics.json").is_file():  # another run finished this point first
+            return {"point": final.name, "error": None}
+        if final.exists():  # never overwrite a folder this sweep did not make
+            error = f"{final} exists but is incomplete; remove it to run this point again"
+        else:
+            error = f"{final} is being written by another sweep at the same time"
+        return {"point": final.name, "error": error}
     except Exception as exc:  # noqa: BLE001 - a failing point must not stop the sweep
-        shutil.rmtree(tmp, ignore_errors=True)
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
         return {"point": final.name, "error": f"{type(exc).__name__}: {exc}{where}"}
@@ -253,7 +249,7 @@ def run_sweep(
         / f"sweep-{sweep_id(base, grid)}"
     )
     points_dir = directory / "points"
-    points_dir.mkdir(parents=True, exist_ok=True)
+    check_writable(points_dir)
     for stale in points_dir.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)  # interrupted points: not results
     atomic_write_text(

@@ -92,6 +92,10 @@ class BacktestConfig(_Model):
     @model_validator(mode="after")
     def _dates_in_order(self) -> BacktestConfig:
         self.benchmark = self.benchmark.upper()
+        if self.data.source == "csv" and not self.data.path:
+            raise ValueError(
+                "data.path: required with data.source csv; give the folder of <TICKER>.csv files"
+            )
         if self.end <= self.start:
             raise ValueError(f"empty date range: end {self.end} is not after start {self.start}")
         return self
@@ -175,6 +179,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file not found; check the path")
     try:
         raw = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ConfigError(f"{path}: cannot read the config ({reason}); check the file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -56,9 +56,9 @@ def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> No
     for key, values in (("universe", tickers), ("benchmark", [config.benchmark.upper()])):
         unknown = [t for t in values if t not in known]
         if unknown:
+            listed = f"known: {', '.join(sorted(known))}" if known else "it has no .csv files"
             raise ConfigError(
-                f"{source}: {key}: unknown ticker {', '.join(unknown)} "
-                f"(not in {where}; known: {', '.join(sorted(known))})"
+                f"{source}: {key}: unknown ticker {', '.join(unknown)} (not in {where}; {listed})"
             )
 
 

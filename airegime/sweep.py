@@ -28,7 +28,7 @@ from . import paths
 from .asof import MarketContext
 from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
-from .errors import ConfigError, wording
+from .errors import ConfigError, Interrupted, wording
 from .market import check_window
 from .metrics import METRIC_NAMES, performance
 from .overfitting import (
@@ -106,6 +106,7 @@ def _init_worker(context: MarketContext) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends us at once
     _CONTEXT["context"] = context
 
 
@@ -280,22 +281,29 @@ def run_sweep(
     groups: dict[str, list[SweepPoint]] = {}
     for point in todo:
         groups.setdefault(context_key(point.config), []).append(point)
-    for members in groups.values():
-        context = load_context(validate_config(members[0].config), root, str(config_path))
-        if strict_dates:
-            for point in members:
-                check_window(
-                    context,
-                    dt.date.fromisoformat(point.config["start"]),
-                    dt.date.fromisoformat(point.config["end"]),
-                    strict=True,
-                    source=f"{config_path} (grid point {point.params})",
-                )
-        jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
-        if executor == "dask":
-            _run_dask(jobs, context, address, workers, on_done)
-        else:
-            _run_local(jobs, context, workers, on_done)
+    try:
+        for members in groups.values():
+            context = load_context(validate_config(members[0].config), root, str(config_path))
+            if strict_dates:
+                for point in members:
+                    check_window(
+                        context,
+                        dt.date.fromisoformat(point.config["start"]),
+                        dt.date.fromisoformat(point.config["end"]),
+                        strict=True,
+                        source=f"{config_path} (grid point {point.params})",
+                    )
+            jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
+            if executor == "dask":
+                _run_dask(jobs, context, address, workers, on_done)
+            else:
+                _run_local(jobs, context, workers, on_done)
+    except KeyboardInterrupt:
+        finished = len(points) - len(todo) + done - len(errors)
+        raise Interrupted(
+            f"{finished} of {len(points)} points are finished and kept in {points_dir}; "
+            "run the same command again to resume"
+        ) from None
     ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(directory / "ranking.html", ranking_html(ranking, report, base_config))

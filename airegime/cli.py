@@ -334,7 +334,11 @@ def list_strategies(
     """Every registered strategy with its parameters and defaults (or one in full)."""
     from .registry import registered
 
-    strategies = registered()
+    try:
+        strategies = registered()
+    except Exception as exc:  # noqa: BLE001 - a registry failure is one line too
+        fail(f"cannot list strategies ({type(exc).__name__}: {exc})")
+        return
     if name is not None:
         if name not in strategies:
             fail(f"unknown strategy '{name}' (registered: {', '.join(strategies)})")
@@ -373,6 +377,10 @@ def list_strategies(
             params += " " + " ".join(f"{k}.*" for k in nested)
         table.add_row(key, f"{cls.summary}\n[dim]{params or '-'}[/]")
     console.print(table)
+    from .registry import problems
+
+    for entry, problem in problems.items():
+        console.print(f"[yellow]note:[/] entry point {entry}: {problem}", highlight=False)
 
 
 @list_app.command("universes")

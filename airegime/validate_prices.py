@@ -97,7 +97,8 @@ def check_rows(frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]
         rows = frame.index[bad.any(axis=1)]
         cols = [c for c, hit in zip(prices.columns, bad.any(axis=0), strict=True) if hit]
         raise DataError(
-            f"{where}: non-positive {'/'.join(cols)} on {_days(rows)} ({len(rows)} rows); "
+            f"{where}: non-positive {'/'.join(cols)} on {_days(rows)} "
+            f"({len(rows)} row{'s' if len(rows) > 1 else ''}); "
             "prices must be > 0, fix or remove those rows"
         )
     blank = frame["close"].isna().to_numpy()

@@ -196,18 +196,18 @@ def run_isolated(
 
 
 def summarise(lines: list[str], tickers: list[str]) -> dict[str, str]:
-    """yfinance's messages as one line per ticker they mention (``*``: the others)."""
+    """yfinance's messages as one line per ticker they mention (``other``: the rest)."""
     per: dict[str, list[str]] = {}
     for line in lines:
         text = " ".join(line.split())
         named = [
             t for t in tickers if re.search(rf"(?<![A-Z0-9.^-]){re.escape(t)}(?![A-Z0-9])", text)
         ]
-        for key in named or ["*"]:
+        for key in named or ["other"]:
             per.setdefault(key, []).append(text)
     return {
         key: f"{key}: {len(msgs)} yfinance message{'s' if len(msgs) > 1 else ''}, last: "
-        f"{msgs[-1][:160]}"
+        f"{msgs[-1][:120]}"
         for key, msgs in per.items()
     }
 
@@ -318,7 +318,8 @@ class YahooPrices:
         empty = [t for t in pending if t not in frames]
         pending[:] = empty
         if empty:
-            said = "; ".join(self.messages[t] for t in [*empty, "*"] if t in self.messages)
+            said = "; ".join(self.messages[t] for t in empty if t in self.messages)
+            said = said or self.messages.get("other", "")
             raise EmptyDownload(
                 f"yahoo: empty download for {', '.join(empty)} ({start}..{end})"
                 + (f" [{said}]" if said else "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import AiregimeError
+from .errors import AiregimeError, Interrupted
 
 app = typer.Typer(
     add_completion=False,
@@ -24,10 +26,26 @@ app.add_typer(data_app, name="data")
 console = Console()
 err_console = Console(stderr=True)
 
+
+@app.callback()
+def _cli_wording(ctx: typer.Context) -> None:
+    """Errors raised inside a command name the CLI's options (--set, --strict-dates)."""
+    from .errors import use_cli_wording
+
+    ctx.call_on_close(use_cli_wording())
+
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
         "--set", "-s", help="Override a config key, e.g. strategy.params.top_n=10 (repeatable)."
+    ),
+]
+StrictDatesOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict-dates",
+        help="Refuse a window the data do not cover (default: trim it with a note).",
     ),
 ]
 ResultsOption = Annotated[
@@ -39,6 +57,32 @@ ResultsOption = Annotated[
 def fail(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+#: Exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED_EXIT = 130
+
+
+@contextlib.contextmanager
+def guarded(interrupted: str = "nothing was written; run the command again") -> Iterator[None]:
+    """One line and a non-zero exit for every error a user can meet, never a traceback.
+
+    ``interrupted`` says what Ctrl-C leaves behind; an :class:`Interrupted` raised by
+    the API (a sweep) carries its own account of what was kept.
+    """
+    try:
+        yield
+    except Interrupted as exc:
+        err_console.print(f"[yellow]interrupted:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    except KeyboardInterrupt:
+        err_console.print(f"[yellow]interrupted:[/] {interrupted}", highlight=False)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    except (AiregimeError, ValueError) as exc:
+        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except OSError as exc:  # permissions, full disk, vanished files: name the file
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
 
 
 METRIC_ROWS = (
@@ -85,11 +129,12 @@ def run(
     set_: SetOption = None,
     results_dir: ResultsOption = None,
     tearsheet: Annotated[bool, typer.Option(help="Write the quantstats tear sheet.")] = True,
+    strict_dates: StrictDatesOption = False,
 ) -> None:
     """Run one backtest and write its run folder (returns, weights, trades, metrics, tear sheet)."""
     from .run import run_backtest
 
-    try:
+    with guarded("nothing was written (a run folder appears only when complete)"):
         with console.status("loading") as status:
             result = run_backtest(
                 config,
@@ -97,10 +142,8 @@ def run(
                 results_root=results_dir,
                 tearsheet=tearsheet,
                 on_step=lambda s: status.update(f"{config.name}: {s}"),
+                strict_dates=strict_dates,
             )
-    except AiregimeError as exc:
-        fail(str(exc))
-        return
     for note in result.provenance.get("notes", []):
         console.print(f"[dim]note: {note}[/]", highlight=False)
     for warning in result.provenance.get("warnings", []):
@@ -133,16 +176,12 @@ def table(
     from .summary import formatted, metrics_table, to_markdown
 
     results = []
-    try:
-        with Progress(console=err_console, transient=True) as progress:
-            task = progress.add_task("running", total=len(configs))
-            for config in configs:
-                progress.update(task, description=f"running {config.name}")
-                results.append(run_backtest(config, set_ or [], save=False))
-                progress.advance(task)
-    except AiregimeError as exc:
-        fail(str(exc))
-        return
+    with guarded("nothing was written"), Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("running", total=len(configs))
+        for config in configs:
+            progress.update(task, description=f"running {config.name}")
+            results.append(run_backtest(config, set_ or [], save=False))
+            progress.advance(task)
     frame = metrics_table(results)
     if markdown:
         print(to_markdown(frame))
@@ -167,12 +206,9 @@ def compare(
     # `--configs a.yaml b.yaml`: typer gives the first to the option and the rest as arguments,
     # so the given order (the first is the baseline) is the option's, then the arguments.
     items = [*(configs or []), *(run_dirs or [])]
-    try:
-        with console.status("comparing") as status:
-            out = compare_items(items, results_dir, lambda step: status.update(step))
-    except (AiregimeError, ValueError) as exc:
-        fail(str(exc))
-        return
+    kept = "runs that finished are kept and reused next time; run the command again"
+    with guarded(kept), console.status("comparing") as status:
+        out = compare_items(items, results_dir, lambda step: status.update(step))
     runs = out["runs"]
     universes = out.get("universes")
     headline = universes.headline if universes is not None else None
@@ -226,6 +262,7 @@ def sweep(
     ] = None,
     tearsheets: Annotated[bool, typer.Option(help="Write a tear sheet per point")] = False,
     results_dir: ResultsOption = None,
+    strict_dates: StrictDatesOption = False,
 ) -> None:
     """Run a parameter grid in parallel (resumable), rank it, and report overfitting."""
     from rich.progress import (
@@ -253,7 +290,7 @@ def sweep(
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    try:
+    with guarded():
         with Progress(*columns, console=err_console) as progress:
             task = progress.add_task(f"sweep {config.name}", total=None)
 
@@ -275,10 +312,8 @@ def sweep(
                 results_dir,
                 tearsheets,
                 on_progress,
+                strict_dates,
             )
-    except AiregimeError as exc:
-        fail(str(exc))
-        return
     if result.skipped:
         console.print(f"resumed: {result.skipped} point(s) were already finished")
     shown = result.ranking.drop(columns=["point"]).head(10).set_index("rank")
@@ -322,7 +357,11 @@ def list_strategies(
     """Every registered strategy with its parameters and defaults (or one in full)."""
     from .registry import registered
 
-    strategies = registered()
+    try:
+        strategies = registered()
+    except Exception as exc:  # noqa: BLE001 - a registry failure is one line too
+        fail(f"cannot list strategies ({type(exc).__name__}: {exc})")
+        return
     if name is not None:
         if name not in strategies:
             fail(f"unknown strategy '{name}' (registered: {', '.join(strategies)})")
@@ -361,6 +400,10 @@ def list_strategies(
             params += " " + " ".join(f"{k}.*" for k in nested)
         table.add_row(key, f"{cls.summary}\n[dim]{params or '-'}[/]")
     console.print(table)
+    from .registry import problems
+
+    for entry, problem in problems.items():
+        console.print(f"[yellow]note:[/] entry point {entry}: {problem}", highlight=False)
 
 
 @list_app.command("universes")
@@ -482,7 +525,7 @@ def data_fundamentals(
             source, names, _root(), path=path, lag_days=lag, price_vintage=vintage
         )
         table = store.metrics_asof(names, date, prices).T
-    except (AiregimeError, ValueError, KeyError) as exc:
+    except (AiregimeError, ValueError, KeyError, OSError) as exc:
         fail(str(exc))
         return
     table = table.astype(object)
@@ -511,7 +554,7 @@ def data_china(
         names = _tickers_or_universe(tickers, "ai_global")
         date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
         exposure = ChinaExposure.from_csv(_root() / "data" / "china_exposure.csv")
-    except (AiregimeError, ValueError, KeyError) as exc:
+    except (AiregimeError, ValueError, KeyError, OSError) as exc:
         fail(str(exc))
         return
     share = exposure.share_asof(names, date).to_frame("china_revenue_share")
@@ -603,17 +646,25 @@ def data_fetch(
             console.print(
                 f"fundamentals cached: {len(store.tickers)} tickers, {len(store.facts)} facts"
             )
-    except (AiregimeError, ValueError) as exc:
+    except (AiregimeError, ValueError, OSError) as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; tickers already downloaded stay in the cache, run again for the rest")
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; SIGTERM ends a command like Ctrl-C (cleanly)."""
+    import signal
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
     try:
         app()
     except KeyboardInterrupt:
         err_console.print("interrupted")
-        sys.exit(130)
+        sys.exit(INTERRUPTED_EXIT)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from .errors import ConfigError
+from .errors import ConfigError, wording
 from .registry import resolve_strategy
 from .strategy import Strategy
 
@@ -69,7 +77,7 @@ class Checks(_Model):
 class BacktestConfig(_Model):
     """One backtest. See the README's config reference for every key."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(description="folder name under results/: one path component")
     description: str = ""
     strategy: StrategySpec
     universe: str | list[str]
@@ -86,9 +94,23 @@ class BacktestConfig(_Model):
     sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
     provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
 
+    @field_validator("name")
+    @classmethod
+    def _one_folder_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", name):
+            raise ValueError(
+                f"{name!r} is not a folder name; use letters, digits, _ . - and do not "
+                "start with a dot (it names one folder under results/)"
+            )
+        return name
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> BacktestConfig:
         self.benchmark = self.benchmark.upper()
+        if self.data.source == "csv" and not self.data.path:
+            raise ValueError(
+                "data.path: required with data.source csv; give the folder of <TICKER>.csv files"
+            )
         if self.end <= self.start:
             raise ValueError(f"empty date range: end {self.end} is not after start {self.start}")
         return self
@@ -105,7 +127,10 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """``strategy.params.top_n=10`` -> (["strategy", "params", "top_n"], 10)."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. strategy.params.top_n=10")
+        raise ConfigError(
+            f"{wording('--set', 'override')} {text}: expected KEY=VALUE, "
+            "e.g. strategy.params.top_n=10"
+        )
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
@@ -169,6 +194,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file not found; check the path")
     try:
         raw = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ConfigError(f"{path}: cannot read the config ({reason}); check the file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -183,5 +211,5 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Backtes
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys (name, strategy, ...) at top level")
-    source = f"{path}" + (" (with --set overrides)" if overrides else "")
+    source = f"{path}" + (f" (with {wording('--set ', '')}overrides)" if overrides else "")
     return validate_config(apply_overrides(raw, overrides or []), source)

@@ -15,13 +15,16 @@ import pandas as pd
 from . import paths
 from .asof import MarketContext
 from .config import BacktestConfig
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, wording
 from .prices import PriceData, load_csv_dir, load_sample, sample_tickers
 from .universe import Universes, load_universes
 from .yahoo import YahooPrices
 
 #: Days of history loaded before ``start`` so that lookback signals are warm on day one.
 WARMUP_DAYS = 420
+#: Calendar days between a requested window edge and the first/last trading day with
+#: data that count as covered (weekends and the longest market closures fit in it).
+WINDOW_SLACK_DAYS = 7
 
 
 def universe_tickers(config: BacktestConfig, universes: Universes, source: str) -> list[str]:
@@ -53,9 +56,9 @@ def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> No
     for key, values in (("universe", tickers), ("benchmark", [config.benchmark.upper()])):
         unknown = [t for t in values if t not in known]
         if unknown:
+            listed = f"known: {', '.join(sorted(known))}" if known else "it has no .csv files"
             raise ConfigError(
-                f"{source}: {key}: unknown ticker {', '.join(unknown)} "
-                f"(not in {where}; known: {', '.join(sorted(known))})"
+                f"{source}: {key}: unknown ticker {', '.join(unknown)} (not in {where}; {listed})"
             )
 
 
@@ -94,7 +97,7 @@ def build_context(
         universe=tickers,
         groups=universes.group_map(),
         suppliers=[t for g in universes.suppliers for t in universes.groups.get(g, [])],
-        extras={"universe_info": universes.info(config.universe)},
+        extras={"universe_info": universes.info(config.universe), "notes": list(prices.notes)},
     )
 
 
@@ -119,3 +122,55 @@ def coverage_notes(context: MarketContext, start: dt.date, end: dt.date) -> list
                 "rebalance at its last price"
             )
     return notes
+
+
+def run_window(context: MarketContext, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last trading day in ``start..end`` on which the universe has a price."""
+    close = context.prices.close
+    window = close.loc[pd.Timestamp(start) : pd.Timestamp(end), context.universe]
+    days = window.index[window.notna().any(axis=1).to_numpy()]
+    if days.empty:
+        raise DataError(
+            f"no prices for the universe between {start} and {end} in "
+            f"{context.prices.source}; check start/end"
+        )
+    return days[0].date(), days[-1].date()
+
+
+def check_window(
+    context: MarketContext,
+    start: dt.date,
+    end: dt.date,
+    strict: bool = False,
+    source: str = "<config>",
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """The window requested and the one the data allow, plus a note when they differ.
+
+    With ``strict`` a window the data do not cover (beyond ``WINDOW_SLACK_DAYS`` at
+    either end) is a :class:`DataError` instead of a trimmed run.
+    """
+    first, last = run_window(context, start, end)
+    window = {
+        "requested": {"start": start.isoformat(), "end": end.isoformat()},
+        "run": {"start": first.isoformat(), "end": last.isoformat()},
+    }
+    short = []
+    if (first - start).days > WINDOW_SLACK_DAYS:
+        short.append(("start", start, first, "begin"))
+    if (end - last).days > WINDOW_SLACK_DAYS:
+        short.append(("end", end, last, "end"))
+    if not short:
+        return window, []
+    described = " and ".join(f"{k} {asked}: the data {verb} {got}" for k, asked, got, verb in short)
+    if strict:
+        fixes = ", ".join(f"{key}: {got}" for key, _, got, _ in short)
+        raise DataError(
+            f"{source}: {described} ({context.prices.source}); set {fixes}, "
+            f"or run without {wording('--strict-dates', 'strict_dates')} to trim the window "
+            "to the data"
+        )
+    return window, [
+        f"window trimmed to the data: requested {start}..{end}, run {first}..{last} "
+        f"({context.prices.source}); {wording('--strict-dates', 'strict_dates=True')} "
+        "refuses instead"
+    ]

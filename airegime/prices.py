@@ -7,12 +7,17 @@ total returns. Full bars (``csv`` with OHLC, ``yahoo``) also carry open, high
 and low scaled by the same adjustment factor (``adj_close / close``) and the
 raw volume; close-only data (``sample``, ``csv`` with ``date,adj_close``)
 fills orders at the close.
+
+Every source passes its data through :mod:`airegime.validate_prices` before
+returning it; repairs (sorted rows, short blanks filled, a shell period dropped)
+are listed in :attr:`PriceData.notes`, which reach the run's notes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .validate_prices import DEFAULT_LIMITS, SanityLimits, check_frame, check_rows
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
 
@@ -35,6 +41,8 @@ class PriceData:
     low: pd.DataFrame | None = None
     volume: pd.DataFrame | None = None
     source: str = ""
+    #: What the price checks repaired or dropped, one line each (they reach the run notes).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def has_bars(self) -> bool:
@@ -53,7 +61,13 @@ class PriceData:
         close = self.close[tickers].dropna(how="all")
         pick = lambda f: None if f is None else f.loc[close.index, tickers]  # noqa: E731
         return PriceData(
-            close, pick(self.open), pick(self.high), pick(self.low), pick(self.volume), self.source
+            close,
+            pick(self.open),
+            pick(self.high),
+            pick(self.low),
+            pick(self.volume),
+            self.source,
+            list(self.notes),
         )
 
     def fingerprint(self) -> str:
@@ -76,6 +90,9 @@ def _naive_days(index: pd.Index) -> pd.DatetimeIndex:
 # --- sample ------------------------------------------------------------------------------
 
 
+SAMPLE_FILE = "airegime/sample/closes.csv.gz"
+
+
 @cache
 def _sample_closes() -> pd.DataFrame:
     ref = resources.files("airegime") / "sample" / "closes.csv.gz"
@@ -83,6 +100,24 @@ def _sample_closes() -> pd.DataFrame:
         frame = pd.read_csv(path, index_col="date", parse_dates=["date"])
     frame.index = _naive_days(frame.index)
     return frame
+
+
+def checked(
+    data: PriceData, where: Callable[[str], str], limits: SanityLimits = DEFAULT_LIMITS
+) -> PriceData:
+    """``data`` after the price checks; a ticker's bars follow its repaired closes."""
+    close, notes = check_frame(data.close, where, limits)
+    if not notes:
+        return data
+    filled = data.close.isna() & close.notna()
+    dropped = data.close.notna() & close.isna()
+    fields = {}
+    for name in ("open", "high", "low", "volume"):
+        frame = getattr(data, name)
+        if frame is not None:
+            fill = 0.0 if name == "volume" else close
+            fields[name] = frame.mask(dropped).mask(filled, fill)
+    return PriceData(close=close, source=data.source, notes=[*data.notes, *notes], **fields)
 
 
 def sample_tickers() -> list[str]:
@@ -98,22 +133,49 @@ def load_sample(tickers: list[str]) -> PriceData:
             f"sample data: no prices for {', '.join(missing)}; "
             f"the sample holds {', '.join(closes.columns)}"
         )
-    return PriceData(close=closes[tickers].dropna(how="all"), source="sample")
+    data = PriceData(close=closes[tickers].dropna(how="all"), source="sample")
+    return checked(data, lambda t: f"{SAMPLE_FILE} {t}")
 
 
 # --- csv ---------------------------------------------------------------------------------
 
 
-def read_ticker_csv(path: Path) -> pd.DataFrame:
+def _last_line_cut(path: Path) -> str | None:
+    """The last line when the file does not end with a newline (a cut download or copy)."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 200))
+        tail = handle.read()
+    if not tail or tail.endswith(b"\n"):
+        return None
+    return tail.rsplit(b"\n", 1)[-1].decode(errors="replace")
+
+
+def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
     """One ticker's file: ``date,open,high,low,close,adj_close,volume`` or ``date,adj_close``.
 
     Returns columns open, high, low, close (all adjusted) and volume for full
-    bars, or close alone for close-only files.
+    bars, or close alone for close-only files; rows with a blank price stay as
+    NaN so that the checks of the combined calendar see them. Empty, unreadable,
+    truncated or malformed files are :class:`DataError`; repairs are appended to
+    ``notes``.
     """
     try:
+        cut = _last_line_cut(path)
         raw = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: file is empty (0 bytes); download or copy it again") from None
+    except PermissionError:
+        raise DataError(f"{path}: permission denied; make the file readable") from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read CSV ({exc})") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot read CSV ({reason})") from None
+    if cut is not None:
+        raise DataError(
+            f"{path}: the last line {cut!r} does not end with a newline, so the file looks "
+            "truncated; download or copy it again (if it is complete, end it with a newline)"
+        )
     raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
     if "date" not in raw.columns or "adj_close" not in raw.columns:
         raise DataError(
@@ -132,7 +194,8 @@ def read_ticker_csv(path: Path) -> pd.DataFrame:
     bars = {"open", "high", "low", "close", "volume"}.issubset(raw.columns)
     if bars:
         raw_close = pd.to_numeric(raw["close"], errors="coerce").to_numpy()
-        factor = adj / raw_close
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = adj / raw_close
         frame = pd.DataFrame(
             {
                 f: pd.to_numeric(raw[f], errors="coerce").to_numpy() * factor
@@ -142,20 +205,33 @@ def read_ticker_csv(path: Path) -> pd.DataFrame:
         )
         frame["close"] = adj
         frame["volume"] = pd.to_numeric(raw["volume"], errors="coerce").to_numpy()
+        frame["raw_close"] = raw_close  # checked like the others, then dropped
     else:
         frame = pd.DataFrame({"close": adj}, index=index)
-    frame = frame[~frame.index.duplicated(keep="last")].sort_index()
-    return frame.dropna(subset=["close"])
+    frame, found = check_rows(frame, str(path))
+    frame = frame.drop(columns=["raw_close"], errors="ignore")
+    if notes is not None:
+        notes += found
+    return frame
 
 
-def combine(per_ticker: dict[str, pd.DataFrame], source: str) -> PriceData:
-    """Align per-ticker frames on the union of their dates (NaN before a listing)."""
+def combine(
+    per_ticker: dict[str, pd.DataFrame],
+    source: str,
+    where: Callable[[str], str] | None = None,
+    notes: list[str] | None = None,
+) -> PriceData:
+    """Align per-ticker frames on the union of their dates (NaN before a listing), checked.
+
+    ``where(ticker)`` names a ticker's file in messages.
+    """
     bars = all("open" in f.columns for f in per_ticker.values())
     fields = BAR_FIELDS if bars else ("close",)
     wide = {
         f: pd.DataFrame({t: df[f] for t, df in per_ticker.items()}).sort_index() for f in fields
     }
-    return PriceData(source=source, **wide)
+    data = PriceData(source=source, notes=list(notes or []), **wide)
+    return checked(data, where or (lambda t: f"{source} {t}"))
 
 
 def load_csv_dir(folder: Path, tickers: list[str]) -> PriceData:
@@ -170,5 +246,6 @@ def load_csv_dir(folder: Path, tickers: list[str]) -> PriceData:
             f"{folder}: no CSV file for {', '.join(missing)} "
             f"(expected {folder / (missing[0] + '.csv')})"
         )
-    frames = {t: read_ticker_csv(folder / f"{t}.csv") for t in tickers}
-    return combine(frames, source=f"csv:{folder}")
+    notes: list[str] = []
+    frames = {t: read_ticker_csv(folder / f"{t}.csv", notes) for t in tickers}
+    return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes)

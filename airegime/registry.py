@@ -1,13 +1,28 @@
-"""Strategy lookup by registered name or by ``module:Class`` path."""
+"""Strategy lookup: entry points, the ``@register`` decorator, or a ``module:Class`` path.
+
+Strategies are found through the ``airegime.strategies`` entry-point group: the
+built-in ones are declared there in ``setup.cfg``, and any installed package can add
+its own the same way (README, "Adding a strategy"). Entry points are loaded once per
+process, the built-in ones first, so a plugin cannot shadow a built-in name; a plugin
+that fails to import is reported by name when it is asked for, and does not stop the
+others. ``@register`` adds a strategy defined in a script or notebook.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
+from importlib import metadata
 
 from .strategy import Strategy
 
+#: The entry-point group a package uses to add strategies: ``name = module:Class``.
+GROUP = "airegime.strategies"
+
 _REGISTRY: dict[str, type[Strategy]] = {}
+#: Entry points that could not be used, by name: why (shown by ``list strategies``).
+problems: dict[str, str] = {}
 
 
 def register(name: str):
@@ -21,14 +36,43 @@ def register(name: str):
     return decorate
 
 
-def _load_builtin() -> None:
-    importlib.import_module("strategies")
+def _builtin_first(entry: metadata.EntryPoint) -> tuple[bool, str]:
+    dist = getattr(entry, "dist", None)
+    return (getattr(dist, "name", None) != "airegime", entry.name)
+
+
+@functools.cache
+def _plugins() -> dict[str, type[Strategy]]:
+    found: dict[str, type[Strategy]] = {}
+    for entry in sorted(metadata.entry_points(group=GROUP), key=_builtin_first):
+        if entry.name in found:
+            problems[entry.name] = (
+                f"{entry.value} is ignored: the name is taken by "
+                f"{found[entry.name].__module__}:{found[entry.name].__name__}"
+            )
+            continue
+        try:
+            cls = entry.load()
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not hide the rest
+            problems[entry.name] = f"{entry.value} cannot be imported ({type(exc).__name__}: {exc})"
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+            problems[entry.name] = f"{entry.value} is not a subclass of airegime.Strategy"
+            continue
+        cls.registered_name = entry.name
+        found[entry.name] = cls
+    return found
+
+
+def reload_plugins() -> None:
+    """Read the entry points again (after installing a package in a running process)."""
+    _plugins.cache_clear()
+    problems.clear()
 
 
 def registered() -> dict[str, type[Strategy]]:
-    """Every registered strategy, by name (the built-in ``strategies`` package included)."""
-    _load_builtin()
-    return dict(sorted(_REGISTRY.items()))
+    """Every available strategy by name: entry points, then ``@register``-ed classes."""
+    return dict(sorted({**_REGISTRY, **_plugins()}.items()))
 
 
 def resolve_strategy(spec: str) -> type[Strategy]:
@@ -45,9 +89,12 @@ def resolve_strategy(spec: str) -> type[Strategy]:
     known = registered()
     if spec in known:
         return known[spec]
+    if spec in problems:
+        raise LookupError(f"strategy '{spec}': the entry point {problems[spec]}")
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", spec).lower()
     if snake in known:
         return known[snake]
     raise LookupError(
-        f"unknown strategy '{spec}' (registered: {', '.join(known)}; or give module:Class)"
+        f"unknown strategy '{spec}' (registered: {', '.join(known)}; or give module:Class; "
+        f"packages add strategies through the '{GROUP}' entry points)"
     )

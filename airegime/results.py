@@ -3,15 +3,25 @@
 ``results/<config name>/<run id>/`` holds ``config.yaml`` (the resolved config
 with a ``provenance`` block: package versions, data fingerprint, fill rule),
 ``returns.csv``, ``weights.csv``, ``targets.csv``, ``trades.csv``,
-``metrics.json`` and ``tearsheet.html``. A run directory is created
-exclusively: an existing one is never overwritten.
+``metrics.json`` and ``tearsheet.html``.
+
+A run folder is written whole or not at all: everything goes into a hidden
+staging folder beside it (``.tmp-<run id>``, see :func:`staged_dir`), which is
+renamed into place only when the last file, tear sheet included, is written. An
+interrupted run leaves at most a ``.tmp-`` folder, which every reader ignores;
+an existing run folder is never overwritten.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +32,20 @@ import yaml
 
 from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, validate_config
+from .errors import AiregimeError, ResultsError
 
+#: Name prefix of folders still being written; readers skip them.
+STAGING_PREFIX = ".tmp-"
+
+#: The files every complete run folder holds (the tear sheet is optional).
+RUN_FILES = (
+    "config.yaml",
+    "returns.csv",
+    "weights.csv",
+    "targets.csv",
+    "trades.csv",
+    "metrics.json",
+)
 PACKAGES = ("airegime", "backtrader", "pandas", "numpy", "quantstats", "yfinance", "pydantic")
 
 
@@ -54,9 +77,76 @@ def unique_dir(base: Path, digest: str) -> Path:
     raise FileExistsError(f"{base}: could not find a free folder name")
 
 
-def new_run_dir(results_root: Path, config: BacktestConfig) -> Path:
-    """A fresh ``results/<name>/<timestamp>-<config hash>`` folder, never an existing one."""
-    return unique_dir(results_root / config.name, config_digest(config))
+def is_staging(folder: Path) -> bool:
+    """True for a folder still being written (or left behind by an interrupted run)."""
+    return folder.name.startswith(".")
+
+
+def check_writable(folder: Path) -> None:
+    """Fail now, before any computation, when run folders cannot be written under ``folder``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ResultsError(
+            f"{folder}: cannot write results there ({reason}); fix its permissions or choose "
+            "another folder (--results-dir, results_root=)"
+        ) from None
+
+
+@contextlib.contextmanager
+def staged_dir(final: Path) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``final``; rename it to ``final`` on success.
+
+    The staging folder (``.tmp-<name>``) is created exclusively, so two writers of
+    the same folder cannot mix their files; on any exception, Ctrl-C included, it is
+    removed and nothing appears at ``final``. Raises FileExistsError when ``final``
+    (or another writer's staging folder) already exists.
+    """
+    tmp = final.parent / f"{STAGING_PREFIX}{final.name}"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        raise FileExistsError(f"{final} already exists")
+    tmp.mkdir()
+    try:
+        yield tmp
+        if final.exists():
+            raise FileExistsError(f"{final} already exists")
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@dataclass
+class Staging:
+    """A run folder being written: files go to ``path``; ``final`` once complete."""
+
+    path: Path
+    final: Path
+
+
+@contextlib.contextmanager
+def staged_run(results_root: Path, config: BacktestConfig) -> Iterator[Staging]:
+    """A new ``results/<name>/<timestamp>-<config hash>`` folder, written atomically.
+
+    >>> with staged_run(root, config) as stage:
+    ...     result.save(stage.path)  # and any other file of the run
+    >>> stage.final  # exists now, complete
+    """
+    base, digest = results_root / config.name, config_digest(config)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        final = base / f"{stamp}-{digest}{'' if n == 1 else f'-{n}'}"
+        if not (final.exists() or (base / f"{STAGING_PREFIX}{final.name}").exists()):
+            break
+    else:
+        raise ResultsError(f"{base}: could not find a free run folder name")
+    with staged_dir(final) as tmp:
+        yield Staging(tmp, final)
 
 
 def latest_run(results_root: Path, config: BacktestConfig) -> Path | None:
@@ -69,7 +159,9 @@ def latest_run(results_root: Path, config: BacktestConfig) -> Path | None:
         (
             p
             for p in folder.glob(f"*-{digest}*")
-            if (p / "metrics.json").is_file() and (p / "tearsheet.html").is_file()
+            if not is_staging(p)
+            and (p / "metrics.json").is_file()
+            and (p / "tearsheet.html").is_file()
         ),
         reverse=True,
     )
@@ -125,16 +217,39 @@ class RunResult:
 
     @classmethod
     def load(cls, run_dir: str | Path) -> RunResult:
-        """Read a run directory back, e.g. for comparison reports."""
+        """Read a complete run directory back, e.g. for comparison reports.
+
+        A staging folder (an interrupted run) or a folder with missing or unreadable
+        files is a :class:`~airegime.errors.ResultsError`.
+        """
         run_dir = Path(run_dir)
-        raw = yaml.safe_load((run_dir / "config.yaml").read_text())
-        provenance = raw.pop("provenance", {}) or {}
-        config = validate_config(raw, str(run_dir / "config.yaml"))
-        returns = pd.read_csv(run_dir / "returns.csv", index_col="date", parse_dates=["date"])
-        weights = pd.read_csv(run_dir / "weights.csv", index_col="date", parse_dates=["date"])
-        targets = pd.read_csv(run_dir / "targets.csv", index_col="date", parse_dates=["date"])
-        trades = pd.read_csv(run_dir / "trades.csv", parse_dates=["date"])
-        metrics = json.loads((run_dir / "metrics.json").read_text())
+        if is_staging(run_dir):
+            raise ResultsError(
+                f"{run_dir}: an incomplete run folder (interrupted while it was written); "
+                "delete it and run the config again"
+            )
+        missing = [n for n in RUN_FILES if not (run_dir / n).is_file()]
+        if missing:
+            raise ResultsError(
+                f"{run_dir}: not a complete run folder (no {', '.join(missing)}); give "
+                "results/<name>/<run id>"
+            )
+        try:
+            raw = yaml.safe_load((run_dir / "config.yaml").read_text())
+            provenance = raw.pop("provenance", {}) or {}
+            config = validate_config(raw, str(run_dir / "config.yaml"))
+            returns = pd.read_csv(run_dir / "returns.csv", index_col="date", parse_dates=["date"])
+            weights = pd.read_csv(run_dir / "weights.csv", index_col="date", parse_dates=["date"])
+            targets = pd.read_csv(run_dir / "targets.csv", index_col="date", parse_dates=["date"])
+            trades = pd.read_csv(run_dir / "trades.csv", parse_dates=["date"])
+            metrics = json.loads((run_dir / "metrics.json").read_text())
+        except AiregimeError:
+            raise
+        except (OSError, ValueError, KeyError, AttributeError, yaml.YAMLError) as exc:
+            raise ResultsError(
+                f"{run_dir}: cannot read the run folder ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}); run the config again"
+            ) from None
         return cls(
             config,
             returns["strategy"],

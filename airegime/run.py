@@ -13,14 +13,14 @@ from .asof import MarketContext
 from .china import ChinaExposure
 from .config import BacktestConfig, load_config
 from .engine import EngineSettings, daily_weights, run_engine
-from .errors import AiregimeError
+from .errors import AiregimeError, ResultsError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
-from .market import build_context, coverage_notes
+from .market import build_context, check_window, coverage_notes
 from .metrics import run_metrics
 from .portfolio_checks import china_cap_warning, china_rules, degenerate_warning
 from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
-from .results import RunResult, new_run_dir, package_versions
+from .results import RunResult, check_writable, package_versions, staged_run
 from .tearsheet import write_tearsheet
 from .universe import universe_line
 
@@ -31,8 +31,18 @@ def _no_step(_: str) -> None:
     pass
 
 
-def backtest(config: BacktestConfig, context: MarketContext, source: str = "<config>") -> RunResult:
-    """Run the engine on a loaded context and compute returns, weights and metrics."""
+def backtest(
+    config: BacktestConfig,
+    context: MarketContext,
+    source: str = "<config>",
+    strict_dates: bool = False,
+) -> RunResult:
+    """Run the engine on a loaded context and compute returns, weights and metrics.
+
+    A window the data do not cover is trimmed with a note, or refused with
+    ``strict_dates`` (see :func:`airegime.market.check_window`).
+    """
+    window, window_notes = check_window(context, config.start, config.end, strict_dates, source)
     strategy = config.build_strategy()
     settings = EngineSettings(
         start=pd.Timestamp(config.start),
@@ -54,7 +64,11 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
     bench = bench_close.reindex(values.index).ffill().pct_change().iloc[1:].fillna(0.0)
     weights = daily_weights(result, context.prices.close[context.universe])
     metrics = run_metrics(returns, bench, result.trades, values, weights)
-    notes = [*context.extras.get("notes", []), *coverage_notes(context, config.start, config.end)]
+    notes = [
+        *window_notes,
+        *context.extras.get("notes", []),
+        *coverage_notes(context, config.start, config.end),
+    ]
     if result.rejected:
         notes.append(
             f"{len(result.rejected)} order(s) rejected by the broker, first: "
@@ -83,6 +97,7 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         "fill": result.fill,
         "universe": universe,
         "warnings": warnings,
+        "window": window,
         "notes": notes,
     }
     previous = (config.provenance or {}).get("data_fingerprint")
@@ -125,8 +140,11 @@ def run_backtest(
     tearsheet: bool = True,
     save: bool = True,
     on_step: Step = _no_step,
+    strict_dates: bool = False,
 ) -> RunResult:
     """Run a config (a path or a loaded config) and, by default, write its run directory.
+
+    ``strict_dates`` refuses a window the data do not cover instead of trimming it.
 
     >>> result = run_backtest("backtests/quickstart.yaml", ["rebalance=quarterly"])
     >>> result.metrics["sharpe"], result.run_dir
@@ -142,23 +160,44 @@ def run_backtest(
     else:
         source, root = str(config), paths.project_root(Path(config))
         config = load_config(config, overrides)
+    results_root = results_root or paths.results_dir(root)
+    if save:
+        check_writable(results_root)  # before minutes of computation, not after
     context = load_context(config, root, source, on_step)
     on_step("running backtest")
-    result = backtest(config, context, source)
+    result = backtest(config, context, source, strict_dates)
     if save:
-        run_dir = new_run_dir(results_root or paths.results_dir(root), config)
-        result.save(run_dir)
-        if tearsheet:
-            on_step("writing tear sheet")
-            title = f"{config.name}: {result.provenance['strategy']}"
-            write_tearsheet(
-                result.returns,
-                result.benchmark_returns,
-                run_dir / "tearsheet.html",
-                title,
-                config.benchmark.upper(),
-            )
+        write_run(result, results_root, tearsheet, on_step)
     return result
+
+
+def write_run(
+    result: RunResult, results_root: Path, tearsheet: bool = True, on_step: Step = _no_step
+) -> Path:
+    """Write the run folder atomically: every file goes to a staging folder renamed at the end.
+
+    Files added to a run (reports, tables) belong inside the ``staged_run`` block.
+    """
+    config = result.config
+    try:
+        with staged_run(results_root, config) as stage:
+            result.save(stage.path)
+            if tearsheet:
+                on_step("writing tear sheet")
+                write_tearsheet(
+                    result.returns,
+                    result.benchmark_returns,
+                    stage.path / "tearsheet.html",
+                    f"{config.name}: {result.provenance['strategy']}",
+                    config.benchmark.upper(),
+                )
+    except OSError as exc:
+        raise ResultsError(
+            f"{results_root / config.name}: writing the run folder failed "
+            f"({exc.strerror or exc}); nothing was kept, run again"
+        ) from None
+    result.run_dir = stage.final
+    return stage.final
 
 
 def load_context(

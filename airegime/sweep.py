@@ -10,10 +10,10 @@ sweep and handed to the workers (local processes, or a Dask cluster).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
-import os
 import shutil
 import traceback
 from collections.abc import Callable
@@ -28,7 +28,8 @@ from . import paths
 from .asof import MarketContext
 from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
-from .errors import ConfigError
+from .errors import ConfigError, Interrupted, wording
+from .market import check_window
 from .metrics import METRIC_NAMES, performance
 from .overfitting import (
     deflated_sharpe_ratio,
@@ -36,6 +37,7 @@ from .overfitting import (
     sharpe,
     walk_forward,
 )
+from .results import check_writable, staged_dir
 from .run import backtest, load_context
 from .tearsheet import write_tearsheet
 
@@ -69,7 +71,8 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
         key, sep, raw = item.partition("=")
         if not sep or not raw:
             raise ConfigError(
-                f"--grid {item}: expected KEY=V1,V2,..., e.g. strategy.params.top_n=5,10,15"
+                f"{wording('--grid', 'grid item')} {item}: expected KEY=V1,V2,..., "
+                "e.g. strategy.params.top_n=5,10,15"
             )
         grid[key.strip()] = [parse_override(f"{key}={v.strip()}")[1] for v in raw.split(",")]
     return grid
@@ -103,41 +106,38 @@ def _init_worker(context: MarketContext) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends us at once
     _CONTEXT["context"] = context
 
 
 def run_point(
     config: dict[str, Any], point_dir: str, tearsheet: bool, context: MarketContext | None = None
 ) -> dict[str, Any]:
-    """Run one grid point into ``point_dir``; never raises (errors are returned)."""
+    """Run one grid point into ``point_dir`` (atomically, like a run); never raises."""
     final = Path(point_dir)
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     try:
         cfg = validate_config(config, str(final / "config.yaml"))
         result = backtest(cfg, context or _CONTEXT["context"], str(final))
-        tmp.mkdir(parents=True)
-        result.save(tmp)
-        if tearsheet:
-            write_tearsheet(
-                result.returns,
-                result.benchmark_returns,
-                tmp / "tearsheet.html",
-                f"{cfg.name}: {result.provenance['strategy']}",
-                cfg.benchmark,
-            )
-        try:
-            tmp.rename(final)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if not (final / "metrics.json").is_file():  # never overwrite a folder we did not make
-                return {
-                    "point": final.name,
-                    "error": f"{final} exists but is incomplete; remove it to run this point again",
-                }
-            # else another run finished this point first: keep theirs
+        with staged_dir(final) as tmp:
+            result.save(tmp)
+            if tearsheet:
+                write_tearsheet(
+                    result.returns,
+                    result.benchmark_returns,
+                    tmp / "tearsheet.html",
+                    f"{cfg.name}: {result.provenance['strategy']}",
+                    cfg.benchmark,
+                )
         return {"point": final.name, "error": None}
+    except FileExistsError:
+        if (final / "metrics.json").is_file():  # another run finished this point first
+            return {"point": final.name, "error": None}
+        if final.exists():  # never overwrite a folder this sweep did not make
+            error = f"{final} exists but is incomplete; remove it to run this point again"
+        else:
+            error = f"{final} is being written by another sweep at the same time"
+        return {"point": final.name, "error": error}
     except Exception as exc:  # noqa: BLE001 - a failing point must not stop the sweep
-        shutil.rmtree(tmp, ignore_errors=True)
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
         return {"point": final.name, "error": f"{type(exc).__name__}: {exc}{where}"}
@@ -217,22 +217,29 @@ def run_sweep(
     results_root: Path | None = None,
     tearsheets: bool = False,
     on_progress: ProgressCallback | None = None,
+    strict_dates: bool = False,
 ) -> SweepResult:
-    """Run (or resume) a grid over a config and rank the points by ``metric``."""
+    """Run (or resume) a grid over a config and rank the points by ``metric``.
+
+    ``strict_dates`` refuses, before any point runs, a grid whose window the data
+    do not cover; otherwise each point trims its window with a note.
+    """
     config_path = Path(config_path)
     if metric not in METRIC_NAMES:
         raise ConfigError(
-            f"--metric {metric}: not a metric; choose one of {', '.join(METRIC_NAMES)}"
+            f"{wording('--metric', 'metric')} {metric}: not a metric; "
+            f"choose one of {', '.join(METRIC_NAMES)}"
         )
     if executor not in ("local", "dask"):
-        raise ConfigError(f"--executor {executor}: expected local or dask")
+        raise ConfigError(f"{wording('--executor', 'executor')} {executor}: expected local or dask")
     base_config = load_config(config_path, overrides)
     base = base_config.model_dump(mode="json", exclude={"provenance"})
     grid = dict(base_config.sweep or {})
     grid.update(parse_grid(grid_items or []))
     if not grid:
         raise ConfigError(
-            f"{config_path}: no grid: pass --grid KEY=V1,V2 or add a 'sweep:' "
+            f"{config_path}: no grid: pass {wording('--grid', 'grid items')} KEY=V1,V2 "
+            "or add a 'sweep:' "
             "mapping of key paths to value lists"
         )
     points = expand(base, grid, str(config_path))
@@ -243,7 +250,7 @@ def run_sweep(
         / f"sweep-{sweep_id(base, grid)}"
     )
     points_dir = directory / "points"
-    points_dir.mkdir(parents=True, exist_ok=True)
+    check_writable(points_dir)
     for stale in points_dir.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)  # interrupted points: not results
     atomic_write_text(
@@ -274,13 +281,29 @@ def run_sweep(
     groups: dict[str, list[SweepPoint]] = {}
     for point in todo:
         groups.setdefault(context_key(point.config), []).append(point)
-    for members in groups.values():
-        context = load_context(validate_config(members[0].config), root, str(config_path))
-        jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
-        if executor == "dask":
-            _run_dask(jobs, context, address, workers, on_done)
-        else:
-            _run_local(jobs, context, workers, on_done)
+    try:
+        for members in groups.values():
+            context = load_context(validate_config(members[0].config), root, str(config_path))
+            if strict_dates:
+                for point in members:
+                    check_window(
+                        context,
+                        dt.date.fromisoformat(point.config["start"]),
+                        dt.date.fromisoformat(point.config["end"]),
+                        strict=True,
+                        source=f"{config_path} (grid point {point.params})",
+                    )
+            jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
+            if executor == "dask":
+                _run_dask(jobs, context, address, workers, on_done)
+            else:
+                _run_local(jobs, context, workers, on_done)
+    except KeyboardInterrupt:
+        finished = len(points) - len(todo) + done - len(errors)
+        raise Interrupted(
+            f"{finished} of {len(points)} points are finished and kept in {points_dir}; "
+            "run the same command again to resume"
+        ) from None
     ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(directory / "ranking.html", ranking_html(ranking, report, base_config))

@@ -5,6 +5,10 @@ split-adjusted daily closes (2015-01-02 to 2026-08-03) for the AI universe,
 the benchmarks (SPY, QQQ, SOXX, SMH) and the regime series (TLT, IEF, KWEB...).
 It is stored wide (one column per ticker) and gzip-compressed.
 
+Series are cut where the listed company was not yet the one the universe means
+(``FIRST_DAYS``): VRT traded as the GS Acquisition Holdings SPAC shell, flat
+around $10, until its business combination with Vertiv closed on 2020-02-07.
+
 Usage: python scripts/build_sample.py [SOURCE_DIR]
 """
 
@@ -22,11 +26,19 @@ FUNDAMENTALS = ROOT.parent / "shared" / "market-data" / "fundamentals.csv"
 FUNDAMENTALS_TARGET = ROOT / "airegime" / "sample" / "fundamentals.csv.gz"
 
 
+#: First day of each series as the company the universe means (earlier rows dropped).
+FIRST_DAYS = {
+    # GS Acquisition Holdings (a SPAC) until the Vertiv business combination closed on
+    # 2020-02-07; before that the shares trade flat around $10 with ~8% volatility.
+    "VRT": "2020-02-07",
+}
+
+
 def build(source: Path = DEFAULT_SOURCE, target: Path = TARGET) -> pd.DataFrame:
     frames = {}
     for path in sorted(source.glob("*.csv")):
         frame = pd.read_csv(path, parse_dates=["date"], index_col="date")
-        frames[path.stem] = frame["adj_close"]
+        frames[path.stem] = frame["adj_close"].loc[FIRST_DAYS.get(path.stem) :]
     wide = pd.DataFrame(frames).sort_index()
     wide.index.name = "date"
     wide.to_csv(target, float_format="%.6f", compression={"method": "gzip", "mtime": 0})

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
-from airegime import AsOfView, Strategy, register
+from airegime.asof import AsOfView
+from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
 from .common import SelectionParams, weights_from_scores
@@ -51,7 +52,6 @@ def balance_sheet_eligible(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Seri
     return ~(fund["fcf_ttm"] < 0)
 
 
-@register("balance_sheet_quality")
 class BalanceSheetQuality(Strategy):
     """Hold the strongest balance sheets (net cash, low leverage, steady FCF)."""
 

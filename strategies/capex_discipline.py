@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from airegime import AsOfView, Strategy, register
+from airegime.asof import AsOfView
+from airegime.strategy import Strategy
 from airegime.weighting import combine, normalise, zscore
 
 from .common import SelectionParams, weights_from_scores
@@ -61,7 +62,6 @@ def capex_breached(view: AsOfView, fund: pd.DataFrame, p: CapexParams) -> pd.Ser
     return (breaches >= p.max_breaches) | (fund["debt_growth"] > p.max_debt_growth)
 
 
-@register("capex_discipline")
 class CapexDiscipline(Strategy):
     """Avoid names whose capex outruns operating cash flow or whose debt climbs fast."""
 

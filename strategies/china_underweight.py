@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
-from airegime import AsOfView, Strategy, register
+from airegime.asof import AsOfView
+from airegime.strategy import Strategy
 from airegime.weighting import normalise
 
 from .common import ChinaParams, apply_china
@@ -22,7 +23,6 @@ class ChinaUnderweightParams(ChinaParams):
     max_china_share: float = Field(0.25, ge=0, le=1, description="exclude names above this")
 
 
-@register("china_underweight")
 class ChinaUnderweight(Strategy):
     """Equal weight, scaled down by each name's dependence on Chinese revenue."""
 

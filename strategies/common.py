@@ -7,7 +7,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from airegime import AsOfView, Params
+from airegime.asof import AsOfView
+from airegime.strategy import Params
 from airegime.weighting import china_multiplier, normalise, select
 
 

@@ -15,7 +15,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from airegime import AsOfView, Strategy, register
+from airegime.asof import AsOfView
+from airegime.strategy import Strategy
 from airegime.weighting import combine, normalise, zscore
 
 from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
@@ -71,7 +72,6 @@ def composite_weights(
     return apply_china(selected, view, p)
 
 
-@register("article_composite")
 class ArticleComposite(Strategy):
     """Balance sheet + capex discipline + valuation + supplier tilt, China-underweighted."""
 

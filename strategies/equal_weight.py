@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from airegime import AsOfView, Params, Strategy, register
+from airegime.asof import AsOfView
+from airegime.strategy import Params, Strategy
 
 
-@register("equal_weight")
 class EqualWeight(Strategy):
     """Hold every tradable name of the universe in equal weight, rebalanced on schedule."""
 

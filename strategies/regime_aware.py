@@ -27,8 +27,9 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from airegime import AsOfView, Params, Strategy, register
+from airegime.asof import AsOfView
 from airegime.regimes import basket, drawdown, trailing_return
+from airegime.strategy import Params, Strategy
 from airegime.weighting import normalise
 
 from .composite import CompositeParams, composite_weights
@@ -100,7 +101,6 @@ def growth_weights(view: AsOfView, p: RegimeParams) -> pd.Series:
     return normalise(pd.Series(1.0, index=winners))
 
 
-@register("regime_aware")
 class RegimeAware(Strategy):
     """Growth stance in calm markets, the article's composite when regimes turn."""
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
-from airegime import AsOfView, Params, Strategy, register
+from airegime.asof import AsOfView
+from airegime.strategy import Params, Strategy
 from airegime.weighting import normalise
 
 
@@ -33,7 +34,6 @@ def supplier_score(names: list[str], groups: dict[str, str], suppliers: list[str
     )
 
 
-@register("supplier_tilt")
 class SupplierTilt(Strategy):
     """Overweight AI suppliers against the hyperscalers."""
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
-from airegime import AsOfView, Strategy, register
+from airegime.asof import AsOfView
+from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
 from .common import SelectionParams, weights_from_scores
@@ -46,7 +47,6 @@ def valuation_eligible(fund: pd.DataFrame, p: ValuationParams) -> pd.Series:
     return ~(unjustified | too_dear | loss)
 
 
-@register("valuation_discipline")
 class ValuationDiscipline(Strategy):
     """Accept a high P/E only with strong growth and margins."""
 

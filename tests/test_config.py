@@ -82,7 +82,21 @@ def test_set_overrides_any_key_and_is_validated(tmp_path):
     assert config.rebalance == "quarterly"
     assert config.costs.slippage_bps == 2.5
     message = error_of(write(tmp_path, GOOD), ["rebalance=daily"])
-    assert "rebalance" in message and "with --set overrides" in message
+    assert "rebalance" in message and "(with overrides)" in message
+    assert "--set" not in message  # API callers never passed --set; the CLI says it
+
+
+def test_cli_wording_is_only_switched_on_inside_a_command():
+    from airegime.errors import use_cli_wording
+
+    restore = use_cli_wording()
+    try:
+        with pytest.raises(ConfigError, match=r"^--set strategy"):
+            parse_override("strategy.params.top_n")
+    finally:
+        restore()
+    with pytest.raises(ConfigError, match=r"^override strategy"):
+        parse_override("strategy.params.top_n")
 
 
 def test_set_without_equals_sign_is_explained():

@@ -399,27 +399,54 @@ def _print_frame(frame, title: str, formats: dict[str, str] | None = None) -> No
 
 
 FUNDAMENTAL_FORMATS = {
-    "revenue_ttm": "{:,.0f}",
-    "net_income_ttm": "{:,.0f}",
-    "operating_cash_flow_ttm": "{:,.0f}",
-    "capex_ttm": "{:,.0f}",
-    "fcf_ttm": "{:,.0f}",
-    "total_debt": "{:,.0f}",
-    "cash": "{:,.0f}",
-    "equity": "{:,.0f}",
-    "total_assets": "{:,.0f}",
-    "net_cash": "{:,.0f}",
-    "diluted_shares": "{:,.0f}",
+    **{
+        metric: "{:,.0f}"
+        for metric in (
+            "revenue_ttm",
+            "net_income_ttm",
+            "operating_cash_flow_ttm",
+            "capex_ttm",
+            "fcf_ttm",
+            "operating_income_ttm",
+            "gross_profit_ttm",
+            "rd_expense_ttm",
+            "total_debt",
+            "cash",
+            "short_term_investments",
+            "long_term_investments",
+            "equity",
+            "total_assets",
+            "net_cash",
+            "diluted_shares",
+            "shares_outstanding",
+            "market_cap",
+            "staleness_days",
+            "ttm_age_days",
+            "balance_sheet_age_days",
+            "shares_age_days",
+        )
+    },
+    **{
+        metric: "{:.1%}"
+        for metric in (
+            "net_cash_to_assets",
+            "fcf_margin",
+            "net_margin",
+            "operating_margin",
+            "gross_margin",
+            "rd_intensity",
+            "capex_to_ocf",
+            "revenue_growth",
+            "debt_growth",
+        )
+    },
+    "eps_diluted_ttm": "{:.2f}",
     "debt_to_equity": "{:.2f}",
-    "net_cash_to_assets": "{:.1%}",
-    "fcf_margin": "{:.1%}",
-    "net_margin": "{:.1%}",
-    "capex_to_ocf": "{:.1%}",
-    "revenue_growth": "{:.1%}",
     "fcf_stability": "{:.2f}",
     "capex_over_ocf_years": "{:.0f}",
-    "debt_growth": "{:.1%}",
     "pe_ttm": "{:.1f}",
+    "ps_ttm": "{:.1f}",
+    "ev_to_sales": "{:.1f}",
 }
 
 
@@ -462,9 +489,17 @@ def data_fundamentals(
         table.loc[metric] = [fmt.format(v) if v == v else "-" for v in table.loc[metric]]
     table.index.name = "metric"
     _print_frame(table, f"fundamentals known on {date.date()} ({source})")
+    console.print(
+        "[dim]ages in days from a fact's period end to the as-of date: staleness_days for "
+        "the newest statement, then TTM flows, balance sheet and share count; "
+        "net_cash = cash + short-term investments - debt[/]",
+        highlight=False,
+    )
     missing = [t for t in names if t not in store.tickers]
     if missing:
         console.print(f"[dim]no facts for {', '.join(missing)} in {source}[/]", highlight=False)
+    for note in store.notes:
+        console.print(f"[dim]note: {note}[/]", highlight=False)
 
 
 @data_app.command("china")

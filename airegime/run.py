@@ -167,6 +167,7 @@ def attach_reference_data(
                     f"fundamentals ({store.source}): no facts for {', '.join(missing)};"
                     " strategies see NaN for them"
                 )
+            notes.extend(f"fundamentals: {note}" for note in store.notes)
             if not store.point_in_time:
                 notes.append(
                     "fundamentals from yahoo are NOT point-in-time: each period is "

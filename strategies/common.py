@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -19,6 +20,12 @@ class SelectionParams(Params):
     tilt_strength: float = Field(0.5, ge=0, description="weight = 1 + strength x z-score")
     missing: Literal["neutral", "exclude"] = Field(
         "neutral", description="names without data: average score, or dropped"
+    )
+    max_staleness_days: int | None = Field(
+        None,
+        ge=1,
+        description="facts older than this (days since period end) count as missing; "
+        "null = no limit (a 10-K-only filer is up to ~455 days stale)",
     )
 
 
@@ -55,6 +62,16 @@ def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.S
         share, params.china_power, params.max_china_share, params.unknown_china
     )
     return normalise(weights * multiplier)
+
+
+def fundamentals(view: AsOfView, names: list[str], params: SelectionParams) -> pd.DataFrame:
+    """The view's fundamentals, with rows staler than ``max_staleness_days`` blanked."""
+    fund = view.fundamentals(names)
+    limit = params.max_staleness_days
+    if limit is not None and "staleness_days" in fund:
+        stale = ~(fund["staleness_days"] <= limit)
+        fund.loc[stale, fund.columns.drop("staleness_days")] = np.nan
+    return fund
 
 
 def weights_from_scores(

@@ -96,6 +96,18 @@ def test_valuation_accepts_a_high_pe_only_with_growth_and_margin():
     assert eligible.tolist() == [True, False, False]  # B: no growth; C: a loss-maker
 
 
+def test_max_staleness_days_blanks_facts_older_than_the_limit():
+    from strategies.common import SelectionParams, fundamentals
+
+    class View:
+        def fundamentals(self, names):
+            return fund(pe_ttm=[20.0, 30.0], staleness_days=[61.0, 364.0])
+
+    blanked = fundamentals(View(), ["A", "B"], SelectionParams(max_staleness_days=200))
+    assert blanked.loc["A", "pe_ttm"] == 20.0 and np.isnan(blanked.loc["B", "pe_ttm"])
+    assert fundamentals(View(), ["A", "B"], SelectionParams()).loc["B", "pe_ttm"] == 30.0
+
+
 def test_china_multiplier_caps_scales_and_handles_unknowns():
     share = pd.Series({"A": 0.0, "B": 0.2, "C": 0.5, "D": np.nan})
     m = china_multiplier(share, power=1.0, max_share=0.3, unknown="zero")

@@ -508,23 +508,29 @@ def data_china(
         list[str] | None, typer.Argument(help="Tickers (default: ai_global)")
     ] = None,
     as_of: Annotated[str, typer.Option("--as-of", help="Date D")] = "",
+    measure: Annotated[
+        str, typer.Option(help="disclosed (10-K figures) | market (China beta) | blend")
+    ] = "disclosed",
 ) -> None:
     """China revenue shares as known on --as-of; unknown ones are shown as '-'."""
     import pandas as pd
 
-    from .china import ChinaExposure
+    from .china_market import china_exposure_asof
 
     try:
         names = _tickers_or_universe(tickers, "ai_global")
         date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
-        exposure = ChinaExposure.from_csv(_root() / "data" / "china_exposure.csv")
+        frame, notes = china_exposure_asof(names, date, measure, _root())
     except (AiregimeError, ValueError, KeyError) as exc:
         fail(str(exc))
         return
-    share = exposure.share_asof(names, date).to_frame("china_revenue_share")
     _print_frame(
-        share, f"China revenue share known on {date.date()}", {"china_revenue_share": "{:.1%}"}
+        frame,
+        f"China revenue share known on {date.date()} ({measure})",
+        {"china_revenue_share": "{:.1%}", "china_beta": "{:.2f}"},
     )
+    for note in notes:
+        console.print(f"[dim]{note}[/]", highlight=False)
 
 
 @data_app.command("prices")

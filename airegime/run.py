@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import paths
 from .asof import MarketContext
-from .china import ChinaExposure
+from .china_market import attach_china
 from .config import BacktestConfig, load_config
 from .engine import EngineSettings, daily_weights, run_engine
 from .errors import AiregimeError
@@ -174,6 +174,6 @@ def attach_reference_data(
                     f"assumed filed {YAHOO_LAG_DAYS} days after its end"
                 )
     if "china" in needs:
-        context.china = ChinaExposure.from_csv(paths.data_dir(root) / "china_exposure.csv")
+        attach_china(context, root)
     if "regimes" in needs:
         context.extras["regimes"] = load_regimes(paths.data_dir(root) / "regimes.yaml")

@@ -9,6 +9,9 @@ import pandas as pd
 from pydantic import Field
 
 from airegime import AsOfView, Params
+from airegime.china_market import FACTOR_SERIES
+
+__all__ = ["FACTOR_SERIES", "ChinaParams", "SelectionParams", "apply_china", "fundamentals"]
 from airegime.weighting import china_multiplier, normalise, select
 
 
@@ -38,11 +41,18 @@ class ChinaParams(Params):
     adr_china_share: float | None = Field(
         1.0, ge=0, le=1, description="assumed share of the china_adr group; null = unknown"
     )
+    china_measure: Literal["disclosed", "market", "blend"] = Field(
+        "disclosed",
+        description="China share from filings, from the rolling China beta of the stock "
+        "(market), or filings where known and the beta elsewhere (blend)",
+    )
 
 
-def china_shares(view: AsOfView, names: list[str], adr_share: float | None) -> pd.Series:
+def china_shares(
+    view: AsOfView, names: list[str], adr_share: float | None, measure: str = "disclosed"
+) -> pd.Series:
     """Known China revenue shares, with the China ADRs' assumed share filled in."""
-    share = view.china_share(names)
+    share = view.china_share(names, measure=measure)
     if adr_share is not None:
         adrs = [t for t in names if view.groups.get(t) == "china_adr"]
         share.loc[adrs] = share.loc[adrs].fillna(adr_share)
@@ -57,7 +67,7 @@ def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.S
         and params.unknown_china != "exclude"
     ):
         return weights
-    share = china_shares(view, list(weights.index), params.adr_china_share)
+    share = china_shares(view, list(weights.index), params.adr_china_share, params.china_measure)
     multiplier = china_multiplier(
         share, params.china_power, params.max_china_share, params.unknown_china
     )

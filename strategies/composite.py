@@ -20,7 +20,13 @@ from airegime.weighting import combine, normalise, zscore
 
 from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from .capex_discipline import CapexParams, capex_breached, capex_score
-from .common import ChinaParams, apply_china, fundamentals, weights_from_scores
+from .common import (
+    FACTOR_SERIES,
+    ChinaParams,
+    apply_china,
+    fundamentals,
+    weights_from_scores,
+)
 from .supplier_tilt import supplier_score
 from .valuation import ValuationParams, valuation_eligible, valuation_score
 
@@ -77,6 +83,7 @@ class ArticleComposite(Strategy):
 
     summary = "the article's rules combined: weighted scores, exclusions, China underweight"
     needs = frozenset({"fundamentals", "china"})
+    extra_series = FACTOR_SERIES
     Params = CompositeParams
 
     def target_weights(self, view: AsOfView) -> pd.Series:

@@ -82,5 +82,5 @@ def load_disclosed(data_dir: Path, cache_dir: Path | None = None) -> ChinaExposu
         ]
     ]
     columns = [c for c in curated.table.columns if c != "known_from"]
-    merged = pd.concat([curated.table[columns], new[columns]], ignore_index=True)
+    merged = pd.concat([curated.table[columns], new.reindex(columns=columns)], ignore_index=True)
     return ChinaExposure(merged)

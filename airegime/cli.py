@@ -595,14 +595,31 @@ def data_fetch(
     end: Annotated[str, typer.Option(help="Last day (default: today)")] = "",
     fundamentals: Annotated[str, typer.Option(help="Also fetch: sec | yahoo | none")] = "none",
     refresh: Annotated[bool, typer.Option(help="Download again even if cached")] = False,
+    china: Annotated[
+        bool,
+        typer.Option(
+            "--china", help="Only read China revenue shares from each ticker's 10-Ks (SEC)"
+        ),
+    ] = False,
+    user_agent: Annotated[
+        str | None, typer.Option(help="SEC User-Agent with a contact e-mail")
+    ] = None,
 ) -> None:
-    """Fill data/cache/ from Yahoo (prices) and SEC or Yahoo (fundamentals); needs network."""
+    """Fill data/cache/ from Yahoo (prices) and SEC or Yahoo (fundamentals); needs network.
+
+    With --china, read each ticker's recent 10-Ks on SEC EDGAR instead and cache the China
+    revenue shares found in data/cache/china_extracted.csv (used beside
+    data/china_exposure.csv, which wins where both give a year).
+    """
     import datetime as dt
 
     from . import paths
     from .fundamental_sources import load_fundamentals
     from .yahoo import YahooPrices
 
+    if china:
+        fetch_china(tickers, refresh, user_agent)
+        return
     try:
         names = _tickers_or_universe(tickers, "ai_global")
         first = dt.date.fromisoformat(start)
@@ -618,6 +635,26 @@ def data_fetch(
             )
     except (AiregimeError, ValueError) as exc:
         fail(str(exc))
+
+
+def fetch_china(tickers: list[str] | None, refresh: bool, agent: str | None) -> None:
+    from . import paths
+    from .china import EXTRACTS
+    from .china_filings import EdgarChina
+    from .sec import SecClient
+
+    try:
+        names = _tickers_or_universe(tickers, "ai_us")
+        cache = paths.cache_dir(_root())
+        edgar = EdgarChina(SecClient(cache, agent))
+        with console.status(f"reading the 10-Ks of {len(names)} tickers on SEC EDGAR"):
+            rows, statuses = edgar.fetch(names, cache / EXTRACTS, refresh)
+    except (AiregimeError, ValueError) as exc:
+        fail(str(exc))
+        return
+    for status in statuses:
+        console.print(status, highlight=False)
+    console.print(f"China rows cached: {len(rows)} in {cache / EXTRACTS}", highlight=False)
 
 
 def main() -> None:

@@ -32,6 +32,9 @@ class MarketContext:
     suppliers: list[str] = field(default_factory=list)
     fundamentals: FundamentalsStore | None = None
     china: ChinaExposure | None = None
+    #: Market-implied China revenue shares (date x ticker), from
+    #: :func:`airegime.china_market.attach_china`; row D uses prices up to D only.
+    china_market: pd.DataFrame | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     #: Days after its filing date before a China figure counts (as ``data.filing_lag_days``).
     filing_lag_days: int = 0
@@ -110,13 +113,32 @@ class AsOfView:
             return pd.DataFrame()
         return store.annual_history(ticker, self.date)
 
-    def china_share(self, tickers: list[str] | None = None) -> pd.Series:
-        """China revenue share by ticker as known on the view's date (NaN = unknown)."""
+    def china_share(
+        self, tickers: list[str] | None = None, measure: str = "disclosed"
+    ) -> pd.Series:
+        """China revenue share by ticker as known on the view's date (NaN = unknown).
+
+        ``measure``: ``disclosed`` (filings, known from their filing date), ``market``
+        (the market-implied share from prices up to the view's date) or ``blend``
+        (disclosed where known, else market-implied).
+        """
         tickers = tickers if tickers is not None else self.universe
-        if self._context.china is None:
-            return pd.Series(np.nan, index=pd.Index(tickers, name="ticker"), dtype=float)
-        known_by = self.date - pd.Timedelta(days=self._context.filing_lag_days)
-        return self._context.china.share_asof(tickers, known_by)
+        index = pd.Index(tickers, name="ticker")
+        unknown = pd.Series(np.nan, index=index, dtype=float, name="china_revenue_share")
+        if measure not in ("disclosed", "market", "blend"):
+            raise ValueError(f"china measure '{measure}': expected disclosed, market or blend")
+        disclosed = unknown
+        if measure != "market" and self._context.china is not None:
+            known_by = self.date - pd.Timedelta(days=self._context.filing_lag_days)
+            disclosed = self._context.china.share_asof(tickers, known_by)
+        if measure == "disclosed":
+            return disclosed
+        market = unknown
+        table = self._context.china_market
+        if table is not None and self._end > 0:
+            market = table.iloc[self._end - 1].reindex(tickers).astype(float)
+            market.index, market.name = index, "china_revenue_share"
+        return market if measure == "market" else disclosed.fillna(market)
 
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""

@@ -58,3 +58,29 @@ class ChinaExposure:
 
     def covered(self) -> list[str]:
         return sorted(self.table["ticker"].unique())
+
+
+#: Where ``airegime data fetch --china`` caches the shares it read from 10-K filings.
+EXTRACTS = "china_extracted.csv"
+
+
+def load_disclosed(data_dir: Path, cache_dir: Path | None = None) -> ChinaExposure:
+    """The curated table, plus cached filing extracts for fiscal years it does not cover.
+
+    The curated ``data/china_exposure.csv`` wins where both give a ticker's fiscal year.
+    """
+    curated = ChinaExposure.from_csv(data_dir / "china_exposure.csv")
+    extracted_path = cache_dir / EXTRACTS if cache_dir is not None else None
+    if extracted_path is None or not extracted_path.is_file():
+        return curated
+    extracted = ChinaExposure.from_csv(extracted_path).table
+    have = set(zip(curated.table["ticker"], curated.table["fiscal_year"], strict=True))
+    new = extracted[
+        [
+            (t, y) not in have
+            for t, y in zip(extracted["ticker"], extracted["fiscal_year"], strict=True)
+        ]
+    ]
+    columns = [c for c in curated.table.columns if c != "known_from"]
+    merged = pd.concat([curated.table[columns], new.reindex(columns=columns)], ignore_index=True)
+    return ChinaExposure(merged)

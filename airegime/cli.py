@@ -468,27 +468,54 @@ def _print_frame(frame, title: str, formats: dict[str, str] | None = None) -> No
 
 
 FUNDAMENTAL_FORMATS = {
-    "revenue_ttm": "{:,.0f}",
-    "net_income_ttm": "{:,.0f}",
-    "operating_cash_flow_ttm": "{:,.0f}",
-    "capex_ttm": "{:,.0f}",
-    "fcf_ttm": "{:,.0f}",
-    "total_debt": "{:,.0f}",
-    "cash": "{:,.0f}",
-    "equity": "{:,.0f}",
-    "total_assets": "{:,.0f}",
-    "net_cash": "{:,.0f}",
-    "diluted_shares": "{:,.0f}",
+    **{
+        metric: "{:,.0f}"
+        for metric in (
+            "revenue_ttm",
+            "net_income_ttm",
+            "operating_cash_flow_ttm",
+            "capex_ttm",
+            "fcf_ttm",
+            "operating_income_ttm",
+            "gross_profit_ttm",
+            "rd_expense_ttm",
+            "total_debt",
+            "cash",
+            "short_term_investments",
+            "long_term_investments",
+            "equity",
+            "total_assets",
+            "net_cash",
+            "diluted_shares",
+            "shares_outstanding",
+            "market_cap",
+            "staleness_days",
+            "ttm_age_days",
+            "balance_sheet_age_days",
+            "shares_age_days",
+        )
+    },
+    **{
+        metric: "{:.1%}"
+        for metric in (
+            "net_cash_to_assets",
+            "fcf_margin",
+            "net_margin",
+            "operating_margin",
+            "gross_margin",
+            "rd_intensity",
+            "capex_to_ocf",
+            "revenue_growth",
+            "debt_growth",
+        )
+    },
+    "eps_diluted_ttm": "{:.2f}",
     "debt_to_equity": "{:.2f}",
-    "net_cash_to_assets": "{:.1%}",
-    "fcf_margin": "{:.1%}",
-    "net_margin": "{:.1%}",
-    "capex_to_ocf": "{:.1%}",
-    "revenue_growth": "{:.1%}",
     "fcf_stability": "{:.2f}",
     "capex_over_ocf_years": "{:.0f}",
-    "debt_growth": "{:.1%}",
     "pe_ttm": "{:.1f}",
+    "ps_ttm": "{:.1f}",
+    "ev_to_sales": "{:.1f}",
 }
 
 
@@ -533,9 +560,17 @@ def data_fundamentals(
         table.loc[metric] = [fmt.format(v) if v == v else "-" for v in table.loc[metric]]
     table.index.name = "metric"
     _print_frame(table, f"fundamentals known on {date.date()} ({source})")
+    console.print(
+        "[dim]ages in days from a fact's period end to the as-of date: staleness_days for "
+        "the newest statement, then TTM flows, balance sheet and share count; "
+        "net_cash = cash + short-term investments - debt[/]",
+        highlight=False,
+    )
     missing = [t for t in names if t not in store.tickers]
     if missing:
         console.print(f"[dim]no facts for {', '.join(missing)} in {source}[/]", highlight=False)
+    for note in store.notes:
+        console.print(f"[dim]note: {note}[/]", highlight=False)
 
 
 @data_app.command("china")
@@ -544,23 +579,29 @@ def data_china(
         list[str] | None, typer.Argument(help="Tickers (default: ai_global)")
     ] = None,
     as_of: Annotated[str, typer.Option("--as-of", help="Date D")] = "",
+    measure: Annotated[
+        str, typer.Option(help="disclosed (10-K figures) | market (China beta) | blend")
+    ] = "disclosed",
 ) -> None:
     """China revenue shares as known on --as-of; unknown ones are shown as '-'."""
     import pandas as pd
 
-    from .china import ChinaExposure
+    from .china_market import china_exposure_asof
 
     try:
         names = _tickers_or_universe(tickers, "ai_global")
         date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
-        exposure = ChinaExposure.from_csv(_root() / "data" / "china_exposure.csv")
+        frame, notes = china_exposure_asof(names, date, measure, _root())
     except (AiregimeError, ValueError, KeyError, OSError) as exc:
         fail(str(exc))
         return
-    share = exposure.share_asof(names, date).to_frame("china_revenue_share")
     _print_frame(
-        share, f"China revenue share known on {date.date()}", {"china_revenue_share": "{:.1%}"}
+        frame,
+        f"China revenue share known on {date.date()} ({measure})",
+        {"china_revenue_share": "{:.1%}", "china_beta": "{:.2f}"},
     )
+    for note in notes:
+        console.print(f"[dim]{note}[/]", highlight=False)
 
 
 @data_app.command("prices")
@@ -625,14 +666,31 @@ def data_fetch(
     end: Annotated[str, typer.Option(help="Last day (default: today)")] = "",
     fundamentals: Annotated[str, typer.Option(help="Also fetch: sec | yahoo | none")] = "none",
     refresh: Annotated[bool, typer.Option(help="Download again even if cached")] = False,
+    china: Annotated[
+        bool,
+        typer.Option(
+            "--china", help="Only read China revenue shares from each ticker's 10-Ks (SEC)"
+        ),
+    ] = False,
+    user_agent: Annotated[
+        str | None, typer.Option(help="SEC User-Agent with a contact e-mail")
+    ] = None,
 ) -> None:
-    """Fill data/cache/ from Yahoo (prices) and SEC or Yahoo (fundamentals); needs network."""
+    """Fill data/cache/ from Yahoo (prices) and SEC or Yahoo (fundamentals); needs network.
+
+    With --china, read each ticker's recent 10-Ks on SEC EDGAR instead and cache the China
+    revenue shares found in data/cache/china_extracted.csv (used beside
+    data/china_exposure.csv, which wins where both give a year).
+    """
     import datetime as dt
 
     from . import paths
     from .fundamental_sources import load_fundamentals
     from .yahoo import YahooPrices
 
+    if china:
+        fetch_china(tickers, refresh, user_agent)
+        return
     try:
         names = _tickers_or_universe(tickers, "ai_global")
         first = dt.date.fromisoformat(start)
@@ -650,6 +708,26 @@ def data_fetch(
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted; tickers already downloaded stay in the cache, run again for the rest")
+
+
+def fetch_china(tickers: list[str] | None, refresh: bool, agent: str | None) -> None:
+    from . import paths
+    from .china import EXTRACTS
+    from .china_filings import EdgarChina
+    from .sec import SecClient
+
+    try:
+        names = _tickers_or_universe(tickers, "ai_us")
+        cache = paths.cache_dir(_root())
+        edgar = EdgarChina(SecClient(cache, agent))
+        with console.status(f"reading the 10-Ks of {len(names)} tickers on SEC EDGAR"):
+            rows, statuses = edgar.fetch(names, cache / EXTRACTS, refresh)
+    except (AiregimeError, ValueError) as exc:
+        fail(str(exc))
+        return
+    for status in statuses:
+        console.print(status, highlight=False)
+    console.print(f"China rows cached: {len(rows)} in {cache / EXTRACTS}", highlight=False)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import paths
 from .asof import MarketContext
-from .china import ChinaExposure
+from .china_market import attach_china
 from .config import BacktestConfig, load_config
 from .engine import EngineSettings, daily_weights, run_engine
 from .errors import AiregimeError, ResultsError
@@ -237,6 +237,7 @@ def attach_reference_data(
                     f"fundamentals ({store.source}): no facts for {', '.join(missing)};"
                     " strategies see NaN for them"
                 )
+            notes.extend(f"fundamentals: {note}" for note in store.notes)
             if not store.point_in_time:
                 notes.append(
                     "fundamentals from yahoo are NOT point-in-time: each period is "
@@ -244,6 +245,6 @@ def attach_reference_data(
                 )
     if "china" in needs:
         context.filing_lag_days = config.data.filing_lag_days
-        context.china = ChinaExposure.from_csv(paths.data_dir(root) / "china_exposure.csv")
+        attach_china(context, root)
     if "regimes" in needs:
         context.extras["regimes"] = load_regimes(paths.data_dir(root) / "regimes.yaml")

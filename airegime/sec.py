@@ -97,11 +97,15 @@ class SecClient:
         self.get_json = get_json
         self._last = 0.0
 
-    def _get(self, url: str) -> Any:
+    def wait(self) -> None:
+        """Keep SEC's rate limit: at least MIN_INTERVAL_S between two requests."""
         wait = MIN_INTERVAL_S - (time.monotonic() - self._last)
         if wait > 0:
             time.sleep(wait)
         self._last = time.monotonic()
+
+    def _get(self, url: str) -> Any:
+        self.wait()
         try:
             return self.get_json(url, user_agent(self.agent))
         except DataError:
@@ -109,7 +113,8 @@ class SecClient:
         except Exception as exc:  # noqa: BLE001 - any transport error becomes one line
             raise DataError(f"sec: {url}: {exc.__class__.__name__}: {exc}") from None
 
-    def _cached_json(self, name: str, url: str, refresh: bool) -> Any:
+    def cached_json(self, name: str, url: str, refresh: bool = False) -> Any:
+        """A JSON payload from the disk cache (``data/cache/sec/<name>``) or SEC."""
         path = self.cache_dir / name
         if path.is_file() and not refresh:
             return json.loads(path.read_text())
@@ -118,7 +123,7 @@ class SecClient:
         return payload
 
     def cik_map(self, refresh: bool = False) -> dict[str, int]:
-        payload = self._cached_json("company_tickers.json", TICKERS_URL, refresh)
+        payload = self.cached_json("company_tickers.json", TICKERS_URL, refresh)
         return {row["ticker"].upper(): int(row["cik_str"]) for row in payload.values()}
 
     def facts(self, tickers: list[str], refresh: bool = False) -> pd.DataFrame:
@@ -128,9 +133,7 @@ class SecClient:
             raise DataError(f"sec: no CIK for {', '.join(unknown)} in SEC's company_tickers.json")
         frames = [
             parse_companyfacts(
-                self._cached_json(
-                    f"CIK{ciks[t]:010d}.json", FACTS_URL.format(cik=ciks[t]), refresh
-                ),
+                self.cached_json(f"CIK{ciks[t]:010d}.json", FACTS_URL.format(cik=ciks[t]), refresh),
                 t,
             )
             for t in tickers

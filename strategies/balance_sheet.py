@@ -1,10 +1,12 @@
 """BalanceSheetQuality. Article rule: favour strong balance sheets, meaning low debt,
 net cash and stable free cash flow.
 
-Score: the weighted mean of z-scores of net cash / assets, -debt / equity, FCF margin
-and FCF stability (mean / std of the last fiscal years' FCF). Names whose known TTM
-free cash flow is negative are ineligible when ``require_positive_fcf``. Tune with
-``w_*`` (component weights), ``selection``/``top_n``/``tilt_strength`` and ``missing``.
+Score: the weighted mean of z-scores of net cash / assets (cash plus short-term
+investments minus debt; ``long_term_investments`` adds long-term marketable securities),
+-debt / equity, FCF margin and FCF stability (mean / std of the last fiscal years' FCF).
+Names whose known TTM free cash flow is negative are ineligible when
+``require_positive_fcf``. Tune with ``w_*`` (component weights),
+``selection``/``top_n``/``tilt_strength``, ``missing`` and ``max_staleness_days``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, weights_from_scores
+from .common import SelectionParams, fundamentals, weights_from_scores
 
 
 class BalanceSheetParams(SelectionParams):
@@ -25,13 +27,21 @@ class BalanceSheetParams(SelectionParams):
     w_fcf_margin: float = Field(1.0, ge=0, description="weight of FCF / revenue")
     w_fcf_stability: float = Field(1.0, ge=0, description="weight of FCF stability")
     require_positive_fcf: bool = Field(True, description="exclude names with negative TTM FCF")
+    long_term_investments: bool = Field(
+        False, description="count long-term marketable securities as cash in net cash"
+    )
 
 
 def balance_sheet_score(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
     """Higher is stronger: net cash, little leverage, high and steady free cash flow."""
+    net_cash = fund["net_cash_to_assets"]
+    if p.long_term_investments:
+        net_cash = (fund["net_cash"] + fund["long_term_investments"].fillna(0.0)) / fund[
+            "total_assets"
+        ].where(fund["total_assets"] > 0)
     return combine(
         {
-            "net_cash": fund["net_cash_to_assets"],
+            "net_cash": net_cash,
             "leverage": -fund["debt_to_equity"],
             "fcf_margin": fund["fcf_margin"],
             "fcf_stability": fund["fcf_stability"],
@@ -60,6 +70,6 @@ class BalanceSheetQuality(Strategy):
     Params = BalanceSheetParams
 
     def target_weights(self, view: AsOfView) -> pd.Series:
-        fund = view.fundamentals(view.tradable())
+        fund = fundamentals(view, view.tradable(), self.params)
         scores = zscore(balance_sheet_score(fund, self.params))
         return weights_from_scores(scores, balance_sheet_eligible(fund, self.params), self.params)

@@ -20,7 +20,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, normalise, zscore
 
-from .common import SelectionParams, weights_from_scores
+from .common import SelectionParams, fundamentals, weights_from_scores
 
 
 class CapexParams(SelectionParams):
@@ -70,7 +70,7 @@ class CapexDiscipline(Strategy):
     Params = CapexParams
 
     def target_weights(self, view: AsOfView) -> pd.Series:
-        fund = view.fundamentals(view.tradable())
+        fund = fundamentals(view, view.tradable(), self.params)
         breached = capex_breached(view, fund, self.params)
         scores = zscore(capex_score(fund))
         if self.params.action == "exclude":

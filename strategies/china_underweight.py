@@ -4,6 +4,8 @@ Equal weight over the universe, each name scaled by ``(1 - China share) ** china
 names above ``max_china_share`` are excluded. ``unknown_china`` says what a name
 without a disclosed share counts as (zero, the universe median, or excluded);
 ``adr_china_share`` is the share assumed for the China ADR group (null = unknown).
+``china_measure`` picks the share: ``disclosed`` (10-K figures), ``market`` (implied by
+each stock's rolling China beta, see :mod:`airegime.china_market`) or ``blend``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import normalise
 
-from .common import ChinaParams, apply_china
+from .common import FACTOR_SERIES, ChinaParams, apply_china
 
 
 class ChinaUnderweightParams(ChinaParams):
@@ -28,6 +30,7 @@ class ChinaUnderweight(Strategy):
 
     summary = "equal weight x (1 - China revenue share) ** k, capped at max_china_share"
     needs = frozenset({"china"})
+    extra_series = FACTOR_SERIES
     Params = ChinaUnderweightParams
 
     def target_weights(self, view: AsOfView) -> pd.Series:

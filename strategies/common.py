@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from airegime.asof import AsOfView
+from airegime.china_market import FACTOR_SERIES
 from airegime.strategy import Params
+
+__all__ = ["FACTOR_SERIES", "ChinaParams", "SelectionParams", "apply_china", "fundamentals"]
 from airegime.weighting import china_multiplier, normalise, select
 
 
@@ -21,6 +25,12 @@ class SelectionParams(Params):
     missing: Literal["neutral", "exclude"] = Field(
         "neutral", description="names without data: average score, or dropped"
     )
+    max_staleness_days: int | None = Field(
+        None,
+        ge=1,
+        description="facts older than this (days since period end) count as missing; "
+        "null = no limit (a 10-K-only filer is up to ~455 days stale)",
+    )
 
 
 class ChinaParams(Params):
@@ -31,6 +41,11 @@ class ChinaParams(Params):
     )
     adr_china_share: float | None = Field(
         1.0, ge=0, le=1, description="assumed share of the china_adr group; null = unknown"
+    )
+    china_measure: Literal["disclosed", "market", "blend"] = Field(
+        "disclosed",
+        description="China share from filings, from the rolling China beta of the stock "
+        "(market), or filings where known and the beta elsewhere (blend)",
     )
 
     @model_validator(mode="after")
@@ -47,9 +62,11 @@ class ChinaParams(Params):
         return self
 
 
-def china_shares(view: AsOfView, names: list[str], adr_share: float | None) -> pd.Series:
+def china_shares(
+    view: AsOfView, names: list[str], adr_share: float | None, measure: str = "disclosed"
+) -> pd.Series:
     """Known China revenue shares, with the China ADRs' assumed share filled in."""
-    share = view.china_share(names)
+    share = view.china_share(names, measure=measure)
     if adr_share is not None:
         adrs = [t for t in names if view.groups.get(t) == "china_adr"]
         share.loc[adrs] = share.loc[adrs].fillna(adr_share)
@@ -64,11 +81,21 @@ def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.S
         and params.unknown_china != "exclude"
     ):
         return weights
-    share = china_shares(view, list(weights.index), params.adr_china_share)
+    share = china_shares(view, list(weights.index), params.adr_china_share, params.china_measure)
     multiplier = china_multiplier(
         share, params.china_power, params.max_china_share, params.unknown_china
     )
     return normalise(weights * multiplier)
+
+
+def fundamentals(view: AsOfView, names: list[str], params: SelectionParams) -> pd.DataFrame:
+    """The view's fundamentals, with rows staler than ``max_staleness_days`` blanked."""
+    fund = view.fundamentals(names)
+    limit = params.max_staleness_days
+    if limit is not None and "staleness_days" in fund:
+        stale = ~(fund["staleness_days"] <= limit)
+        fund.loc[stale, fund.columns.drop("staleness_days")] = np.nan
+    return fund
 
 
 def weights_from_scores(

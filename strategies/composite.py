@@ -21,7 +21,13 @@ from airegime.weighting import combine, normalise, zscore
 
 from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from .capex_discipline import CapexParams, capex_breached, capex_score
-from .common import ChinaParams, apply_china, weights_from_scores
+from .common import (
+    FACTOR_SERIES,
+    ChinaParams,
+    apply_china,
+    fundamentals,
+    weights_from_scores,
+)
 from .supplier_tilt import supplier_score
 from .valuation import ValuationParams, valuation_eligible, valuation_score
 
@@ -42,11 +48,11 @@ def composite_weights(
 ) -> pd.Series:
     """The composite portfolio on the view's date (``balance_sheet_boost`` for regimes)."""
     names = view.tradable()
-    fund = view.fundamentals(names)
+    fund = fundamentals(view, names, p)
     scores = {
         "balance_sheet": balance_sheet_score(fund, p),
         "capex": capex_score(fund),
-        "valuation": valuation_score(fund),
+        "valuation": valuation_score(fund, p),
         "supplier": supplier_score(names, view.groups, view.suppliers),
     }
     weights = {
@@ -77,6 +83,7 @@ class ArticleComposite(Strategy):
 
     summary = "the article's rules combined: weighted scores, exclusions, China underweight"
     needs = frozenset({"fundamentals", "china"})
+    extra_series = FACTOR_SERIES
     Params = CompositeParams
 
     def target_weights(self, view: AsOfView) -> pd.Series:

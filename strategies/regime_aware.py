@@ -32,6 +32,7 @@ from airegime.regimes import basket, drawdown, trailing_return
 from airegime.strategy import Params, Strategy
 from airegime.weighting import normalise
 
+from .common import FACTOR_SERIES
 from .composite import CompositeParams, composite_weights
 
 SHOCKS = {"china_shock", "capex_doubt", "macro_shock"}
@@ -106,7 +107,7 @@ class RegimeAware(Strategy):
 
     summary = "blend momentum/equal weight with the composite on capex, China, rate regimes"
     needs = frozenset({"fundamentals", "china", "regimes"})
-    extra_series = ("SPY", "SOXX", "KWEB", "TLT")
+    extra_series = (*FACTOR_SERIES, "TLT")
     Params = RegimeParams
 
     def run_notes(self) -> list[str]:

@@ -5,11 +5,14 @@ A name with trailing P/E above ``max_pe`` is eligible only if its revenue growth
 least ``min_growth`` and its net margin at least ``min_margin``; any name whose P/E per
 point of growth (PEG) exceeds ``max_peg`` is excluded; with ``require_profit`` a
 loss-maker (no P/E at all) is excluded. The rest are ranked by growth, margin and
-cheapness (-P/E). P/E needs diluted share counts (``data.fundamentals: sec``); the
-bundled facts have none, so offline only the growth, margin and profit rules apply.
+cheapness (-P/E, or -P/S or -EV/sales with ``value_by``, which also value loss-makers).
+P/E is market cap (split-adjusted price on D x point-in-time share count on the same
+split basis) over TTM net income; see :mod:`airegime.fundamentals`.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import pandas as pd
 from pydantic import Field
@@ -18,7 +21,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, weights_from_scores
+from .common import SelectionParams, fundamentals, weights_from_scores
 
 
 class ValuationParams(SelectionParams):
@@ -27,12 +30,19 @@ class ValuationParams(SelectionParams):
     min_margin: float = Field(0.15, description="net margin needed for a high P/E")
     max_peg: float = Field(3.0, gt=0, description="P/E divided by growth in percent")
     require_profit: bool = Field(True, description="exclude names with TTM net loss")
+    value_by: Literal["pe", "ps", "ev_to_sales"] = Field(
+        "pe", description="multiple behind the cheapness score (ps/ev_to_sales value losses)"
+    )
 
 
-def valuation_score(fund: pd.DataFrame) -> pd.Series:
-    """Higher is better value for the growth: growth, margin and a low P/E."""
+MULTIPLES = {"pe": "pe_ttm", "ps": "ps_ttm", "ev_to_sales": "ev_to_sales"}
+
+
+def valuation_score(fund: pd.DataFrame, p: ValuationParams | None = None) -> pd.Series:
+    """Higher is better value for the growth: growth, margin and a low multiple."""
+    multiple = fund[MULTIPLES[p.value_by if p is not None else "pe"]]
     return combine(
-        {"growth": fund["revenue_growth"], "margin": fund["net_margin"], "cheap": -fund["pe_ttm"]},
+        {"growth": fund["revenue_growth"], "margin": fund["net_margin"], "cheap": -multiple},
         {"growth": 1.0, "margin": 1.0, "cheap": 1.0},
     )
 
@@ -55,6 +65,6 @@ class ValuationDiscipline(Strategy):
     Params = ValuationParams
 
     def target_weights(self, view: AsOfView) -> pd.Series:
-        fund = view.fundamentals(view.tradable())
-        scores = zscore(valuation_score(fund))
+        fund = fundamentals(view, view.tradable(), self.params)
+        scores = zscore(valuation_score(fund, self.params))
         return weights_from_scores(scores, valuation_eligible(fund, self.params), self.params)

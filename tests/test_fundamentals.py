@@ -52,7 +52,10 @@ def test_nvda_fy2024_10k_by_hand(store):
     assert row["revenue_ttm"] == 60_922e6
     assert row["fcf_ttm"] == 28_090e6 - 1_069e6  # PaymentsToAcquireProductiveAssets
     assert row["total_debt"] == 9_709e6  # LongTermDebt, current portion included
-    assert row["net_cash"] == 7_280e6 - 9_709e6
+    assert row["net_cash"] == 7_280e6 + 18_704e6 - 9_709e6  # cash + marketable securities
+    assert row["operating_margin"] == pytest.approx(32_972 / 60_922)
+    assert row["gross_margin"] == pytest.approx(44_301 / 60_922)
+    assert row["rd_intensity"] == pytest.approx(8_675 / 60_922)
     assert row["debt_to_equity"] == pytest.approx(9_709 / 42_978)
     assert row["net_margin"] == pytest.approx(29_760 / 60_922)
     assert row["revenue_growth"] == pytest.approx(60_922 / 26_974 - 1)
@@ -75,7 +78,8 @@ def test_msft_fy2023_10k_by_hand(store):
     assert row["fcf_ttm"] == 87_582e6 - 28_107e6
     assert row["total_debt"] == 41_990e6  # LongTermDebtNoncurrent; no current portion tagged
     assert row["debt_to_equity"] == pytest.approx(41_990 / 206_223)
-    assert row["net_cash_to_assets"] == pytest.approx((34_704 - 41_990) / 411_976)
+    # cash + short-term investments - debt
+    assert row["net_cash_to_assets"] == pytest.approx((34_704 + 76_558 - 41_990) / 411_976)
 
 
 def test_ttm_adds_the_year_to_date_and_drops_last_years_same_period(store):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from airegime.china import ChinaExposure
+from airegime.china_market import FACTOR_SERIES, attach_china
 from airegime.config import validate_config
 from airegime.fundamentals import FundamentalsStore
 from airegime.market import build_context
@@ -94,6 +95,18 @@ def test_valuation_accepts_a_high_pe_only_with_growth_and_margin():
         f, ValuationParams(max_pe=35, min_growth=0.2, min_margin=0.15, max_peg=3.0)
     )
     assert eligible.tolist() == [True, False, False]  # B: no growth; C: a loss-maker
+
+
+def test_max_staleness_days_blanks_facts_older_than_the_limit():
+    from strategies.common import SelectionParams, fundamentals
+
+    class View:
+        def fundamentals(self, names):
+            return fund(pe_ttm=[20.0, 30.0], staleness_days=[61.0, 364.0])
+
+    blanked = fundamentals(View(), ["A", "B"], SelectionParams(max_staleness_days=200))
+    assert blanked.loc["A", "pe_ttm"] == 20.0 and np.isnan(blanked.loc["B", "pe_ttm"])
+    assert fundamentals(View(), ["A", "B"], SelectionParams()).loc["B", "pe_ttm"] == 30.0
 
 
 def test_china_multiplier_caps_scales_and_handles_unknowns():
@@ -200,7 +213,7 @@ def full_context():
     config = validate_config(
         {**composite_config(), "universe": "ai_global", "start": "2021-01-01", "end": "2026-07-31"}
     )
-    context = build_context(config, ROOT, extra_series=["SPY", "SOXX", "KWEB", "TLT"])
+    context = build_context(config, ROOT, extra_series=[*FACTOR_SERIES, "TLT"])
     attach_reference_data(context, config, ROOT, frozenset({"fundamentals", "china", "regimes"}))
     return context
 
@@ -220,17 +233,50 @@ def scrambled_after(context, cutoff: pd.Timestamp):
     china.table = context.china.table.copy()
     china.table.loc[china.table["known_from"] > cutoff, "china_revenue_share"] = 0.99
     other.china = china
+    other.china_market = None
+    attach_china(other, ROOT)  # recomputed from the scrambled prices
     regimes = context.extras["regimes"]
     shock = Event("invented", cutoff + pd.Timedelta(days=1), "china_shock", "test")
     other.extras = {**context.extras, "regimes": Regimes((*regimes.events, shock), ())}
     return other
 
 
-@pytest.mark.parametrize("name", [*ARTICLE, "equal_weight"])
-def test_changing_data_after_a_date_changes_no_weight_decided_before_it(name):
+def test_changing_data_after_a_date_changes_no_metric_or_china_share_known_before_it():
     context = full_context()
     other = scrambled_after(context, CUTOFF)
-    strategy = registered()[name]()
+    assert context.china_market is not None
+    for date in pd.date_range("2022-01-01", CUTOFF, freq="BMS"):
+        before, after = context.view(date), other.view(date)
+        pd.testing.assert_frame_equal(before.fundamentals(), after.fundamentals())
+        for measure in ("disclosed", "market", "blend"):
+            pd.testing.assert_series_equal(
+                before.china_share(measure=measure), after.china_share(measure=measure)
+            )
+    late = pd.Timestamp("2025-03-03")
+    assert (
+        not context.view(late)
+        .china_share(measure="market")
+        .equals(other.view(late).china_share(measure="market"))
+    )
+    assert (
+        not context.view(late)
+        .fundamentals()["pe_ttm"]
+        .equals(other.view(late).fundamentals()["pe_ttm"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        *[(n, {}) for n in [*ARTICLE, "equal_weight"]],
+        ("china_underweight", {"china_measure": "market"}),
+        ("article_composite", {"china_measure": "blend", "value_by": "ps"}),
+    ],
+)
+def test_changing_data_after_a_date_changes_no_weight_decided_before_it(name, params):
+    context = full_context()
+    other = scrambled_after(context, CUTOFF)
+    strategy = registered()[name](params)
     for date in pd.date_range("2022-01-01", CUTOFF, freq="BMS"):
         before = strategy.target_weights(context.view(date))
         after = strategy.target_weights(other.view(date))

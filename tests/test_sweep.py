@@ -153,7 +153,7 @@ def test_points_that_read_different_data_get_their_own_context(config):
             if row["universe"] == "hyperscalers"
             else run.weights.columns.tolist()
         )
-        assert len(run.weights.columns) == (5 if row["universe"] == "hyperscalers" else 12)
+        assert len(run.weights.columns) == (5 if row["universe"] == "hyperscalers" else 27)
 
 
 def test_an_unknown_metric_fails_before_any_point_runs(config, project):

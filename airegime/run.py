@@ -84,6 +84,7 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         result.trades,
         metrics,
         provenance=provenance,
+        diagnostics=result.diagnostics,
     )
 
 

@@ -15,7 +15,7 @@ from pydantic import Field
 from airegime import AsOfView, Strategy, register
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, weights_from_scores
+from .common import SelectionParams, record_selection, weights_from_scores
 
 
 class BalanceSheetParams(SelectionParams):
@@ -62,4 +62,7 @@ class BalanceSheetQuality(Strategy):
     def target_weights(self, view: AsOfView) -> pd.Series:
         fund = view.fundamentals(view.tradable())
         scores = zscore(balance_sheet_score(fund, self.params))
-        return weights_from_scores(scores, balance_sheet_eligible(fund, self.params), self.params)
+        eligible = balance_sheet_eligible(fund, self.params)
+        view.exclude(~eligible, "TTM free cash flow negative (require_positive_fcf)")
+        record_selection(view, "balance_sheet", scores, eligible, self.params)
+        return weights_from_scores(scores, eligible, self.params)

@@ -17,7 +17,7 @@ from pydantic import Field
 from airegime import AsOfView, Strategy, register
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, weights_from_scores
+from .common import SelectionParams, record_selection, weights_from_scores
 
 
 class ValuationParams(SelectionParams):
@@ -36,14 +36,26 @@ def valuation_score(fund: pd.DataFrame) -> pd.Series:
     )
 
 
-def valuation_eligible(fund: pd.DataFrame, p: ValuationParams) -> pd.Series:
-    """False where a high P/E lacks growth or margin, PEG is too high, or (opt.) a loss."""
+def valuation_breaches(fund: pd.DataFrame, p: ValuationParams) -> dict[str, pd.Series]:
+    """Each valuation rule as a mask (True = breached), keyed by the rule in words."""
     pe, growth, margin = fund["pe_ttm"], fund["revenue_growth"], fund["net_margin"]
     unjustified = (pe > p.max_pe) & ~((growth >= p.min_growth) & (margin >= p.min_margin))
     peg = pe / (100.0 * growth.where(growth > 0))
-    too_dear = peg > p.max_peg
-    loss = (fund["net_income_ttm"] <= 0) if p.require_profit else False
-    return ~(unjustified | too_dear | loss)
+    loss = (fund["net_income_ttm"] <= 0) if p.require_profit else pd.Series(False, index=fund.index)
+    return {
+        f"P/E above {p.max_pe:g} without growth >= {p.min_growth:.0%} and margin >= "
+        f"{p.min_margin:.0%}": unjustified,
+        f"PEG above {p.max_peg:g}": peg > p.max_peg,
+        "TTM net loss (require_profit)": loss,
+    }
+
+
+def valuation_eligible(fund: pd.DataFrame, p: ValuationParams) -> pd.Series:
+    """False where a high P/E lacks growth or margin, PEG is too high, or (opt.) a loss."""
+    breached = pd.Series(False, index=fund.index)
+    for mask in valuation_breaches(fund, p).values():
+        breached |= mask
+    return ~breached
 
 
 @register("valuation_discipline")
@@ -57,4 +69,8 @@ class ValuationDiscipline(Strategy):
     def target_weights(self, view: AsOfView) -> pd.Series:
         fund = view.fundamentals(view.tradable())
         scores = zscore(valuation_score(fund))
-        return weights_from_scores(scores, valuation_eligible(fund, self.params), self.params)
+        for reason, mask in valuation_breaches(fund, self.params).items():
+            view.exclude(mask, reason)
+        eligible = valuation_eligible(fund, self.params)
+        record_selection(view, "valuation", scores, eligible, self.params)
+        return weights_from_scores(scores, eligible, self.params)

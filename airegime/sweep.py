@@ -36,8 +36,7 @@ from .overfitting import (
     sharpe,
     walk_forward,
 )
-from .run import backtest, load_context
-from .tearsheet import write_tearsheet
+from .run import backtest, load_context, write_reports
 
 #: Metrics where smaller is better; every other metric is ranked descending.
 LOWER_IS_BETTER = {"volatility", "turnover"}
@@ -114,17 +113,12 @@ def run_point(
     tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     try:
         cfg = validate_config(config, str(final / "config.yaml"))
-        result = backtest(cfg, context or _CONTEXT["context"], str(final))
+        context = context or _CONTEXT["context"]
+        result = backtest(cfg, context, str(final))
         tmp.mkdir(parents=True)
         result.save(tmp)
-        if tearsheet:
-            write_tearsheet(
-                result.returns,
-                result.benchmark_returns,
-                tmp / "tearsheet.html",
-                f"{cfg.name}: {result.provenance['strategy']}",
-                cfg.benchmark,
-            )
+        if tearsheet:  # the portfolio page and tear sheet, as a normal run writes them
+            write_reports(result, context, tmp)
         try:
             tmp.rename(final)
         except OSError:

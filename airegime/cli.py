@@ -21,8 +21,21 @@ list_app = typer.Typer(no_args_is_help=True, help="List strategies and universes
 app.add_typer(list_app, name="list")
 data_app = typer.Typer(no_args_is_help=True, help="Inspect and fetch prices and fundamentals.")
 app.add_typer(data_app, name="data")
-console = Console()
-err_console = Console(stderr=True)
+
+
+def make_console(stderr: bool = False) -> Console:
+    """Never hard-wrap printed lines (a path stays on one line, so ``| tail -1`` works);
+    when piped, tables get 200 columns instead of rich's default 80."""
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    width = 200 if piped and "COLUMNS" not in os.environ else None
+    return Console(stderr=stderr, soft_wrap=True, width=width)
+
+
+console = make_console()
+err_console = make_console(stderr=True)
 
 SetOption = Annotated[
     list[str] | None,
@@ -95,13 +108,16 @@ def run(
     bench = {
         k.removeprefix("benchmark_"): v for k, v in metrics.items() if k.startswith("benchmark_")
     }
+    from .tearsheet import tearsheet_title
+
     console.print(
         summary_table(
-            f"{result.config.name}: {result.provenance['strategy']}",
-            {"strategy": metrics, result.config.benchmark: bench},
+            tearsheet_title(result), {"strategy": metrics, result.config.benchmark: bench}
         )
     )
     console.print(f"run folder: {result.run_dir}", highlight=False)
+    if result.portfolio_page:
+        console.print(f"portfolio: {result.portfolio_page}", highlight=False)
     if result.tearsheet:
         console.print(f"tear sheet: {result.tearsheet}", highlight=False)
 

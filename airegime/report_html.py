@@ -98,7 +98,7 @@ def table(
     formats = formats or {}
     headers = headers or {}
     data = frame.reset_index() if index else frame
-    left_cols = set(left) | {c for c in data.columns if data[c].dtype == object}
+    left_cols = set(left) | {c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])}
     colour = set(signed_colours)
     head = "".join(
         f"<th class='{'l' if c in left_cols else ''}'>{e(headers.get(c, label(c)))}</th>"

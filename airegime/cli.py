@@ -281,8 +281,9 @@ def sweep(
     if "deflated_sharpe" in report:
         dsr = report["deflated_sharpe"]
         console.print(
-            f"deflated Sharpe ratio of the best point: {dsr['dsr']:.3f} "
-            f"(trials {dsr['trials']:.0f}, SR0 {dsr['sr0']:.4f} per day)"
+            f"deflated Sharpe ratio of the best point: {dsr['dsr']:.3f} ({dsr['trials']:.0f} "
+            f"trials; the best of as many skill-less tries: Sharpe {dsr['sr0'] * 252**0.5:.2f}"
+            " annualised)"
         )
     if "pbo" in report:
         console.print(f"probability of backtest overfitting (CSCV): {report['pbo']['pbo']:.2f}")

@@ -6,7 +6,8 @@ The public API is small:
   and returns a :class:`RunResult` with returns, weights, trades, metrics and paths.
 - :func:`load_config` reads and validates a config, with ``--set`` style overrides.
 - :func:`run_sweep` runs (or resumes) a parameter grid and ranks it;
-  :func:`compare` writes one HTML report comparing runs, run folders or configs.
+  :func:`compare` writes one HTML report comparing runs, run folders or configs;
+  :func:`explain` says why a run held what it held on a date.
 - :class:`Strategy`, :class:`Params` and :func:`register` define new strategies;
   :class:`AsOfView` is what a strategy sees on a rebalance date.
 """
@@ -18,6 +19,7 @@ from .asof import AsOfView, MarketContext
 from .compare_report import compare
 from .config import BacktestConfig, load_config
 from .errors import AiregimeError, ConfigError, DataError
+from .explain import explain
 from .registry import register, registered
 from .results import RunResult
 from .run import run_backtest
@@ -39,6 +41,7 @@ __all__ = [
     "Strategy",
     "SweepResult",
     "compare",
+    "explain",
     "load_config",
     "register",
     "registered",

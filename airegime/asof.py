@@ -5,6 +5,13 @@ fundamentals); :meth:`MarketContext.view` cuts it at a date. Prices are cut by
 position (rows up to and including D), fundamentals and China exposure by
 filing date, so a strategy cannot read the future by construction. The
 look-ahead tests exercise this class, not each strategy.
+
+The view is also where a strategy says *why* it chose its weights: it may call
+:meth:`AsOfView.record_scores`, :meth:`AsOfView.exclude`, :meth:`AsOfView.tag`,
+:meth:`AsOfView.signal` and :meth:`AsOfView.note` while it decides. The engine
+(:func:`airegime.rebalance.decide`) stores what was recorded per rebalance date in
+the run folder (``diagnostics.json``); ``airegime explain`` and the portfolio page
+read it from there. Recording is optional and never changes the weights.
 """
 
 from __future__ import annotations
@@ -64,6 +71,13 @@ class AsOfView:
         self._context = context
         self.date = date
         self._end = int(context.prices.close.index.searchsorted(date, side="right"))
+        self._diagnostics: dict[str, Any] = {
+            "scores": {},
+            "excluded": {},
+            "tags": {},
+            "signals": {},
+            "notes": [],
+        }
 
     @property
     def universe(self) -> list[str]:
@@ -143,3 +157,51 @@ class AsOfView:
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""
         return self._context.extras.get(key, default)
+
+    # --- diagnostics: why the strategy chose its weights -------------------------------
+
+    def record_scores(self, scores: pd.Series, name: str = "score") -> None:
+        """Remember a score by ticker (e.g. ``"composite"``); NaN means no score."""
+        values = pd.Series(scores, dtype=float)
+        self._diagnostics["scores"][name] = {
+            str(t): (None if np.isnan(v) else round(float(v), 6)) for t, v in values.items()
+        }
+
+    def exclude(self, tickers: str | list[str] | pd.Series | pd.Index, reason: str) -> None:
+        """Say that ``tickers`` got no weight because of ``reason`` (a rule, in words).
+
+        ``tickers`` may be a boolean Series: the names where it is True are excluded.
+        The first reason recorded for a name is kept.
+        """
+        for ticker in _names(tickers):
+            self._diagnostics["excluded"].setdefault(ticker, reason)
+
+    def tag(self, tickers: str | list[str] | pd.Series | pd.Index, text: str) -> None:
+        """Annotate names that stay in the portfolio (e.g. ``"weight x0.5: capex > OCF"``)."""
+        for ticker in _names(tickers):
+            self._diagnostics["tags"].setdefault(ticker, []).append(text)
+
+    def signal(self, name: str, value: float | bool | str) -> None:
+        """A regime signal or setting that shaped the portfolio (e.g. ``defensive_share``)."""
+        if isinstance(value, bool | np.bool_):
+            value = bool(value)
+        elif isinstance(value, int | float | np.integer | np.floating):
+            value = None if np.isnan(value) else float(value)
+        self._diagnostics["signals"][name] = value
+
+    def note(self, text: str) -> None:
+        """The rule applied, in words (e.g. ``"top 6 of 10 eligible by composite score"``)."""
+        if text not in self._diagnostics["notes"]:
+            self._diagnostics["notes"].append(text)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Everything recorded so far, empty parts left out (JSON-ready)."""
+        return {k: v for k, v in self._diagnostics.items() if v}
+
+
+def _names(tickers: str | list[str] | pd.Series | pd.Index) -> list[str]:
+    if isinstance(tickers, str):
+        return [tickers]
+    if isinstance(tickers, pd.Series) and pd.api.types.is_bool_dtype(tickers.dtype):
+        return [str(t) for t in tickers.index[tickers.fillna(False).to_numpy(dtype=bool)]]
+    return [str(t) for t in tickers]

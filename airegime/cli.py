@@ -23,8 +23,21 @@ list_app = typer.Typer(no_args_is_help=True, help="List strategies and universes
 app.add_typer(list_app, name="list")
 data_app = typer.Typer(no_args_is_help=True, help="Inspect and fetch prices and fundamentals.")
 app.add_typer(data_app, name="data")
-console = Console()
-err_console = Console(stderr=True)
+
+
+def make_console(stderr: bool = False) -> Console:
+    """Never hard-wrap printed lines (a path stays on one line, so ``| tail -1`` works);
+    when piped, tables get 200 columns instead of rich's default 80."""
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    width = 200 if piped and "COLUMNS" not in os.environ else None
+    return Console(stderr=stderr, soft_wrap=True, width=width)
+
+
+console = make_console()
+err_console = make_console(stderr=True)
 
 
 @app.callback()
@@ -152,13 +165,16 @@ def run(
     bench = {
         k.removeprefix("benchmark_"): v for k, v in metrics.items() if k.startswith("benchmark_")
     }
+    from .tearsheet import tearsheet_title
+
     table = summary_table(
-        f"{result.config.name}: {result.provenance['strategy']}",
-        {"strategy": metrics, result.config.benchmark: bench},
+        tearsheet_title(result), {"strategy": metrics, result.config.benchmark: bench}
     )
     table.caption = run_caption(result.provenance)
     console.print(table)
     console.print(f"run folder: {result.run_dir}", highlight=False)
+    if result.portfolio_page:
+        console.print(f"portfolio: {result.portfolio_page}", highlight=False)
     if result.tearsheet:
         console.print(f"tear sheet: {result.tearsheet}", highlight=False)
 
@@ -323,8 +339,9 @@ def sweep(
     if "deflated_sharpe" in report:
         dsr = report["deflated_sharpe"]
         console.print(
-            f"deflated Sharpe ratio of the best point: {dsr['dsr']:.3f} "
-            f"(trials {dsr['trials']:.0f}, SR0 {dsr['sr0']:.4f} per day)"
+            f"deflated Sharpe ratio of the best point: {dsr['dsr']:.3f} ({dsr['trials']:.0f} "
+            f"trials; the best of as many skill-less tries: Sharpe {dsr['sr0'] * 252**0.5:.2f}"
+            " annualised)"
         )
     if "pbo" in report:
         console.print(f"probability of backtest overfitting (CSCV): {report['pbo']['pbo']:.2f}")
@@ -346,6 +363,52 @@ def sweep(
     console.print(f"sweep folder: {result.directory}", highlight=False)
     if result.errors:
         fail(f"{len(result.errors)} point(s) failed; see {result.directory / 'ranking.csv'}")
+
+
+@app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder, results/<name>/<run id>")],
+    date: Annotated[str, typer.Option("--date", "-d", help="Date D (YYYY-MM-DD)")],
+) -> None:
+    """The holdings decided on D (the last rebalance on or before it), each with its reason."""
+    from .explain import explain as explain_run
+
+    try:
+        out = explain_run(run_dir, date)
+    except AiregimeError as exc:
+        fail(str(exc))
+        return
+    when = f" (the decision in force on {out.requested.date()})"
+    when = "" if out.date == out.requested else when
+    console.print(f"rebalance of {out.date.date()}{when}", highlight=False)
+    for note in out.notes:
+        console.print(f"rule: {note}", highlight=False)
+    if out.signals:
+        shown = []
+        for name, value in out.signals.items():
+            if isinstance(value, bool):
+                shown.append(f"{name}={'on' if value else 'off'}")
+            elif isinstance(value, float):
+                shown.append(f"{name}={value:.3g}")
+            else:
+                shown.append(f"{name}={'-' if value is None else value}")
+        console.print("signals: " + ", ".join(shown), highlight=False, soft_wrap=True)
+    table = Table(title=f"{out.run_dir}: decided on {out.date.date()}", title_justify="left")
+    formats = {"weight": "{:.1%}", "china_share": "{:.0%}", "momentum": "{:+.0%}"}
+    for col in out.table.columns:
+        text = col in ("ticker", "status", "reason")
+        table.add_column(col, justify="left" if text else "right", no_wrap=col != "reason")
+    for _, row in out.table.iterrows():
+        cells = []
+        for col, value in row.items():
+            if isinstance(value, str):
+                cells.append(value)
+            elif value is None or value != value or (col == "weight" and value == 0):
+                cells.append("-")
+            else:
+                cells.append(formats.get(str(col), "{:+.2f}").format(value))
+        table.add_row(*cells)
+    console.print(table)
 
 
 @list_app.command("strategies")

@@ -65,7 +65,8 @@ def align(runs: list[RunResult]) -> Comparison:
 
 
 def metrics_table(comparison: Comparison) -> pd.DataFrame:
-    """quantstats' metrics of every strategy and the benchmark, side by side."""
+    """quantstats' metrics of every strategy and the benchmark, side by side, as quantstats
+    formats them for display (percentages as "39.72%", not as rounded fractions)."""
     import quantstats as qs
 
     from .quiet import silenced
@@ -77,8 +78,10 @@ def metrics_table(comparison: Comparison) -> pd.DataFrame:
             display=False,
             mode="basic",
             prepare_returns=False,
+            internal=True,  # quantstats' display formatting: x100 and a % sign
         )
-    table.index = [str(i).replace("\ufe6a", "%") for i in table.index]  # quantstats' small %
+    # quantstats marks percentage rows with a small percent sign; the values carry "%" now
+    table.index = [str(i).replace("\ufe6a", "").replace("%", "").strip() for i in table.index]
     table.index.name = "metric"
     return table.rename(columns={"Benchmark": comparison.benchmark_name})
 
@@ -98,13 +101,25 @@ def regime_table(comparison: Comparison, periods: list[Period]) -> pd.DataFrame:
                     "period": period.name,
                     "start": inside.index[0].date(),
                     "end": inside.index[-1].date(),
+                    "days": len(inside),
                     "strategy": name,
                     "return": stats["total_return"],
+                    "annual_return": stats["cagr"],
                     "max_drawdown": stats["max_drawdown"],
                     "sharpe": stats["sharpe"],
                 }
             )
     return pd.DataFrame(rows)
+
+
+def overlapping(periods: list[Period]) -> list[tuple[str, str]]:
+    """Pairs of periods that share days (a day can then count in both)."""
+    return [
+        (a.name, b.name)
+        for i, a in enumerate(periods)
+        for b in periods[i + 1 :]
+        if a.start <= b.end and b.start <= a.end
+    ]
 
 
 def bootstrap_table(

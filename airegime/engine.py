@@ -20,7 +20,8 @@ the fill price against the order.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import backtrader as bt
 import numpy as np
@@ -54,6 +55,8 @@ class EngineResult:
     targets: pd.DataFrame
     fill: str
     rejected: list[str]
+    #: Per rebalance date, why the strategy chose its weights (``Decision.diagnostics``).
+    diagnostics: dict[pd.Timestamp, dict[str, Any]] = field(default_factory=dict)
 
 
 class ArrayFeed(bt.feeds.PandasDirectData):
@@ -99,6 +102,7 @@ class TargetWeightsAdapter(bt.Strategy):
         self.trades: list[tuple] = []
         self.rejected: list[str] = []
         self.targets: dict[pd.Timestamp, pd.Series] = {}
+        self.diagnostics: dict[pd.Timestamp, dict] = {}
         self.names = [d._name for d in self.datas]
         settings: EngineSettings = self.p.settings
         self.cost_rate = (settings.commission_bps + settings.slippage_bps) / 1e4
@@ -139,6 +143,7 @@ class TargetWeightsAdapter(bt.Strategy):
         decision = decide(self.p.context, self.p.policy, date, self.p.settings.cash_buffer)
         weights = decision.weights
         self.targets[date] = weights
+        self.diagnostics[date] = decision.diagnostics
         shares = pd.Series({d._name: self.getposition(d).size for d in self.datas})
         prices = pd.Series({d._name: d.close[0] for d in self.datas})
         orders = plan_orders(
@@ -233,6 +238,7 @@ def run_engine(context: MarketContext, policy: Strategy, settings: EngineSetting
         targets=targets,
         fill=fill,
         rejected=adapter.rejected,
+        diagnostics=adapter.diagnostics,
     )
 
 

@@ -56,7 +56,17 @@ def resolve_fill(requested: str, has_bars: bool) -> FillRule:
 
 
 def decide(context: Any, policy: Any, date: pd.Timestamp, cash_buffer: float) -> Decision:
-    """Call the strategy on the as-of view of ``date`` and clean its weights."""
+    """Call the strategy on the as-of view of ``date`` and clean its weights.
+
+    The diagnostics are what the strategy recorded on its view (scores, exclusions,
+    tags, signals, notes; see :class:`~airegime.asof.AsOfView`) plus ``untradable``,
+    the universe names without a price on ``date``.
+    """
     view = context.view(date)
-    weights = clean_weights(policy.target_weights(view), view.tradable(), cash_buffer)
-    return Decision(date, weights)
+    tradable = view.tradable()
+    weights = clean_weights(policy.target_weights(view), tradable, cash_buffer)
+    diagnostics = view.diagnostics() if hasattr(view, "diagnostics") else {}
+    untradable = sorted(set(view.universe) - set(tradable))
+    if untradable:
+        diagnostics["untradable"] = untradable
+    return Decision(date, weights, diagnostics)

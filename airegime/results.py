@@ -3,7 +3,9 @@
 ``results/<config name>/<run id>/`` holds ``config.yaml`` (the resolved config
 with a ``provenance`` block: package versions, data fingerprint, fill rule),
 ``returns.csv``, ``weights.csv``, ``targets.csv``, ``trades.csv``,
-``metrics.json`` and ``tearsheet.html``.
+``metrics.json``, ``diagnostics.json`` (per rebalance date, why the strategy chose
+its weights), the portfolio exposure tables (see :mod:`airegime.exposures`),
+``tearsheet.html`` and ``portfolio.html``.
 
 A run folder is written whole or not at all: everything goes into a hidden
 staging folder beside it (``.tmp-<run id>``, see :func:`staged_dir`), which is
@@ -181,6 +183,8 @@ class RunResult:
     metrics: dict[str, float]
     run_dir: Path | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: Per rebalance date: scores, exclusions, tags, signals and notes the strategy recorded.
+    diagnostics: dict[pd.Timestamp, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def paths(self) -> dict[str, Path]:
@@ -193,13 +197,19 @@ class RunResult:
             "targets.csv",
             "trades.csv",
             "metrics.json",
+            "diagnostics.json",
             "tearsheet.html",
+            "portfolio.html",
         )
         return {n.split(".")[0]: self.run_dir / n for n in names if (self.run_dir / n).exists()}
 
     @property
     def tearsheet(self) -> Path | None:
         return self.paths.get("tearsheet")
+
+    @property
+    def portfolio_page(self) -> Path | None:
+        return self.paths.get("portfolio")
 
     def save(self, run_dir: Path) -> None:
         """Write every table of the run into ``run_dir`` (atomically, file by file)."""
@@ -214,6 +224,8 @@ class RunResult:
         _write_csv(run_dir / "targets.csv", self.targets)
         _write_csv(run_dir / "trades.csv", self.trades, index=False)
         atomic_write_text(run_dir / "metrics.json", json.dumps(self.metrics, indent=2))
+        diagnostics = {str(pd.Timestamp(d).date()): v for d, v in self.diagnostics.items()}
+        atomic_write_text(run_dir / "diagnostics.json", json.dumps(diagnostics, indent=1))
 
     @classmethod
     def load(cls, run_dir: str | Path) -> RunResult:
@@ -243,6 +255,7 @@ class RunResult:
             targets = pd.read_csv(run_dir / "targets.csv", index_col="date", parse_dates=["date"])
             trades = pd.read_csv(run_dir / "trades.csv", parse_dates=["date"])
             metrics = json.loads((run_dir / "metrics.json").read_text())
+            diagnostics = load_diagnostics(run_dir)
         except AiregimeError:
             raise
         except (OSError, ValueError, KeyError, AttributeError, yaml.YAMLError) as exc:
@@ -260,6 +273,7 @@ class RunResult:
             metrics,
             run_dir,
             provenance,
+            diagnostics,
         )
 
 
@@ -278,6 +292,14 @@ def header_comment(provenance: dict[str, Any]) -> str:
         )
     lines += [f"warning: {w}" for w in provenance.get("warnings") or []]
     return "".join(f"# {line}\n" for line in lines)
+
+
+def load_diagnostics(run_dir: Path) -> dict[pd.Timestamp, dict[str, Any]]:
+    """``diagnostics.json`` of a run folder by date (empty for runs made before it existed)."""
+    path = Path(run_dir) / "diagnostics.json"
+    if not path.is_file():
+        return {}
+    return {pd.Timestamp(d): v for d, v in json.loads(path.read_text()).items()}
 
 
 def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:

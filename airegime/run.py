@@ -21,7 +21,7 @@ from .portfolio_checks import china_cap_warning, china_rules, degenerate_warning
 from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
 from .results import RunResult, check_writable, package_versions, staged_run
-from .tearsheet import write_tearsheet
+from .tearsheet import tearsheet_title, write_tearsheet
 from .universe import universe_line
 
 Step = Callable[[str], None]
@@ -116,6 +116,7 @@ def backtest(
         result.trades,
         metrics,
         provenance=provenance,
+        diagnostics=result.diagnostics,
     )
 
 
@@ -167,12 +168,16 @@ def run_backtest(
     on_step("running backtest")
     result = backtest(config, context, source, strict_dates)
     if save:
-        write_run(result, results_root, tearsheet, on_step)
+        write_run(result, results_root, tearsheet, on_step, context)
     return result
 
 
 def write_run(
-    result: RunResult, results_root: Path, tearsheet: bool = True, on_step: Step = _no_step
+    result: RunResult,
+    results_root: Path,
+    tearsheet: bool = True,
+    on_step: Step = _no_step,
+    context: MarketContext | None = None,
 ) -> Path:
     """Write the run folder atomically: every file goes to a staging folder renamed at the end.
 
@@ -182,15 +187,7 @@ def write_run(
     try:
         with staged_run(results_root, config) as stage:
             result.save(stage.path)
-            if tearsheet:
-                on_step("writing tear sheet")
-                write_tearsheet(
-                    result.returns,
-                    result.benchmark_returns,
-                    stage.path / "tearsheet.html",
-                    f"{config.name}: {result.provenance['strategy']}",
-                    config.benchmark.upper(),
-                )
+            write_reports(result, context, stage.path, tearsheet, on_step)
     except OSError as exc:
         raise ResultsError(
             f"{results_root / config.name}: writing the run folder failed "
@@ -200,17 +197,87 @@ def write_run(
     return stage.final
 
 
+def write_reports(
+    result: RunResult,
+    context: MarketContext | None,
+    run_dir: Path,
+    tearsheet: bool = True,
+    on_step: Step = _no_step,
+) -> None:
+    """The portfolio tables and page (with a context) and the tear sheet (optional) of a run."""
+    from .cache import atomic_write
+    from .exposures import TABLES, portfolio_tables
+    from .portfolio_page import write_portfolio_page
+
+    if context is not None:
+        on_step("measuring exposures")
+        for key, table in portfolio_tables(result, context).items():
+            atomic_write(
+                run_dir / TABLES[key], lambda tmp, t=table: t.to_csv(tmp, float_format="%.8g")
+            )
+        on_step("writing portfolio page")
+        write_portfolio_page(run_dir)
+    if tearsheet:
+        on_step("writing tear sheet")
+        write_tearsheet(
+            result.returns,
+            result.benchmark_returns,
+            run_dir / "tearsheet.html",
+            tearsheet_title(result),
+            result.config.benchmark.upper(),
+        )
+
+
 def load_context(
     config: BacktestConfig, root: Path, source: str, on_step: Step = _no_step
 ) -> MarketContext:
     """Prices plus whatever reference data the config's strategy needs, loaded once."""
     on_step("loading prices")
     strategy = config.build_strategy()
-    context = build_context(config, root, source, list(strategy.extra_series))
+    extra = list(dict.fromkeys([*strategy.extra_series, *available_series(config, root)]))
+    context = build_context(config, root, source, extra)
     if strategy.needs:
         on_step("loading fundamentals")
         attach_reference_data(context, config, root, strategy.needs)
+    attach_report_data(context, config, root, strategy.needs)
     return context
+
+
+def available_series(config: BacktestConfig, root: Path) -> list[str]:
+    """The factor series of the portfolio page (:data:`~airegime.exposures.FACTORS`) that
+    the price source has without a download: the sample's, the csv folder's files, or
+    those already in the yahoo cache."""
+    from .exposures import FACTORS
+    from .prices import sample_tickers
+
+    if config.data.source == "sample":
+        return [t for t in FACTORS if t in set(sample_tickers())]
+    folder = (
+        Path(config.data.path or "")
+        if config.data.source == "csv"
+        else paths.cache_dir(root) / "yahoo"
+    )
+    return [t for t in FACTORS if (folder / f"{t}.csv").is_file()]
+
+
+def attach_report_data(
+    context: MarketContext, config: BacktestConfig, root: Path, needs: frozenset[str]
+) -> None:
+    """Reference data the portfolio page measures every run with, whatever its strategy
+    reads: the China table, the regime events and offline fundamentals. Loaded quietly
+    (coverage notes are about what a strategy sees) and skipped when missing."""
+    wanted = {"china", "regimes"}
+    if config.data.fundamentals in ("sample", "csv"):
+        wanted.add("fundamentals")
+    missing = frozenset(wanted - set(needs))
+    if not missing:
+        return
+    notes = list(context.extras.get("notes", []))
+    try:
+        attach_reference_data(context, config, root, missing)
+    except AiregimeError:
+        pass  # a report without these sections beats a failed run
+    context.extras["notes"] = notes
 
 
 def attach_reference_data(

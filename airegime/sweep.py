@@ -38,8 +38,7 @@ from .overfitting import (
     walk_forward,
 )
 from .results import check_writable, staged_dir
-from .run import backtest, load_context
-from .tearsheet import write_tearsheet
+from .run import backtest, load_context, write_reports
 
 #: Metrics where smaller is better; every other metric is ranked descending.
 LOWER_IS_BETTER = {"volatility", "turnover"}
@@ -117,17 +116,12 @@ def run_point(
     final = Path(point_dir)
     try:
         cfg = validate_config(config, str(final / "config.yaml"))
-        result = backtest(cfg, context or _CONTEXT["context"], str(final))
+        context = context or _CONTEXT["context"]
+        result = backtest(cfg, context, str(final))
         with staged_dir(final) as tmp:
             result.save(tmp)
-            if tearsheet:
-                write_tearsheet(
-                    result.returns,
-                    result.benchmark_returns,
-                    tmp / "tearsheet.html",
-                    f"{cfg.name}: {result.provenance['strategy']}",
-                    cfg.benchmark,
-                )
+            if tearsheet:  # the portfolio page and tear sheet, as a normal run writes them
+                write_reports(result, context, tmp)
         return {"point": final.name, "error": None}
     except FileExistsError:
         if (final / "metrics.json").is_file():  # another run finished this point first
@@ -306,7 +300,9 @@ def run_sweep(
         ) from None
     ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
-    atomic_write_text(directory / "ranking.html", ranking_html(ranking, report, base_config))
+    atomic_write_text(
+        directory / "ranking.html", ranking_html(ranking, report, base_config, directory)
+    )
     atomic_write_text(directory / "overfitting.json", json.dumps(report, indent=2, default=str))
     return SweepResult(directory, ranking, report, errors, len(points) - len(todo))
 
@@ -418,19 +414,13 @@ def overfitting_report(
     return report
 
 
-def ranking_html(ranking: pd.DataFrame, report: dict[str, Any], config: BacktestConfig) -> str:
-    """A self-contained page: the ranking table and the overfitting figures, all escaped."""
-    import html
+def ranking_html(
+    ranking: pd.DataFrame,
+    report: dict[str, Any],
+    config: BacktestConfig,
+    directory: Path | None = None,
+) -> str:
+    """The sweep page; see :mod:`airegime.sweep_report`."""
+    from .sweep_report import ranking_html as render
 
-    table = ranking.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4g}", na_rep="")
-    summary = html.escape(
-        json.dumps({k: v for k, v in report.items() if k != "walk_forward"}, indent=2, default=str)
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>sweep "
-        f"{html.escape(config.name)}</title><style>body{{font-family:sans-serif;margin:2em}}"
-        f"table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;"
-        f"text-align:right}}</style></head><body><h1>Sweep of "
-        f"{html.escape(config.name)} by {html.escape(report['metric'])}</h1>{table}"
-        f"<h2>Overfitting</h2><pre>{summary}</pre></body></html>"
-    )
+    return render(ranking, report, config, directory)

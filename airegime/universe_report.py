@@ -294,10 +294,17 @@ def text_lines(analysis: UniverseAnalysis) -> list[str]:
     return lines
 
 
-def html_section(analysis: UniverseAnalysis, table: Callable[..., str]) -> str:
-    """The page's universe section; ``table`` renders a frame (the page's own helper)."""
+def html_section(analysis: UniverseAnalysis) -> tuple[str, str, str]:
+    """The comparison page's universe section as (anchor id, heading, HTML body)."""
+    from .report_html import label, pct
+    from .report_html import table as html_table
+
+    def table(frame: pd.DataFrame, percent: set[str] | None = None) -> str:
+        formats = {c: pct for c in (percent or set()) if c in frame.columns}
+        return html_table(frame, formats, {c: label(c) for c in frame.columns})
+
     e = html.escape
-    parts = ["<h2>Universes and like-for-like baselines</h2>"]
+    parts = []
     if analysis.headline:
         parts.append(f"<p class='note'>{e(analysis.headline)}</p>")
     parts.append(table(analysis.runs))
@@ -339,4 +346,4 @@ def html_section(analysis: UniverseAnalysis, table: Callable[..., str]) -> str:
             )
         )
     parts += [f"<p class='note'>{e(note)}</p>" for note in analysis.notes]
-    return "\n".join(parts)
+    return "universes", "Universes and like-for-like baselines", "\n".join(parts)

@@ -18,7 +18,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, fundamentals, weights_from_scores
+from .common import SelectionParams, fundamentals, record_selection, weights_from_scores
 
 
 class BalanceSheetParams(SelectionParams):
@@ -72,4 +72,7 @@ class BalanceSheetQuality(Strategy):
     def target_weights(self, view: AsOfView) -> pd.Series:
         fund = fundamentals(view, view.tradable(), self.params)
         scores = zscore(balance_sheet_score(fund, self.params))
-        return weights_from_scores(scores, balance_sheet_eligible(fund, self.params), self.params)
+        eligible = balance_sheet_eligible(fund, self.params)
+        view.exclude(~eligible, "TTM free cash flow negative (require_positive_fcf)")
+        record_selection(view, "balance_sheet", scores, eligible, self.params)
+        return weights_from_scores(scores, eligible, self.params)

@@ -20,7 +20,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, normalise, zscore
 
-from .common import SelectionParams, fundamentals, weights_from_scores
+from .common import SelectionParams, fundamentals, record_selection, weights_from_scores
 
 
 class CapexParams(SelectionParams):
@@ -59,7 +59,12 @@ def capex_breached(view: AsOfView, fund: pd.DataFrame, p: CapexParams) -> pd.Ser
         {t: capex_breaches(view.annual_history(t), p.lookback_years) for t in fund.index},
         dtype=float,
     )
-    return (breaches >= p.max_breaches) | (fund["debt_growth"] > p.max_debt_growth)
+    capex, debt = breaches >= p.max_breaches, fund["debt_growth"] > p.max_debt_growth
+    for t in breaches.index[capex]:
+        view.tag(t, f"capex > OCF in {breaches[t]:.0f} of the last {p.lookback_years} years")
+    for t in fund.index[debt]:
+        view.tag(t, f"debt grew {fund['debt_growth'][t]:.0%} in a year")
+    return capex | debt
 
 
 class CapexDiscipline(Strategy):
@@ -74,7 +79,11 @@ class CapexDiscipline(Strategy):
         breached = capex_breached(view, fund, self.params)
         scores = zscore(capex_score(fund))
         if self.params.action == "exclude":
+            view.exclude(breached, "capex discipline (capex > OCF in K of M years, or debt)")
+            record_selection(view, "capex", scores, ~breached, self.params)
             return weights_from_scores(scores, ~breached, self.params)
+        record_selection(view, "capex", scores, None, self.params)
+        view.tag(breached, f"capex discipline: weight x{self.params.penalty:g}")
         weights = weights_from_scores(scores, None, self.params)
         factor = breached.reindex(weights.index).map({True: self.params.penalty, False: 1.0})
         return normalise(weights * factor)

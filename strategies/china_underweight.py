@@ -35,4 +35,5 @@ class ChinaUnderweight(Strategy):
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         names = view.tradable()
+        view.note(f"equal weight over the {len(names)} tradable names, then the China rule")
         return apply_china(normalise(pd.Series(1.0, index=names)), view, self.params)

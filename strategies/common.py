@@ -85,6 +85,7 @@ def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.S
     multiplier = china_multiplier(
         share, params.china_power, params.max_china_share, params.unknown_china
     )
+    record_china(view, share, multiplier, params)
     return normalise(weights * multiplier)
 
 
@@ -96,6 +97,49 @@ def fundamentals(view: AsOfView, names: list[str], params: SelectionParams) -> p
         stale = ~(fund["staleness_days"] <= limit)
         fund.loc[stale, fund.columns.drop("staleness_days")] = np.nan
     return fund
+
+
+def record_china(
+    view: AsOfView, share: pd.Series, multiplier: pd.Series, params: ChinaParams
+) -> None:
+    """Diagnostics of the China rule: the share used, names dropped, weights scaled."""
+    view.record_scores(share, "china_share")
+    unknown = share.isna()
+    view.exclude(unknown & (multiplier == 0), "China share unknown (unknown_china: exclude)")
+    view.exclude(
+        (share > params.max_china_share) & (multiplier == 0),
+        f"China revenue share above max_china_share {params.max_china_share:.0%}",
+    )
+    for ticker, m in multiplier.items():
+        if 0 < m < 1:
+            known = "unknown, counted as " + params.unknown_china if unknown[ticker] else ""
+            shown = known or f"{share[ticker]:.0%}"
+            view.tag(ticker, f"China share {shown}: weight x{m:.2f}")
+    view.note(
+        f"China rule: weight x (1 - China share) ** {params.china_power:g}, "
+        f"max share {params.max_china_share:.0%}, unknown shares: {params.unknown_china}"
+    )
+
+
+def record_selection(
+    view: AsOfView,
+    name: str,
+    scores: pd.Series,
+    eligible: pd.Series | None,
+    params: SelectionParams,
+) -> None:
+    """Diagnostics of a score-based selection: the scores, the rule, names without a score."""
+    view.record_scores(scores, name)
+    ok = eligible.reindex(scores.index, fill_value=False) if eligible is not None else None
+    n = int(ok.sum()) if ok is not None else len(scores)
+    if params.missing == "exclude":
+        view.exclude(scores.isna() & (ok if ok is not None else True), f"no {name} score")
+    if params.selection == "top_n":
+        view.note(f"top {params.top_n} of {n} eligible by {name} score, equal weight")
+    elif params.selection == "tilt":
+        view.note(f"{n} eligible, weight 1 + {params.tilt_strength:g} x {name} z-score")
+    else:
+        view.note(f"equal weight over {n} eligible")
 
 
 def weights_from_scores(

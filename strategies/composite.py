@@ -26,10 +26,16 @@ from .common import (
     ChinaParams,
     apply_china,
     fundamentals,
+    record_selection,
     weights_from_scores,
 )
 from .supplier_tilt import supplier_score
-from .valuation import ValuationParams, valuation_eligible, valuation_score
+from .valuation import (
+    ValuationParams,
+    valuation_breaches,
+    valuation_eligible,
+    valuation_score,
+)
 
 
 class CompositeParams(BalanceSheetParams, CapexParams, ValuationParams, ChinaParams):
@@ -65,14 +71,24 @@ def composite_weights(
     breached = pd.Series(False, index=fund.index)
     if p.w_balance_sheet:
         eligible &= balance_sheet_eligible(fund, p)
+        view.exclude(~balance_sheet_eligible(fund, p), "TTM free cash flow negative")
     if p.w_valuation:
         eligible &= valuation_eligible(fund, p)
+        for reason, mask in valuation_breaches(fund, p).items():
+            view.exclude(mask, reason)
     if p.w_capex:
         breached = capex_breached(view, fund, p)
         if p.action == "exclude":
             eligible &= ~breached
-    selected = weights_from_scores(zscore(combine(scores, weights)), eligible, p)
+            view.exclude(breached, "capex discipline (capex > OCF in K of M years, or debt)")
+    for name, score in scores.items():
+        if weights[name]:
+            view.record_scores(zscore(score), name)
+    composite = zscore(combine(scores, weights))
+    record_selection(view, "composite", composite, eligible, p)
+    selected = weights_from_scores(composite, eligible, p)
     if p.w_capex and p.action == "penalize":
+        view.tag(breached, f"capex discipline: weight x{p.penalty:g}")
         factor = breached.reindex(selected.index).map({True: p.penalty, False: 1.0})
         selected = normalise(selected * factor)
     return apply_china(selected, view, p)

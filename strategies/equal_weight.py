@@ -18,4 +18,5 @@ class EqualWeight(Strategy):
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         names = view.tradable()
+        view.note(f"equal weight over the {len(names)} tradable names")
         return pd.Series(1.0 / len(names), index=names) if names else pd.Series(dtype=float)

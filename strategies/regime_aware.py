@@ -68,15 +68,26 @@ def regime_signals(view: AsOfView, p: RegimeParams) -> dict[str, bool]:
         for t in ("SPY", "SOXX", "KWEB", "TLT")
     )
     n = p.signal_days
+    measured = {
+        "ai_drawdown": drawdown(ai, 252),
+        "ai_vs_spy": trailing_return(ai, n) - trailing_return(spy, n),
+        "kweb_vs_soxx": trailing_return(kweb, n) - trailing_return(soxx, n),
+        "tlt_return": trailing_return(tlt, p.rate_days),
+    }
+    for name, value in measured.items():
+        view.signal(name, value)
     capex_doubt = (
-        drawdown(ai, 252) < -p.drawdown_threshold
-        or trailing_return(ai, n) - trailing_return(spy, n) < -p.relative_threshold
+        measured["ai_drawdown"] < -p.drawdown_threshold
+        or measured["ai_vs_spy"] < -p.relative_threshold
     )
-    china = trailing_return(kweb, n) - trailing_return(soxx, n) > p.china_threshold
+    china = measured["kweb_vs_soxx"] > p.china_threshold
     regimes = view.extra("regimes")
     since = view.date - pd.Timedelta(days=p.event_window_days)
-    shock = p.use_events and bool(regimes and regimes.events_between(since, view.date, SHOCKS))
-    rising_rates = trailing_return(tlt, p.rate_days) < -p.rate_threshold
+    events = regimes.events_between(since, view.date, SHOCKS) if regimes and p.use_events else []
+    shock = bool(events)
+    if shock:
+        view.signal("shock_events", "; ".join(f"{e.name} ({e.date.date()})" for e in events))
+    rising_rates = measured["tlt_return"] < -p.rate_threshold
     return {
         "capex_doubt": bool(capex_doubt),
         "china_catch_up": bool(china),
@@ -99,6 +110,8 @@ def growth_weights(view: AsOfView, p: RegimeParams) -> pd.Series:
     closes = view.closes(names, lookback=p.momentum_days + 1)
     momentum = (closes.iloc[-1] / closes.iloc[0] - 1).dropna()
     winners = momentum.nlargest(p.momentum_top_n).index
+    view.record_scores(momentum, "momentum")
+    view.note(f"growth stance: top {p.momentum_top_n} by {p.momentum_days}-day return")
     return normalise(pd.Series(1.0, index=winners))
 
 
@@ -122,6 +135,17 @@ class RegimeAware(Strategy):
         signals = regime_signals(view, self.params)
         share = defensive_share(signals, self.params)
         boost = self.params.rate_boost if signals["rising_rates"] else 1.0
+        for name, on in signals.items():
+            view.signal(name, on)
+        view.signal("defensive_share", share)
+        view.signal("balance_sheet_boost", boost)
+        view.note(
+            f"{1 - share:.0%} growth stance ({self.params.growth}), {share:.0%} defensive "
+            f"composite ({self.params.mode}: "
+            f"{', '.join(k for k, v in signals.items() if v) or 'no signal on'})"
+        )
         growth = growth_weights(view, self.params) * (1 - share)
+        if share == 0:  # the composite would get no weight: skip it (same weights, faster)
+            return normalise(growth)
         defensive = composite_weights(view, self.params.composite, boost) * share
         return normalise(growth.add(defensive, fill_value=0.0))

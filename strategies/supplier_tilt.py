@@ -42,4 +42,9 @@ class SupplierTilt(Strategy):
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         score = supplier_score(view.tradable(), view.groups, view.suppliers)
+        view.record_scores(score, "supplier")
+        view.note(
+            f"weight 1 + {self.params.tilt:g} (suppliers), 1 - {self.params.tilt:g} "
+            "(hyperscalers), 1 (others), normalised"
+        )
         return normalise(1.0 + self.params.tilt * score)

@@ -21,7 +21,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, fundamentals, weights_from_scores
+from .common import SelectionParams, fundamentals, record_selection, weights_from_scores
 
 
 class ValuationParams(SelectionParams):
@@ -47,14 +47,26 @@ def valuation_score(fund: pd.DataFrame, p: ValuationParams | None = None) -> pd.
     )
 
 
-def valuation_eligible(fund: pd.DataFrame, p: ValuationParams) -> pd.Series:
-    """False where a high P/E lacks growth or margin, PEG is too high, or (opt.) a loss."""
+def valuation_breaches(fund: pd.DataFrame, p: ValuationParams) -> dict[str, pd.Series]:
+    """Each valuation rule as a mask (True = breached), keyed by the rule in words."""
     pe, growth, margin = fund["pe_ttm"], fund["revenue_growth"], fund["net_margin"]
     unjustified = (pe > p.max_pe) & ~((growth >= p.min_growth) & (margin >= p.min_margin))
     peg = pe / (100.0 * growth.where(growth > 0))
-    too_dear = peg > p.max_peg
-    loss = (fund["net_income_ttm"] <= 0) if p.require_profit else False
-    return ~(unjustified | too_dear | loss)
+    loss = (fund["net_income_ttm"] <= 0) if p.require_profit else pd.Series(False, index=fund.index)
+    return {
+        f"P/E above {p.max_pe:g} without growth >= {p.min_growth:.0%} and margin >= "
+        f"{p.min_margin:.0%}": unjustified,
+        f"PEG above {p.max_peg:g}": peg > p.max_peg,
+        "TTM net loss (require_profit)": loss,
+    }
+
+
+def valuation_eligible(fund: pd.DataFrame, p: ValuationParams) -> pd.Series:
+    """False where a high P/E lacks growth or margin, PEG is too high, or (opt.) a loss."""
+    breached = pd.Series(False, index=fund.index)
+    for mask in valuation_breaches(fund, p).values():
+        breached |= mask
+    return ~breached
 
 
 class ValuationDiscipline(Strategy):
@@ -67,4 +79,8 @@ class ValuationDiscipline(Strategy):
     def target_weights(self, view: AsOfView) -> pd.Series:
         fund = fundamentals(view, view.tradable(), self.params)
         scores = zscore(valuation_score(fund, self.params))
-        return weights_from_scores(scores, valuation_eligible(fund, self.params), self.params)
+        for reason, mask in valuation_breaches(fund, self.params).items():
+            view.exclude(mask, reason)
+        eligible = valuation_eligible(fund, self.params)
+        record_selection(view, "valuation", scores, eligible, self.params)
+        return weights_from_scores(scores, eligible, self.params)

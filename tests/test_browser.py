@@ -1,8 +1,9 @@
-"""The comparison report in a real browser: no console errors, every name and plot shown.
+"""Every page in a real browser: tear sheet, portfolio, comparison and sweep open with no
+console errors and no request to another site, and show what they should.
 
 Needs headless Chromium (Debian's ``chromium``) and the ``playwright`` package; the
-test skips with the reason when either is missing. ``.ci/run`` installs both. It also
-saves the screenshot the README shows (docs/compare.png).
+tests skip with the reason when either is missing. ``.ci/run`` installs both. They also
+save the screenshots the README shows (docs/*.png).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from airegime.compare_report import write_comparison
 from airegime.run import run_backtest
-from tests.conftest import write_config
+from airegime.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -43,34 +44,97 @@ def browser():
         instance.close()
 
 
-def test_report_opens_without_errors_and_shows_every_strategy_and_plot(browser, project):
-    runs = []
-    for strategy in ("equal_weight", "article_composite", "regime_aware"):
-        path = write_config(
-            project / "backtests" / f"{strategy}.yaml",
-            f"""\
-name: {strategy}
-strategy: {{name: {strategy}}}
-universe: fundamentals_covered
-start: 2021-01-01
-end: 2026-07-31
-""",
-        )
-        runs.append(run_backtest(path))
-    out = write_comparison(runs, project / "results" / "compare", project / "data" / "regimes.yaml")
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("results")
+
+
+@pytest.fixture(scope="module")
+def quickstart(results):
+    return run_backtest(ROOT / "backtests" / "quickstart.yaml", results_root=results)
+
+
+def visit(browser, path: Path, height: int = 900):
+    """Open ``path``; return the page, its console errors and any non-local requests."""
+    page = browser.new_page(viewport={"width": 1280, "height": height})
     errors: list[str] = []
+    outside: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(out["report"].as_uri())
+    page.on(
+        "request",
+        lambda req: outside.append(req.url) if not req.url.startswith(("file:", "data:")) else None,
+    )
+    page.goto(path.as_uri())
     page.wait_for_load_state("load")
+    return page, errors, outside
+
+
+def images_loaded(page) -> bool:
+    return all(
+        page.evaluate("(img) => img.complete && img.naturalWidth > 0", img)
+        for img in page.query_selector_all("img")
+    )
+
+
+def test_tear_sheet_opens_without_errors_or_outside_requests(browser, quickstart):
+    page, errors, outside = visit(browser, quickstart.tearsheet)
+    assert errors == [] and outside == []
+    text = page.inner_text("body")
+    assert "quickstart: equal_weight, fill next_close" in text
+    assert "CAGR%" in text and "\ufe6a" not in text
+    assert len(page.query_selector_all("svg")) >= 10
+    page.screenshot(path=str(ROOT / "docs" / "tearsheet.png"), full_page=False)
+
+
+def test_portfolio_page_shows_holdings_china_and_stress(browser, quickstart):
+    page, errors, outside = visit(browser, quickstart.portfolio_page, height=1100)
+    assert errors == [] and outside == []
+    alts = [img.get_attribute("alt") for img in page.query_selector_all("img")]
+    for alt in ("holdings by group and number of names", "China exposure over time"):
+        assert alt in alts
+    assert images_loaded(page)
+    stress = page.inner_text("#stress + p + table")
+    assert "DeepSeek-R1 sell-off" in stress and "Today's book" in stress
+    page.screenshot(path=str(ROOT / "docs" / "portfolio.png"), full_page=False)
+
+
+def test_comparison_opens_without_errors_and_shows_every_strategy_and_plot(
+    browser, results, quickstart
+):
+    runs = [quickstart]
+    for strategy in ("article_composite", "regime_aware"):
+        runs.append(
+            run_backtest(
+                ROOT / "backtests" / f"{strategy}.yaml",
+                ["start=2021-01-01"],
+                results_root=results,
+                tearsheet=False,
+            )
+        )
+    out = write_comparison(runs, results / "compare", ROOT / "data" / "regimes.yaml")
+    page, errors, outside = visit(browser, out["report"])
+    assert errors == [] and outside == []
     text = page.inner_text("body")
     for run in runs:
         assert run.config.name in text
-    images = page.query_selector_all("img")
-    assert len(images) == 2
-    assert all(
-        page.evaluate("(img) => img.complete && img.naturalWidth > 0", img) for img in images
-    )
-    assert errors == []
+    assert len(page.query_selector_all("img")) == 3 and images_loaded(page)
+    assert "Periods overlap" in text and "P (Sharpe)" in text
     page.screenshot(path=str(ROOT / "docs" / "compare.png"), full_page=False)
+
+
+def test_sweep_report_opens_without_errors(browser, results):
+    sweep = run_sweep(
+        ROOT / "backtests" / "article_composite.yaml",
+        ["strategy.params.top_n=3,5", "strategy.params.w_supplier=0,1"],
+        ["start=2023-01-01"],
+        split="2024-07-01",
+        workers=1,
+        results_root=results,
+    )
+    page, errors, outside = visit(browser, sweep.directory / "ranking.html", height=1300)
+    assert errors == [] and outside == []
+    text = page.inner_text("body")
+    assert "ranked by in-sample Sharpe" in text and "Deflated Sharpe ratio" in text
+    assert images_loaded(page) and len(page.query_selector_all("img")) == 2
+    page.screenshot(path=str(ROOT / "docs" / "sweep.png"), full_page=False)

@@ -28,7 +28,8 @@ def test_quickstart_writes_a_tear_sheet_with_its_sections(tmp_path):
         'id="dd_plot"',
         'id="monthly_heatmap"',
         'id="rolling_sharpe"',
-        "EqualWeight",
+        "quickstart: equal_weight, fill next_close",
+        "portfolio.html",
     ):
         assert section in html, section
     assert "Sharpe" in out.output and "run folder" in out.output

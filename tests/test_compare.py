@@ -80,7 +80,7 @@ def test_report_is_self_contained_and_escapes_names(project):
     page = out["report"].read_text()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count("data:image/png;base64,") == 2
+    assert page.count("data:image/png;base64,") == 3  # equity, drawdowns, rolling Sharpe
     assert "src='http" not in page and 'src="http' not in page
     for name in ("metrics.csv", "regimes.csv", "bootstrap.csv"):
         assert (out["directory"] / name).is_file()

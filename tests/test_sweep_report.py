@@ -1,0 +1,92 @@
+"""The sweep page: ranked as stated, in- and out-of-sample side by side, linked points,
+heatmaps, a scatter, and the overfitting statistics in words with annualised figures."""
+
+from __future__ import annotations
+
+import math
+import re
+from types import SimpleNamespace
+
+import pandas as pd
+
+from airegime.sweep_report import ranking_html
+
+RANKING = pd.DataFrame(
+    {
+        "rank": [1, 2, 3, 4],
+        "point": ["p-aaa", "p-bbb", "p-ccc", "p-ddd"],
+        "strategy.params.top_n": [3, 5, 3, 5],
+        "strategy.params.w_supplier": [0.0, 0.0, 1.0, 1.0],
+        "status": ["ok"] * 4,
+        "sharpe": [1.1, 1.0, 0.9, 1.2],
+        "is_sharpe": [1.3, 1.2, 1.1, 1.0],
+        "oos_sharpe": [0.5, 0.9, 0.7, 1.4],
+        "cagr": [0.31, 0.28, 0.25, 0.33],
+        "max_drawdown": [-0.4, -0.35, -0.3, -0.45],
+    }
+)
+REPORT = {
+    "metric": "sharpe",
+    "points": 4,
+    "finished": 4,
+    "best_point": "p-aaa",
+    "deflated_sharpe": {
+        "sharpe": 0.08,
+        "sr0": 0.02,
+        "trials": 4.0,
+        "skew": -0.3,
+        "kurtosis": 7.5,
+        "dsr": 0.97,
+    },
+    "pbo": {"pbo": 0.75, "splits": 252, "blocks": 10},
+    "split": {
+        "date": "2023-01-01",
+        "chosen_in_sample": "p-aaa",
+        "chosen_is": 1.3,
+        "chosen_oos": 0.5,
+        "oos_best_point": "p-ddd",
+        "oos_best": 1.4,
+        "chosen_oos_rank": 4,
+    },
+}
+
+
+def render() -> str:
+    return ranking_html(RANKING, REPORT, SimpleNamespace(name="composite"))
+
+
+def test_the_page_says_how_it_is_ranked_and_keeps_that_order():
+    page = render()
+    assert "ranked by in-sample Sharpe (before 2023-01-01)" in page
+    rows = re.findall(r"<a href='points/(p-\w+)'>", page)
+    assert rows == ["p-aaa", "p-bbb", "p-ccc", "p-ddd"]
+
+
+def test_in_and_out_of_sample_columns_sit_side_by_side():
+    head = re.search(r"<thead>(.*?)</thead>", render()).group(1)
+    labels = re.findall(r"<th[^>]*>([^<]+)</th>", head)
+    i = labels.index("in-sample Sharpe")
+    assert labels[i + 1] == "out-of-sample Sharpe"
+    assert "top_n" in labels and "w_supplier" in labels  # short parameter names
+
+
+def test_fractions_are_shown_as_percentages():
+    page = render()
+    assert ">31.0%<" in page and ">-40.0%<" in page
+
+
+def test_heatmap_and_scatter_are_drawn():
+    page = render()
+    assert "alt='heatmap of top_n x w_supplier'" in page
+    assert "alt='in-sample vs out-of-sample'" in page
+
+
+def test_overfitting_is_explained_in_words_with_annualised_figures():
+    page = render()
+    assert "Deflated Sharpe ratio 0.97" in page
+    assert f"beats {0.02 * math.sqrt(252):.2f} (annualised)" in page
+    assert f"Sharpe of {0.08 * math.sqrt(252):.2f} (annualised)" in page
+    assert "Probability of backtest overfitting 0.75" in page
+    assert "split 252 ways" in page
+    assert "rank 4 of 4 out of sample" in page
+    assert "<pre>" not in page  # no raw JSON dump

@@ -297,7 +297,7 @@ def render(run_dir: Path) -> str:
     """The portfolio page of ``run_dir`` as one HTML string."""
     from .tearsheet import tearsheet_title
 
-    run = RunResult.load(run_dir)
+    run = RunResult.load(run_dir, staging_ok=True)
     tables = load_tables(run_dir)
     bench = run.config.benchmark.upper()
     title = tearsheet_title(run)

@@ -190,17 +190,7 @@ class RunResult:
     def paths(self) -> dict[str, Path]:
         if self.run_dir is None:
             return {}
-        names = (
-            "config.yaml",
-            "returns.csv",
-            "weights.csv",
-            "targets.csv",
-            "trades.csv",
-            "metrics.json",
-            "diagnostics.json",
-            "tearsheet.html",
-            "portfolio.html",
-        )
+        names = (*RUN_FILES, "diagnostics.json", "tearsheet.html", "portfolio.html")
         return {n.split(".")[0]: self.run_dir / n for n in names if (self.run_dir / n).exists()}
 
     @property
@@ -228,14 +218,15 @@ class RunResult:
         atomic_write_text(run_dir / "diagnostics.json", json.dumps(diagnostics, indent=1))
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> RunResult:
+    def load(cls, run_dir: str | Path, *, staging_ok: bool = False) -> RunResult:
         """Read a complete run directory back, e.g. for comparison reports.
 
         A staging folder (an interrupted run) or a folder with missing or unreadable
-        files is a :class:`~airegime.errors.ResultsError`.
+        files is a :class:`~airegime.errors.ResultsError`. ``staging_ok`` lets a run's
+        own report writers read the folder before it is renamed into place.
         """
         run_dir = Path(run_dir)
-        if is_staging(run_dir):
+        if is_staging(run_dir) and not staging_ok:
             raise ResultsError(
                 f"{run_dir}: an incomplete run folder (interrupted while it was written); "
                 "delete it and run the config again"

@@ -215,8 +215,6 @@ def write_reports(
             atomic_write(
                 run_dir / TABLES[key], lambda tmp, t=table: t.to_csv(tmp, float_format="%.8g")
             )
-        on_step("writing portfolio page")
-        write_portfolio_page(run_dir)
     if tearsheet:
         on_step("writing tear sheet")
         write_tearsheet(
@@ -226,6 +224,9 @@ def write_reports(
             tearsheet_title(result),
             result.config.benchmark.upper(),
         )
+    if context is not None:  # last, so that it links to the tear sheet
+        on_step("writing portfolio page")
+        write_portfolio_page(run_dir)
 
 
 def load_context(

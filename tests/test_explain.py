@@ -91,7 +91,7 @@ def test_explain_gives_every_name_of_the_decision_its_status_and_reason(composit
 def test_regime_aware_records_every_signal_and_its_defensive_share(tmp_path):
     result = run_backtest(
         ROOT / "backtests" / "regime_aware.yaml",
-        ["start=2024-06-01", "end=2025-03-31"],
+        ["start=2024-06-01", "end=2025-03-31", "strategy.params.use_events=true"],
         save=False,
     )
     for date, diagnostics in result.diagnostics.items():

@@ -77,9 +77,15 @@ def num(value: Any, digits: int = 2, signed: bool = False) -> str:
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
+#: Words shown in capitals (or their usual form) in headers.
+ACRONYMS = {"cagr": "CAGR", "etf": "ETF", "pe": "P/E", "ps": "P/S", "ttm": "TTM", "spy": "SPY"}
+
+
 def label(name: str) -> str:
     """snake_case -> 'Snake case' for headers."""
-    text = str(name).replace("_", " ")
+    words = str(name).replace("_", " ").split(" ")
+    words = [ACRONYMS.get(w.lower(), w) for w in words]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 

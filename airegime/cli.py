@@ -73,6 +73,10 @@ def run(
     set_: SetOption = None,
     results_dir: ResultsOption = None,
     tearsheet: Annotated[bool, typer.Option(help="Write the quantstats tear sheet.")] = True,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="backtrader | vector (default: the config's engine, else backtrader)"),
+    ] = None,
 ) -> None:
     """Run one backtest and write its run folder (returns, weights, trades, metrics, tear sheet)."""
     from .run import run_backtest
@@ -81,7 +85,7 @@ def run(
         with console.status("loading") as status:
             result = run_backtest(
                 config,
-                set_ or [],
+                [*(set_ or []), *([f"engine={engine}"] if engine else [])],
                 results_root=results_dir,
                 tearsheet=tearsheet,
                 on_step=lambda s: status.update(f"{config.name}: {s}"),

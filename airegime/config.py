@@ -68,6 +68,10 @@ class BacktestConfig(_Model):
     costs: Costs = Field(default_factory=Costs)
     cash_buffer: float = Field(0.01, ge=0, lt=1)
     execution: Execution = Field(default_factory=Execution)
+    engine: Literal["backtrader", "vector"] = Field(
+        "backtrader",
+        description="backtrader: the reference; vector: the same trades at numpy speed",
+    )
     sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
     provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
 

@@ -20,7 +20,8 @@ the fill price against the order.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import backtrader as bt
 import numpy as np
@@ -54,6 +55,7 @@ class EngineResult:
     targets: pd.DataFrame
     fill: str
     rejected: list[str]
+    diagnostics: dict[pd.Timestamp, dict[str, Any]] = field(default_factory=dict)
 
 
 class ArrayFeed(bt.feeds.PandasDirectData):
@@ -186,8 +188,8 @@ def _feed_frame(context: MarketContext, ticker: str, calendar: pd.DatetimeIndex)
     )
 
 
-def run_engine(context: MarketContext, policy: Strategy, settings: EngineSettings) -> EngineResult:
-    """Run one backtest in backtrader and collect its records as pandas objects."""
+def trading_calendar(context: MarketContext, settings: EngineSettings) -> pd.DatetimeIndex:
+    """The days of the backtest window on which at least one universe ticker has a price."""
     closes = context.prices.close
     calendar = closes.index[(closes.index >= settings.start) & (closes.index <= settings.end)]
     calendar = calendar[closes.loc[calendar, context.universe].notna().any(axis=1).to_numpy()]
@@ -196,6 +198,13 @@ def run_engine(context: MarketContext, policy: Strategy, settings: EngineSetting
             f"fewer than two trading days with prices in {settings.start.date()}"
             f"..{settings.end.date()}"
         )
+    return calendar
+
+
+def run_engine(context: MarketContext, policy: Strategy, settings: EngineSettings) -> EngineResult:
+    """Run one backtest in backtrader and collect its records as pandas objects."""
+    closes = context.prices.close
+    calendar = trading_calendar(context, settings)
     cerebro = bt.Cerebro(
         stdstats=False, runonce=True, preload=True, maxcpus=1, exactbars=False, quicknotify=True
     )

@@ -5,12 +5,19 @@ fundamentals); :meth:`MarketContext.view` cuts it at a date. Prices are cut by
 position (rows up to and including D), fundamentals and China exposure by
 filing date, so a strategy cannot read the future by construction. The
 look-ahead tests exercise this class, not each strategy.
+
+What a view reads does not depend on any strategy parameter, so the context
+memoises it (tradable names, fundamentals metrics, fiscal-year history, China
+shares, per date): every point of a sweep, and every worker forked after the
+first point ran, shares one computation. A context is read-only once loaded; a
+copy whose prices, fundamentals, China table or extras were replaced starts afresh.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +27,8 @@ from .prices import PriceData
 if TYPE_CHECKING:
     from .china import ChinaExposure
     from .fundamentals import FundamentalsStore
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,8 +46,22 @@ class MarketContext:
     def view(self, date: pd.Timestamp) -> AsOfView:
         return AsOfView(self, pd.Timestamp(date))
 
+    def memoised(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per key for this context's data (see the module docstring)."""
+        sources = (self.prices, self.universe, self.fundamentals, self.china, self.extras)
+        held = self.__dict__.get("_memo")
+        if held is None or any(a is not b for a, b in zip(held[0], sources, strict=True)):
+            held = self.__dict__["_memo"] = (sources, {})
+        memo = held[1]
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
     def fingerprint(self) -> str:
         """A short hash of every input a run read: prices, facts, China table, events."""
+        return self.memoised(("fingerprint",), self._fingerprint)
+
+    def _fingerprint(self) -> str:
         import hashlib
 
         digest = hashlib.sha256(self.prices.fingerprint().encode())
@@ -85,6 +108,9 @@ class AsOfView:
 
     def tradable(self) -> list[str]:
         """Universe tickers with a real price on the view's date (listed and not ended)."""
+        return list(self._context.memoised(("tradable", self.date), self._tradable))
+
+    def _tradable(self) -> list[str]:
         if self._end == 0:
             return []
         last = self._context.prices.close.iloc[self._end - 1][self.universe]
@@ -94,7 +120,18 @@ class AsOfView:
 
     def fundamentals(self, tickers: list[str] | None = None) -> pd.DataFrame:
         """Point-in-time fundamental metrics by ticker (NaN where nothing was filed yet)."""
-        tickers = tickers if tickers is not None else self.universe
+        tickers = list(tickers) if tickers is not None else self.universe
+        if tickers == self.universe:
+            return self._universe_fundamentals().copy(deep=False)
+        if set(tickers) <= set(self.universe):  # one row per ticker: a cut of the whole
+            return self._universe_fundamentals().reindex(tickers)
+        return self._fundamentals(tickers)
+
+    def _universe_fundamentals(self) -> pd.DataFrame:
+        key = ("fundamentals", self.date)
+        return self._context.memoised(key, lambda: self._fundamentals(self.universe))
+
+    def _fundamentals(self, tickers: list[str]) -> pd.DataFrame:
         store = self._context.fundamentals
         if store is None:
             return pd.DataFrame(index=pd.Index(tickers, name="ticker"))
@@ -106,14 +143,21 @@ class AsOfView:
         store = self._context.fundamentals
         if store is None:
             return pd.DataFrame()
-        return store.annual_history(ticker, self.date)
+        key = ("annual_history", self.date, ticker)
+        history = self._context.memoised(key, lambda: store.annual_history(ticker, self.date))
+        return history.copy(deep=False)
 
     def china_share(self, tickers: list[str] | None = None) -> pd.Series:
         """China revenue share by ticker as known on the view's date (NaN = unknown)."""
-        tickers = tickers if tickers is not None else self.universe
-        if self._context.china is None:
+        tickers = list(tickers) if tickers is not None else self.universe
+        china = self._context.china
+        if china is None:
             return pd.Series(np.nan, index=pd.Index(tickers, name="ticker"), dtype=float)
-        return self._context.china.share_asof(tickers, self.date)
+        if not set(tickers) <= set(self.universe):
+            return china.share_asof(tickers, self.date)
+        key = ("china_share", self.date)
+        share = self._context.memoised(key, lambda: china.share_asof(self.universe, self.date))
+        return share.reindex(tickers)
 
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""

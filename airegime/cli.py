@@ -207,6 +207,12 @@ def sweep(
     ] = None,
     tearsheets: Annotated[bool, typer.Option(help="Write a tear sheet per point")] = False,
     results_dir: ResultsOption = None,
+    engine: Annotated[
+        str, typer.Option(help="Screen the points on: vector (fast, default) | backtrader")
+    ] = "vector",
+    confirm: Annotated[
+        int, typer.Option(help="Rerun the best N vector-engine points on backtrader")
+    ] = 3,
 ) -> None:
     """Run a parameter grid in parallel (resumable), rank it, and report overfitting."""
     from rich.progress import (
@@ -256,6 +262,8 @@ def sweep(
                 results_dir,
                 tearsheets,
                 on_progress,
+                engine=engine,
+                confirm=confirm,
             )
     except AiregimeError as exc:
         fail(str(exc))

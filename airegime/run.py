@@ -41,10 +41,9 @@ def run_engine_named(
     return run_engine(context, strategy, settings)
 
 
-def backtest(config: BacktestConfig, context: MarketContext, source: str = "<config>") -> RunResult:
-    """Run the engine on a loaded context and compute returns, weights and metrics."""
-    strategy = config.build_strategy()
-    settings = EngineSettings(
+def engine_settings(config: BacktestConfig) -> EngineSettings:
+    """The engine's share of a config: window, rebalancing, cash, costs and fill rule."""
+    return EngineSettings(
         start=pd.Timestamp(config.start),
         end=pd.Timestamp(config.end),
         rebalance=config.rebalance,
@@ -54,10 +53,26 @@ def backtest(config: BacktestConfig, context: MarketContext, source: str = "<con
         cash_buffer=config.cash_buffer,
         fill=config.execution.fill,
     )
-    try:
-        result = run_engine_named(config.engine, context, strategy, settings)
-    except ValueError as exc:
-        raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
+
+
+def backtest(
+    config: BacktestConfig,
+    context: MarketContext,
+    source: str = "<config>",
+    engine_result: EngineResult | None = None,
+) -> RunResult:
+    """Run the engine on a loaded context and compute returns, weights and metrics.
+
+    ``engine_result``, when given, is the engine's output for this config already
+    computed (a sweep's confirmation run), so only the records are derived from it.
+    """
+    strategy = config.build_strategy()
+    result = engine_result
+    if result is None:
+        try:
+            result = run_engine_named(config.engine, context, strategy, engine_settings(config))
+        except ValueError as exc:
+            raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
     values = result.values
     returns = values.pct_change().iloc[1:].rename("strategy")
     bench_close = context.prices.close[config.benchmark.upper()]

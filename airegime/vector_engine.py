@@ -343,3 +343,37 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
         rejected=rejected,
         diagnostics=diagnostics,
     )
+
+
+def reconcile(reference: EngineResult, vector: EngineResult, rtol: float = 1e-9) -> str | None:
+    """The first difference between two engines' results, or None when they agree.
+
+    Trades must be identical in date, ticker and shares, rejected orders the same, and
+    daily values equal within ``rtol`` relative.
+    """
+    keys = ["date", "ticker", "shares"]
+    ours, theirs = vector.trades[keys], reference.trades[keys]
+    if len(ours) != len(theirs):
+        return f"{len(ours)} trades against backtrader's {len(theirs)}"
+    differs = (ours.to_numpy() != theirs.to_numpy()).any(axis=1)
+    if differs.any():
+        row = int(np.flatnonzero(differs)[0])
+        mine, ref = ours.iloc[row], theirs.iloc[row]
+        return (
+            f"trade {row}: {mine['date'].date()} {mine['ticker']} {mine['shares']!r} against "
+            f"backtrader's {ref['date'].date()} {ref['ticker']} {ref['shares']!r}"
+        )
+    if vector.rejected != reference.rejected:
+        return (
+            f"rejected orders {vector.rejected[:3]} against backtrader's {reference.rejected[:3]}"
+        )
+    if not vector.values.index.equals(reference.values.index):
+        return "the daily calendars differ"
+    gap = np.abs(vector.values.to_numpy() / reference.values.to_numpy() - 1)
+    if (gap > rtol).any():
+        day = int(np.argmax(gap))
+        return (
+            f"value on {reference.values.index[day].date()}: {vector.values.iloc[day]!r} against "
+            f"backtrader's {reference.values.iloc[day]!r}"
+        )
+    return None

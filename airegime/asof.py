@@ -121,11 +121,12 @@ class AsOfView:
     def fundamentals(self, tickers: list[str] | None = None) -> pd.DataFrame:
         """Point-in-time fundamental metrics by ticker (NaN where nothing was filed yet)."""
         tickers = list(tickers) if tickers is not None else self.universe
-        if tickers == self.universe:
-            return self._universe_fundamentals().copy(deep=False)
-        if set(tickers) <= set(self.universe):  # one row per ticker: a cut of the whole
-            return self._universe_fundamentals().reindex(tickers)
-        return self._fundamentals(tickers)
+        if not set(tickers) <= set(self.universe):
+            return self._fundamentals(tickers)
+        # One row per ticker, so any list of names is a cut of the universe's frame.
+        key = ("fundamentals", self.date, tuple(tickers))
+        cut = self._context.memoised(key, lambda: self._universe_fundamentals().reindex(tickers))
+        return cut.copy(deep=False)
 
     def _universe_fundamentals(self) -> pd.DataFrame:
         key = ("fundamentals", self.date)
@@ -157,7 +158,14 @@ class AsOfView:
             return china.share_asof(tickers, self.date)
         key = ("china_share", self.date)
         share = self._context.memoised(key, lambda: china.share_asof(self.universe, self.date))
-        return share.reindex(tickers)
+        values = share.to_numpy()[[self._position[t] for t in tickers]]
+        return pd.Series(values, index=pd.Index(tickers, name="ticker"), name=share.name)
+
+    @property
+    def _position(self) -> dict[str, int]:
+        return self._context.memoised(
+            ("position",), lambda: {t: j for j, t in enumerate(self._context.universe)}
+        )
 
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""

@@ -12,12 +12,19 @@ The view is also where a strategy says *why* it chose its weights: it may call
 (:func:`airegime.rebalance.decide`) stores what was recorded per rebalance date in
 the run folder (``diagnostics.json``); ``airegime explain`` and the portfolio page
 read it from there. Recording is optional and never changes the weights.
+
+What a view reads does not depend on any strategy parameter, so the context
+memoises it (tradable names, fundamentals metrics, fiscal-year history, China
+shares, per date): every point of a sweep, and every worker forked after the
+first point ran, shares one computation. A context is read-only once loaded; a
+copy whose prices, fundamentals, China table or extras were replaced starts afresh.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -27,6 +34,8 @@ from .prices import PriceData
 if TYPE_CHECKING:
     from .china import ChinaExposure
     from .fundamentals import FundamentalsStore
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,8 +58,29 @@ class MarketContext:
     def view(self, date: pd.Timestamp) -> AsOfView:
         return AsOfView(self, pd.Timestamp(date))
 
+    def memoised(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per key for this context's data (see the module docstring)."""
+        sources = (
+            self.prices,
+            self.universe,
+            self.fundamentals,
+            self.china,
+            self.china_market,
+            self.extras,
+        )
+        held = self.__dict__.get("_memo")
+        if held is None or any(a is not b for a, b in zip(held[0], sources, strict=True)):
+            held = self.__dict__["_memo"] = (sources, {})
+        memo = held[1]
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
     def fingerprint(self) -> str:
         """A short hash of every input a run read: prices, facts, China table, events."""
+        return self.memoised(("fingerprint",), self._fingerprint)
+
+    def _fingerprint(self) -> str:
         import hashlib
 
         digest = hashlib.sha256(self.prices.fingerprint().encode())
@@ -104,6 +134,9 @@ class AsOfView:
 
     def tradable(self) -> list[str]:
         """Universe tickers with a real price on the view's date (listed and not ended)."""
+        return list(self._context.memoised(("tradable", self.date), self._tradable))
+
+    def _tradable(self) -> list[str]:
         if self._end == 0:
             return []
         last = self._context.prices.close.iloc[self._end - 1][self.universe]
@@ -113,7 +146,19 @@ class AsOfView:
 
     def fundamentals(self, tickers: list[str] | None = None) -> pd.DataFrame:
         """Point-in-time fundamental metrics by ticker (NaN where nothing was filed yet)."""
-        tickers = tickers if tickers is not None else self.universe
+        tickers = list(tickers) if tickers is not None else self.universe
+        if not set(tickers) <= set(self.universe):
+            return self._fundamentals(tickers)
+        # One row per ticker, so any list of names is a cut of the universe's frame.
+        key = ("fundamentals", self.date, tuple(tickers))
+        cut = self._context.memoised(key, lambda: self._universe_fundamentals().reindex(tickers))
+        return cut.copy()  # strategies may edit their copy; the memo stays intact
+
+    def _universe_fundamentals(self) -> pd.DataFrame:
+        key = ("fundamentals", self.date)
+        return self._context.memoised(key, lambda: self._fundamentals(self.universe))
+
+    def _fundamentals(self, tickers: list[str]) -> pd.DataFrame:
         store = self._context.fundamentals
         if store is None:
             return pd.DataFrame(index=pd.Index(tickers, name="ticker"))
@@ -125,7 +170,9 @@ class AsOfView:
         store = self._context.fundamentals
         if store is None:
             return pd.DataFrame()
-        return store.annual_history(ticker, self.date)
+        key = ("annual_history", self.date, ticker)
+        history = self._context.memoised(key, lambda: store.annual_history(ticker, self.date))
+        return history.copy()
 
     def china_share(
         self, tickers: list[str] | None = None, measure: str = "disclosed"
@@ -136,11 +183,19 @@ class AsOfView:
         (the market-implied share from prices up to the view's date) or ``blend``
         (disclosed where known, else market-implied).
         """
-        tickers = tickers if tickers is not None else self.universe
-        index = pd.Index(tickers, name="ticker")
-        unknown = pd.Series(np.nan, index=index, dtype=float, name="china_revenue_share")
+        tickers = list(tickers) if tickers is not None else self.universe
         if measure not in ("disclosed", "market", "blend"):
             raise ValueError(f"china measure '{measure}': expected disclosed, market or blend")
+        if not set(tickers) <= set(self.universe):
+            return self._china_share(tickers, measure)
+        key = ("china_share", measure, self.date)
+        share = self._context.memoised(key, lambda: self._china_share(self.universe, measure))
+        values = share.to_numpy()[[self._position[t] for t in tickers]]
+        return pd.Series(values, index=pd.Index(tickers, name="ticker"), name=share.name)
+
+    def _china_share(self, tickers: list[str], measure: str) -> pd.Series:
+        index = pd.Index(tickers, name="ticker")
+        unknown = pd.Series(np.nan, index=index, dtype=float, name="china_revenue_share")
         disclosed = unknown
         if measure != "market" and self._context.china is not None:
             known_by = self.date - pd.Timedelta(days=self._context.filing_lag_days)
@@ -153,6 +208,12 @@ class AsOfView:
             market = table.iloc[self._end - 1].reindex(tickers).astype(float)
             market.index, market.name = index, "china_revenue_share"
         return market if measure == "market" else disclosed.fillna(market)
+
+    @property
+    def _position(self) -> dict[str, int]:
+        return self._context.memoised(
+            ("position",), lambda: {t: j for j, t in enumerate(self._context.universe)}
+        )
 
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""

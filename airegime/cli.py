@@ -143,6 +143,10 @@ def run(
     results_dir: ResultsOption = None,
     tearsheet: Annotated[bool, typer.Option(help="Write the quantstats tear sheet.")] = True,
     strict_dates: StrictDatesOption = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="backtrader | vector (default: the config's engine, else backtrader)"),
+    ] = None,
 ) -> None:
     """Run one backtest and write its run folder (returns, weights, trades, metrics, tear sheet)."""
     from .run import run_backtest
@@ -151,7 +155,7 @@ def run(
         with console.status("loading") as status:
             result = run_backtest(
                 config,
-                set_ or [],
+                [*(set_ or []), *([f"engine={engine}"] if engine else [])],
                 results_root=results_dir,
                 tearsheet=tearsheet,
                 on_step=lambda s: status.update(f"{config.name}: {s}"),
@@ -279,6 +283,12 @@ def sweep(
     tearsheets: Annotated[bool, typer.Option(help="Write a tear sheet per point")] = False,
     results_dir: ResultsOption = None,
     strict_dates: StrictDatesOption = False,
+    engine: Annotated[
+        str, typer.Option(help="Screen the points on: vector (fast, default) | backtrader")
+    ] = "vector",
+    confirm: Annotated[
+        int, typer.Option(help="Rerun the best N vector-engine points on backtrader")
+    ] = 3,
 ) -> None:
     """Run a parameter grid in parallel (resumable), rank it, and report overfitting."""
     from rich.progress import (
@@ -328,7 +338,9 @@ def sweep(
                 results_dir,
                 tearsheets,
                 on_progress,
-                strict_dates,
+                strict_dates=strict_dates,
+                engine=engine,
+                confirm=confirm,
             )
     if result.skipped:
         console.print(f"resumed: {result.skipped} point(s) were already finished")

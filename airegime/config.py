@@ -91,6 +91,10 @@ class BacktestConfig(_Model):
     cash_buffer: float = Field(0.01, ge=0, lt=1)
     execution: Execution = Field(default_factory=Execution)
     checks: Checks = Field(default_factory=Checks)
+    engine: Literal["backtrader", "vector"] = Field(
+        "backtrader",
+        description="backtrader: the reference; vector: the same trades at numpy speed",
+    )
     sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
     provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
 

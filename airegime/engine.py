@@ -11,8 +11,9 @@ Fills follow the run's fill rule (:mod:`airegime.rebalance`): orders are sized
 on the signal day's close; ``same_close`` submits them that day with
 cheat-on-close, ``next_open`` submits them that day as market orders (they fill
 at the next bar's open), and ``next_close`` submits them on the next trading day
-with cheat-on-close, so they fill at that day's close. An order for a name with
-no real price on its fill day is not sent and is listed as rejected.
+with cheat-on-close, so they fill at that day's close. A buy of a name with no
+real price on its fill day is not sent and is listed as rejected; a sale of a name whose
+data ended goes through at its last price.
 Commission and slippage are both percentages of traded value; slippage moves
 the fill price against the order.
 """
@@ -43,6 +44,13 @@ class EngineSettings:
     slippage_bps: float = 0.0
     cash_buffer: float = 0.0
     fill: str = "auto"
+
+    @property
+    def cost_rate(self) -> float:
+        """What a buy costs per unit of value beyond its price: the commission is charged
+        on the slipped price, so (1 + s)(1 + c) - 1; budgeting with it never overspends."""
+        c, s = self.commission_bps / 1e4, self.slippage_bps / 1e4
+        return c + s + c * s
 
 
 @dataclass
@@ -105,7 +113,7 @@ class TargetWeightsAdapter(bt.Strategy):
         self.diagnostics: dict[pd.Timestamp, dict] = {}
         self.names = [d._name for d in self.datas]
         settings: EngineSettings = self.p.settings
-        self.cost_rate = (settings.commission_bps + settings.slippage_bps) / 1e4
+        self.cost_rate = settings.cost_rate
         self.fill = self.p.fill
         self.pending: list[Order] = []
         self.by_name = dict(zip(self.names, self.datas, strict=True))
@@ -159,8 +167,8 @@ class TargetWeightsAdapter(bt.Strategy):
             self.submit(orders, coc=self.fill == "same_close")
 
     def _fillable(self, order: Order, fill_day: int, date: pd.Timestamp) -> bool:
-        if self.p.live[fill_day][self.index[order.ticker]]:
-            return True
+        if order.shares < 0 or self.p.live[fill_day][self.index[order.ticker]]:
+            return True  # a name whose data ended is sold at its last price
         self.rejected.append(f"{date.date()} {order.ticker} (no price on the fill day)")
         return False
 
@@ -191,8 +199,8 @@ def _feed_frame(context: MarketContext, ticker: str, calendar: pd.DatetimeIndex)
     )
 
 
-def run_engine(context: MarketContext, policy: Strategy, settings: EngineSettings) -> EngineResult:
-    """Run one backtest in backtrader and collect its records as pandas objects."""
+def trading_calendar(context: MarketContext, settings: EngineSettings) -> pd.DatetimeIndex:
+    """The days of the backtest window on which at least one universe ticker has a price."""
     closes = context.prices.close
     calendar = closes.index[(closes.index >= settings.start) & (closes.index <= settings.end)]
     calendar = calendar[closes.loc[calendar, context.universe].notna().any(axis=1).to_numpy()]
@@ -201,6 +209,13 @@ def run_engine(context: MarketContext, policy: Strategy, settings: EngineSetting
             f"fewer than two trading days with prices in {settings.start.date()}"
             f"..{settings.end.date()}"
         )
+    return calendar
+
+
+def run_engine(context: MarketContext, policy: Strategy, settings: EngineSettings) -> EngineResult:
+    """Run one backtest in backtrader and collect its records as pandas objects."""
+    closes = context.prices.close
+    calendar = trading_calendar(context, settings)
     cerebro = bt.Cerebro(
         stdstats=False, runonce=True, preload=True, maxcpus=1, exactbars=False, quicknotify=True
     )

@@ -26,16 +26,18 @@ def clean_weights(weights: pd.Series, tradable: list[str], cash_buffer: float) -
     NaN counts as zero; names that cannot trade on the date get zero; negative
     weights or a sum above one are programming errors of the strategy.
     """
-    w = pd.Series(weights, dtype=float).fillna(0.0)
-    if (w < -1e-12).any():
-        bad = ", ".join(w[w < 0].index.astype(str))
+    w = pd.Series(weights, dtype=float)
+    arr = np.nan_to_num(w.to_numpy(), nan=0.0, posinf=np.inf, neginf=-np.inf)
+    if (arr < -1e-12).any():
+        bad = ", ".join(w.index[arr < 0].astype(str))
         raise ValueError(f"negative target weights for {bad}: strategies are long-only")
-    w = w[w > 0]
-    w = w[w.index.isin(tradable)]
-    total = float(w.sum())
+    allowed = set(tradable)
+    keep = (arr > 0) & np.array([t in allowed for t in w.index], dtype=bool)
+    kept = arr[keep]
+    total = float(kept.sum())
     if total > 1 + 1e-9:
         raise ValueError(f"target weights sum to {total:.6f} > 1")
-    return w * (1.0 - cash_buffer)
+    return pd.Series(kept * (1.0 - cash_buffer), index=w.index[keep], name=w.name)
 
 
 def plan_orders(

@@ -12,7 +12,7 @@ from . import paths
 from .asof import MarketContext
 from .china_market import attach_china
 from .config import BacktestConfig, load_config
-from .engine import EngineSettings, daily_weights, run_engine
+from .engine import EngineResult, EngineSettings, daily_weights, run_engine
 from .errors import AiregimeError, ResultsError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
 from .market import build_context, check_window, coverage_notes
@@ -21,6 +21,7 @@ from .portfolio_checks import china_cap_warning, china_rules, degenerate_warning
 from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
 from .results import RunResult, check_writable, package_versions, staged_run
+from .strategy import Strategy
 from .tearsheet import tearsheet_title, write_tearsheet
 from .universe import universe_line
 
@@ -31,20 +32,20 @@ def _no_step(_: str) -> None:
     pass
 
 
-def backtest(
-    config: BacktestConfig,
-    context: MarketContext,
-    source: str = "<config>",
-    strict_dates: bool = False,
-) -> RunResult:
-    """Run the engine on a loaded context and compute returns, weights and metrics.
+def run_engine_named(
+    name: str, context: MarketContext, strategy: Strategy, settings: EngineSettings
+) -> EngineResult:
+    """Run ``backtrader`` (the reference) or ``vector`` (the same trades, much faster)."""
+    if name == "vector":
+        from .vector_engine import run_vector
 
-    A window the data do not cover is trimmed with a note, or refused with
-    ``strict_dates`` (see :func:`airegime.market.check_window`).
-    """
-    window, window_notes = check_window(context, config.start, config.end, strict_dates, source)
-    strategy = config.build_strategy()
-    settings = EngineSettings(
+        return run_vector(context, strategy, settings)
+    return run_engine(context, strategy, settings)
+
+
+def engine_settings(config: BacktestConfig) -> EngineSettings:
+    """The engine's share of a config: window, rebalancing, cash, costs and fill rule."""
+    return EngineSettings(
         start=pd.Timestamp(config.start),
         end=pd.Timestamp(config.end),
         rebalance=config.rebalance,
@@ -54,10 +55,30 @@ def backtest(
         cash_buffer=config.cash_buffer,
         fill=config.execution.fill,
     )
-    try:
-        result = run_engine(context, strategy, settings)
-    except ValueError as exc:
-        raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
+
+
+def backtest(
+    config: BacktestConfig,
+    context: MarketContext,
+    source: str = "<config>",
+    strict_dates: bool = False,
+    engine_result: EngineResult | None = None,
+) -> RunResult:
+    """Run the engine on a loaded context and compute returns, weights and metrics.
+
+    A window the data do not cover is trimmed with a note, or refused with
+    ``strict_dates`` (see :func:`airegime.market.check_window`). ``engine_result``,
+    when given, is the engine's output for this config already computed (a sweep's
+    confirmation run), so only the records are derived from it.
+    """
+    window, window_notes = check_window(context, config.start, config.end, strict_dates, source)
+    strategy = config.build_strategy()
+    result = engine_result
+    if result is None:
+        try:
+            result = run_engine_named(config.engine, context, strategy, engine_settings(config))
+        except ValueError as exc:
+            raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
     values = result.values
     returns = values.pct_change().iloc[1:].rename("strategy")
     bench_close = context.prices.close[config.benchmark.upper()]
@@ -98,6 +119,7 @@ def backtest(
         "universe": universe,
         "warnings": warnings,
         "window": window,
+        "engine": config.engine,
         "notes": notes,
     }
     previous = (config.provenance or {}).get("data_fingerprint")

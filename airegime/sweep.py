@@ -5,7 +5,14 @@ and the grid, so running the same command again finds it and skips every point w
 run folder is complete. Each point is a normal run folder under ``points/``; it is
 written to a temporary folder and renamed into place when complete, so an interrupted
 point leaves nothing that looks finished. Prices and reference data are loaded once per
-sweep and handed to the workers (local processes, or a Dask cluster).
+sweep and handed to the workers (local processes, or a Dask cluster); the first point
+runs before the workers start, so what the as-of views memoise (fundamentals metrics,
+China shares, tradable names per date) is computed once and shared by every worker.
+
+Points are screened on the vector engine by default; the best ``confirm`` points are then
+run again on backtrader, the reference, and their run folders replaced by backtrader's.
+If the two engines disagree on a confirmed point the sweep stops with an error. The
+ranking's ``engine`` column says which engine produced each row's figures.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import traceback
 from collections.abc import Callable
@@ -28,7 +36,7 @@ from . import paths
 from .asof import MarketContext
 from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
-from .errors import ConfigError, Interrupted, wording
+from .errors import AiregimeError, ConfigError, Interrupted, wording
 from .market import check_window
 from .metrics import METRIC_NAMES, performance
 from .overfitting import (
@@ -38,7 +46,7 @@ from .overfitting import (
     walk_forward,
 )
 from .results import check_writable, staged_dir
-from .run import backtest, load_context, write_reports
+from .run import backtest, engine_settings, load_context, write_reports
 
 #: Metrics where smaller is better; every other metric is ranked descending.
 LOWER_IS_BETTER = {"volatility", "turnover"}
@@ -86,12 +94,15 @@ def expand(base: dict[str, Any], grid: dict[str, list[Any]], source: str) -> lis
         raw = apply_overrides(base, [f"{k}={json.dumps(v)}" for k, v in params.items()])
         raw["sweep"] = None
         config = validate_config(raw, f"{source} (grid point {params})").snapshot()
-        digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
+        # The engine is not part of a point's identity: both give the same answer.
+        identity = {k: v for k, v in config.items() if k != "engine"}
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:10]
         points.append(SweepPoint(f"p-{digest}", params, config))
     return points
 
 
 def sweep_id(base: dict[str, Any], grid: dict[str, list[Any]]) -> str:
+    base = {k: v for k, v in base.items() if k != "engine"}
     payload = json.dumps({"base": base, "grid": grid}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:8]
 
@@ -137,16 +148,70 @@ def run_point(
         return {"point": final.name, "error": f"{type(exc).__name__}: {exc}{where}"}
 
 
+class EngineMismatch(AiregimeError):
+    """The vector engine and backtrader disagree on a point: a bug in the vector engine."""
+
+
+def confirm_point(
+    point: SweepPoint, context: MarketContext, point_dir: Path, tearsheet: bool
+) -> None:
+    """Run a point on backtrader and on the vector engine; keep backtrader's run folder.
+
+    Raises :class:`EngineMismatch` if their trades or daily values differ.
+    """
+    from .engine import run_engine
+    from .vector_engine import reconcile, run_vector
+
+    cfg = validate_config({**point.config, "engine": "backtrader"}, str(point_dir))
+    settings = engine_settings(cfg)
+    try:
+        reference = run_engine(context, cfg.build_strategy(), settings)
+        vector = run_vector(context, cfg.build_strategy(), settings)
+    except ValueError as exc:
+        raise AiregimeError(f"{point_dir}: strategy {cfg.strategy.name}: {exc}") from None
+    difference = reconcile(reference, vector)
+    if difference:
+        raise EngineMismatch(
+            f"sweep point {point.point_id} {point.params}: the vector engine and backtrader "
+            f"disagree ({difference}); rerun the sweep with --engine backtrader and report "
+            "this as a bug"
+        )
+    result = backtest(cfg, context, str(point_dir), engine_result=reference)
+    tmp = point_dir.parent / f".tmp-{point_dir.name}-{os.getpid()}"
+    old = point_dir.parent / f".tmp-{point_dir.name}-{os.getpid()}-old"
+    try:
+        tmp.mkdir(parents=True)
+        result.save(tmp)
+        if tearsheet:
+            write_reports(result, context, tmp)
+        point_dir.rename(old)
+        tmp.rename(point_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def point_engine(folder: Path) -> str:
+    """The engine that produced a point's run folder (older folders: backtrader)."""
+    for line in (folder / "config.yaml").read_text().splitlines():
+        if line.startswith("engine:"):
+            return line.split(":", 1)[1].strip()
+    return "backtrader"
+
+
 # --- executors ----------------------------------------------------------------------------
 
 
 def _run_local(
     jobs: list[tuple], context: MarketContext, workers: int, on_done: Callable[[dict], None]
 ) -> None:
-    if workers <= 1:
+    if workers <= 1 or len(jobs) <= 1:
         for config, point_dir, tearsheet in jobs:
             on_done(run_point(config, point_dir, tearsheet, context))
         return
+    # The first point runs here, so the workers forked below inherit a warm memo.
+    on_done(run_point(*jobs[0], context))
+    jobs = jobs[1:]
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -181,6 +246,10 @@ def _run_dask(
 ) -> None:
     from distributed import Client, LocalCluster, as_completed
 
+    if not jobs:
+        return
+    on_done(run_point(*jobs[0], context))  # warms the memo shipped with the context
+    jobs = jobs[1:]
     cluster = None
     if address is None:
         cluster = LocalCluster(
@@ -212,13 +281,21 @@ def run_sweep(
     tearsheets: bool = False,
     on_progress: ProgressCallback | None = None,
     strict_dates: bool = False,
+    engine: str = "vector",
+    confirm: int = 3,
 ) -> SweepResult:
     """Run (or resume) a grid over a config and rank the points by ``metric``.
 
+    Points run on ``engine`` (vector by default); with the vector engine the best
+    ``confirm`` points are run again on backtrader (see the module docstring).
     ``strict_dates`` refuses, before any point runs, a grid whose window the data
     do not cover; otherwise each point trims its window with a note.
     """
     config_path = Path(config_path)
+    if engine not in ("vector", "backtrader"):
+        raise ConfigError(f"--engine {engine}: expected vector or backtrader")
+    if confirm < 0:
+        raise ConfigError(f"--confirm {confirm}: expected a count of points, 0 or more")
     if metric not in METRIC_NAMES:
         raise ConfigError(
             f"{wording('--metric', 'metric')} {metric}: not a metric; "
@@ -275,9 +352,11 @@ def run_sweep(
     groups: dict[str, list[SweepPoint]] = {}
     for point in todo:
         groups.setdefault(context_key(point.config), []).append(point)
+    contexts: dict[str, MarketContext] = {}
     try:
-        for members in groups.values():
+        for key, members in groups.items():
             context = load_context(validate_config(members[0].config), root, str(config_path))
+            contexts[key] = context
             if strict_dates:
                 for point in members:
                     check_window(
@@ -287,7 +366,10 @@ def run_sweep(
                         strict=True,
                         source=f"{config_path} (grid point {point.params})",
                     )
-            jobs = [(p.config, str(points_dir / p.point_id), tearsheets) for p in members]
+            jobs = [
+                ({**p.config, "engine": engine}, str(points_dir / p.point_id), tearsheets)
+                for p in members
+            ]
             if executor == "dask":
                 _run_dask(jobs, context, address, workers, on_done)
             else:
@@ -299,6 +381,17 @@ def run_sweep(
             "run the same command again to resume"
         ) from None
     ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
+    if engine == "vector" and confirm:
+        by_id = {p.point_id: p for p in points}
+        best = ranking[ranking["status"] == "ok"].head(confirm)
+        screened = best.loc[best["engine"] != "backtrader", "point"] if len(best) else []
+        for point_id in screened:
+            point = by_id[point_id]
+            key = context_key(point.config)
+            if key not in contexts:
+                contexts[key] = load_context(validate_config(point.config), root, str(config_path))
+            confirm_point(point, contexts[key], points_dir / point_id, tearsheets)
+        ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)
@@ -339,7 +432,7 @@ def rank(
                 "strategy"
             ]
             returns[point.point_id] = series
-            row.update({"status": "ok", metric: metrics[metric]})
+            row.update({"status": "ok", "engine": point_engine(folder), metric: metrics[metric]})
             if split:
                 cut = pd.Timestamp(split)
                 row[f"is_{metric}"] = performance(series[series.index < cut]).get(metric)

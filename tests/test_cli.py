@@ -112,3 +112,21 @@ def test_data_prices_shows_the_yahoo_cache(project, recorded_yahoo):
     runner.invoke(app, ["data", "fetch", "NVDA", "--start", "2024-01-02", "--end", "2024-01-31"])
     out = runner.invoke(app, ["data", "prices", "--source", "yahoo"])
     assert out.exit_code == 0 and "NVDA" in out.output and "ohlcv" in out.output
+
+
+def test_engine_option_runs_the_vector_engine_and_records_it(tmp_path):
+    args = ["run", str(ROOT / "backtests" / "quickstart.yaml"), "--results-dir", str(tmp_path)]
+    out = runner.invoke(
+        app, [*args, "--no-tearsheet", "--engine", "vector", "--set", "end=2017-12-31"]
+    )
+    assert out.exit_code == 0, out.output
+    (run_dir,) = (tmp_path / "quickstart").iterdir()
+    config = (run_dir / "config.yaml").read_text()
+    assert "\nengine: vector\n" in config and "  engine: vector\n" in config
+
+
+def test_an_unknown_engine_is_one_line(tmp_path):
+    args = ["run", str(ROOT / "backtests" / "quickstart.yaml"), "--results-dir", str(tmp_path)]
+    out = runner.invoke(app, [*args, "--engine", "numpy"])
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "engine: Input should be 'backtrader' or 'vector'" in out.output

@@ -114,3 +114,30 @@ def test_an_unknown_fill_rule_is_a_config_error(project, bars):
 def test_the_fill_rule_is_recorded_in_the_run_notes(project, bars):
     result = run_backtest(config(project, "next_close", bars), save=False)
     assert result.provenance["notes"][0].startswith("fill rule next_close")
+
+
+@pytest.mark.parametrize("fill", ["next_close", "same_close"])
+def test_a_name_whose_data_ended_is_sold_at_its_last_price(project, fill):
+    dates = [
+        "2024-03-04",
+        "2024-03-05",
+        "2024-03-06",
+        "2024-03-07",
+        "2024-03-08",
+        "2024-03-11",
+        "2024-03-12",
+        "2024-03-13",
+    ]
+    folder = write_closes(
+        project / "ends",
+        {"A": [10.0, 10.0, 11.0, 11.0, 12.0, 12.0, 12.0, 12.0], "B": [20.0, 21.0, 22.0]},
+        dates,
+    )
+    path = config(project, fill, folder)
+    result = run_backtest(
+        path, ["universe=[A, B]", "rebalance=weekly", "end=2024-03-13"], save=False
+    )
+    sold = result.trades[(result.trades["ticker"] == "B") & (result.trades["shares"] < 0)]
+    assert len(sold) == 1
+    assert sold.iloc[0]["price"] == pytest.approx(22.0)  # B's last close
+    assert result.weights["B"].iloc[-1] == 0

@@ -160,3 +160,37 @@ def test_an_unknown_metric_fails_before_any_point_runs(config, project):
     with pytest.raises(ConfigError, match=r"^metric sharp: not a metric"):
         run_sweep(config, ["strategy.params.top_n=3,4"], metric="sharp")
     assert not (project / "results" / "sw").exists()
+
+
+def test_points_are_screened_on_the_vector_engine_and_the_best_confirmed_on_backtrader(config):
+    result = run_sweep(config, ["strategy.params.top_n=3,4,5,6"], workers=1, confirm=2)
+    engines = result.ranking.set_index("rank")["engine"]
+    assert engines.tolist() == ["backtrader", "backtrader", "vector", "vector"]
+    best = RunResult.load(result.directory / "points" / result.ranking["point"][0])
+    assert best.provenance["engine"] == "backtrader"
+    again = run_sweep(config, ["strategy.params.top_n=3,4,5,6"], workers=1, confirm=2)
+    assert again.skipped == 4
+    pd.testing.assert_frame_equal(again.ranking, result.ranking)
+
+
+def test_a_sweep_on_backtrader_keeps_the_same_point_ids(config):
+    vector = run_sweep(config, ["strategy.params.top_n=3,4"], workers=1, confirm=0)
+    reference = run_sweep(config, ["strategy.params.top_n=3,4"], workers=1, engine="backtrader")
+    assert reference.directory == vector.directory and reference.skipped == 2
+    assert set(vector.ranking["engine"]) == {"vector"}
+
+
+def test_engines_that_disagree_stop_the_sweep_with_a_clear_error(config, monkeypatch):
+    import airegime.vector_engine as vector_engine
+    from airegime.sweep import EngineMismatch
+
+    real = vector_engine.run_vector
+
+    def off_by_a_share(context, policy, settings):
+        result = real(context, policy, settings)
+        result.trades.loc[0, "shares"] += 1.0
+        return result
+
+    monkeypatch.setattr(vector_engine, "run_vector", off_by_a_share)
+    with pytest.raises(EngineMismatch, match=r"disagree \(trade 0: .*--engine backtrader"):
+        run_sweep(config, ["strategy.params.top_n=3,4"], workers=1, confirm=1)

@@ -188,7 +188,7 @@ class AsOfView:
             raise ValueError(f"china measure '{measure}': expected disclosed, market or blend")
         if not set(tickers) <= set(self.universe):
             return self._china_share(tickers, measure)
-        key = ("china_share", measure, self.date)
+        key = ("china_share", measure, self.date, self._context.filing_lag_days)
         share = self._context.memoised(key, lambda: self._china_share(self.universe, measure))
         values = share.to_numpy()[[self._position[t] for t in tickers]]
         return pd.Series(values, index=pd.Index(tickers, name="ticker"), name=share.name)

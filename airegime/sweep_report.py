@@ -34,7 +34,7 @@ def metric_label(metric: str) -> str:
 
 def param_columns(ranking: pd.DataFrame, metric: str) -> list[str]:
     """The swept keys: every column that is not a result column."""
-    known = {"rank", "point", "status", "error", metric, f"is_{metric}", f"oos_{metric}"}
+    known = {"rank", "point", "status", "error", "engine", metric, f"is_{metric}", f"oos_{metric}"}
     known |= {"cagr", "sharpe", "max_drawdown"}
     return [c for c in ranking.columns if c not in known]
 
@@ -62,7 +62,7 @@ def ranking_table(ranking: pd.DataFrame, metric: str, directory: Path | None) ->
     columns = ["rank", *params]
     if split:
         columns += [f"is_{metric}", f"oos_{metric}"]
-    columns += [metric] + [c for c in ("cagr", "sharpe", "max_drawdown") if c in ranking]
+    columns += [metric] + [c for c in ("cagr", "sharpe", "max_drawdown", "engine") if c in ranking]
     columns = list(dict.fromkeys(c for c in columns if c in ranking))
     shown = ranking[columns].copy()
     shown.insert(1, "point", [point_link(p, directory) for p in ranking["point"]])
@@ -72,13 +72,14 @@ def ranking_table(ranking: pd.DataFrame, metric: str, directory: Path | None) ->
     headers[f"is_{metric}"] = f"in-sample {metric_label(metric)}"
     headers[f"oos_{metric}"] = f"out-of-sample {metric_label(metric)}"
     headers["point"] = "point (run folder)"
+    headers["engine"] = "figures from"
     formats: dict[str, Any] = {
         c: fmt for c in (metric, f"is_{metric}", f"oos_{metric}") if c in shown
     }
     formats.update({"cagr": lambda v: pct(v, 1), "max_drawdown": lambda v: pct(v, 1)})
     formats["sharpe"] = lambda v: num(v, 2)
     formats["point"] = lambda v: v
-    html = table(shown, formats, headers, left=["point", *params])
+    html = table(shown, formats, headers, left=["point", "engine", *params])
     # the point column holds links: un-escape that one column's anchors
     for link in shown["point"]:
         html = html.replace(e(link), link, 1)

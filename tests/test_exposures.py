@@ -150,3 +150,12 @@ def test_the_quickstart_writes_a_portfolio_page_with_holdings_china_and_stress(t
     assert deepseek["held_then"] == pytest.approx(deepseek["actual"], abs=1e-9)
     betas = pd.read_csv(run_dir / "portfolio_betas.csv", index_col="date")
     assert set(betas.columns) == {"SPY", "SOXX", "KWEB", "FXI", "MCHI", "TLT"}
+
+
+def test_turnover_bars_are_wide_enough_to_see_on_a_ten_year_axis():
+    from airegime.portfolio_page import bar_width_days
+
+    monthly = pd.DatetimeIndex(pd.date_range("2016-01-04", periods=120, freq="BMS"))
+    assert bar_width_days(monthly) >= 20  # ~5 px of a 1000 px axis, not 1.7
+    assert bar_width_days(pd.bdate_range("2024-01-01", periods=30)) == 3.0
+    assert bar_width_days(monthly[:1]) == 5.0

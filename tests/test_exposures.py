@@ -159,3 +159,25 @@ def test_turnover_bars_are_wide_enough_to_see_on_a_ten_year_axis():
     assert bar_width_days(monthly) >= 20  # ~5 px of a 1000 px axis, not 1.7
     assert bar_width_days(pd.bdate_range("2024-01-01", periods=30)) == 3.0
     assert bar_width_days(monthly[:1]) == 5.0
+
+
+def test_portfolio_facts_show_the_market_implied_china_share_beside_the_disclosed():
+    from airegime.portfolio_page import facts
+
+    class Run:
+        weights = pd.DataFrame({"A": [0.5], "B": [0.5]}, index=DAYS[:1])
+        metrics = {"turnover": 0.5}
+
+    china = pd.DataFrame(
+        {
+            "disclosed": [0.015],
+            "disclosed_known_weight": [0.09],
+            "disclosed_unknown_weight": [0.91],
+            "market": [0.06],
+            "market_unknown_weight": [0.0],
+        },
+        index=DAYS[:1],
+    )
+    html = facts(Run(), {"china": china})
+    assert "China revenue share, disclosed (9% of weight)" in html
+    assert "<b>6.0%</b><span>China share, market-implied (100% of weight)</span>" in html

@@ -401,8 +401,11 @@ def render(run_dir: Path) -> str:
             (
                 "fundamentals",
                 "Fundamentals profile",
-                "<p class='muted'>Weighted averages over the names decided at each rebalance "
-                "that have the figure, point in time; coverage is the share of weight with a "
+                "<p class='muted'>Weighted over the names decided at each rebalance that "
+                "have the figure, point in time: net cash as a weighted mean, capex / "
+                "operating cash flow as a weighted median over names with a positive cash "
+                "flow, P/E as a weighted harmonic mean over positive P/Es (names with "
+                "losses are left out); coverage is the share of weight with a usable "
                 "value.</p>" + profile_figure(tables["fundamentals"]),
             )
         )

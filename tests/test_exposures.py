@@ -152,6 +152,16 @@ def test_the_quickstart_writes_a_portfolio_page_with_holdings_china_and_stress(t
     assert set(betas.columns) == {"SPY", "SOXX", "KWEB", "FXI", "MCHI", "TLT"}
 
 
+def test_capex_to_ocf_profile_leaves_out_names_burning_cash():
+    # capex / a negative operating cash flow is negative and meaningless; with it, the
+    # weighted median of a two-name book read -1000% on the regime_aware portfolio page
+    targets = pd.DataFrame({"A": [0.6], "B": [0.4]}, index=DAYS[:1])
+    metrics = pd.DataFrame({"capex_to_ocf": [-10.3, 0.25]}, index=["A", "B"])
+    row = fundamentals_profile(targets, {DAYS[0]: metrics}).iloc[0]
+    assert row["capex_to_ocf"] == 0.25
+    assert row["capex_to_ocf_coverage"] == pytest.approx(0.4)
+
+
 def test_turnover_bars_are_wide_enough_to_see_on_a_ten_year_axis():
     from airegime.portfolio_page import bar_width_days
 

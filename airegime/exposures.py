@@ -32,6 +32,8 @@ BETA_WINDOW = 126
 #: Fundamentals profiled over time: metric -> how names are averaged. Capex / OCF is a
 #: weighted median: one name with an operating cash flow near zero would swamp a mean.
 PROFILE = {"net_cash_to_assets": "mean", "capex_to_ocf": "median", "pe_ttm": "harmonic"}
+#: Metrics read only where positive (positive earnings, positive operating cash flow).
+POSITIVE_ONLY = ("capex_to_ocf", "pe_ttm")
 WORST_DAYS = 5
 #: File name of each table in the run folder.
 TABLES = {
@@ -117,9 +119,10 @@ def fundamentals_profile(
     """Weighted fundamentals of the portfolio decided at each rebalance.
 
     ``metrics[date]`` holds the point-in-time metrics by ticker on that date. Ratios are
-    weight-averaged over the names that have a value (capex / OCF: the weighted median);
-    P/E is the weighted harmonic mean over positive P/Es (the portfolio's price over its
-    earnings). ``*_coverage`` is the share of invested weight with a value.
+    weight-averaged over the names that have a value (capex / OCF: the weighted median
+    over names with a positive operating cash flow); P/E is the weighted harmonic mean
+    over positive P/Es (the portfolio's price over its earnings). ``*_coverage`` is the
+    share of invested weight with a usable value.
     """
     rows = []
     for date, row in targets.iterrows():
@@ -132,7 +135,9 @@ def fundamentals_profile(
                 if metric in table
                 else pd.Series(np.nan, index=w.index)
             )
-            ok = values.notna() & (values > 0 if how == "harmonic" else True)
+            # P/E and capex / OCF mean nothing for a loss or a cash burn (a negative
+            # OCF made the median read -1000%): those names count as uncovered.
+            ok = values.notna() & (values > 0 if metric in POSITIVE_ONLY else True)
             covered = float(w[ok].sum())
             total = float(w.sum())
             if covered <= 0:

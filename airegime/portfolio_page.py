@@ -67,32 +67,52 @@ def holdings_figure(groups: pd.DataFrame) -> str:
 
 
 def china_figure(china: pd.DataFrame) -> str:
+    """Exposure lines on their own scale above; the weight each measure cannot see below
+    (on one 0-100% axis the few-percent lines were flattened under the unknown area)."""
     import matplotlib.pyplot as plt
 
     weekly = _weekly(china)
-    fig, ax = plt.subplots(figsize=(11, 3.4))
-    ax.fill_between(
-        weekly.index,
-        0,
-        weekly["disclosed_unknown_weight"],
-        color="#cccccc",
-        alpha=0.6,
-        label="weight with no disclosed China share",
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(11, 4.6), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]}
     )
-    ax.plot(
+    top.plot(
         weekly.index,
         weekly["disclosed"],
         color="#c0392b",
         lw=1.6,
-        label="China revenue share, disclosed (weighted)",
+        label="disclosed revenue share (names without one count as 0)",
     )
     if "market" in weekly:
-        ax.plot(
+        top.plot(
             weekly.index, weekly["market"], color="#8e44ad", lw=1.4, label="market-implied share"
         )
-    ax.set_ylim(0, 1)
-    percent_axis(ax)
-    tidy(ax, outside=True)
+    shown = [c for c in ("disclosed", "market") if c in weekly]
+    peak = float(weekly[shown].max().max()) if len(weekly) else 0.0
+    top.set_ylim(0, max(0.05, peak * 1.15 if peak == peak else 0.05))
+    top.set_ylabel("China share")
+    percent_axis(top, digits=0 if peak > 0.1 else 1)
+    tidy(top, outside=True)
+    bottom.fill_between(
+        weekly.index,
+        0,
+        weekly["disclosed_unknown_weight"],
+        color="#c0392b",
+        alpha=0.25,
+        lw=0,
+        label="no disclosed share",
+    )
+    if "market_unknown_weight" in weekly:
+        bottom.plot(
+            weekly.index,
+            weekly["market_unknown_weight"],
+            color="#8e44ad",
+            lw=1.2,
+            label="no market-implied estimate",
+        )
+    bottom.set_ylim(0, 1)
+    bottom.set_ylabel("weight unseen")
+    percent_axis(bottom)
+    tidy(bottom, outside=True)
     return img(fig, "China exposure over time")
 
 
@@ -123,11 +143,22 @@ def profile_figure(profile: pd.DataFrame) -> str:
     return img(fig, "fundamentals profile over time")
 
 
+def bar_width_days(index: pd.DatetimeIndex) -> float:
+    """Bars 80% as wide as the usual gap between trading days with fills, 3 to 25 days.
+
+    A fixed 6-day bar is under 2 px on a ten-year axis, and the white edge the quantstats
+    theme gives every patch (it is imported before this page is drawn) hid most of them,
+    the largest included."""
+    gaps = index.to_series().diff().dt.days.dropna()
+    return float(min(max(0.8 * gaps.median(), 3.0), 25.0)) if len(gaps) else 5.0
+
+
 def turnover_figure(turnover: pd.DataFrame) -> str:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(11, 2.8))
-    ax.bar(turnover.index, turnover["turnover"], width=6, color="#34495e")
+    width = bar_width_days(turnover.index)
+    ax.bar(turnover.index, turnover["turnover"], width=width, color="#34495e", lw=0)
     ax.set_ylabel("one-way turnover")
     percent_axis(ax)
     tidy(ax, legend=False)
@@ -283,8 +314,16 @@ def facts(run: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     china = tables.get("china")
     if china is not None:
         row = china.iloc[-1]
-        items.append((f"{row['disclosed']:.1%}", "China revenue share (disclosed)"))
-        items.append((f"{row['disclosed_unknown_weight']:.0%}", "weight with unknown China share"))
+        known = row.get("disclosed_known_weight", 1 - row["disclosed_unknown_weight"])
+        items.append(
+            (f"{row['disclosed']:.1%}", f"China revenue share, disclosed ({known:.0%} of weight)")
+        )
+        if "market" in china and row["market"] == row["market"]:
+            seen = 1 - row.get("market_unknown_weight", 0.0)
+            items.append(
+                (f"{row['market']:.1%}", f"China share, market-implied ({seen:.0%} of weight)")
+            )
+        items.append((f"{row['disclosed_unknown_weight']:.0%}", "weight with no disclosed share"))
     betas = tables.get("betas")
     if betas is not None and "SPY" in betas and betas["SPY"].notna().any():
         items.append((f"{betas['SPY'].dropna().iloc[-1]:.2f}", "beta to SPY (last 126 days)"))
@@ -342,16 +381,19 @@ def render(run_dir: Path) -> str:
             (
                 "china",
                 "China exposure",
-                "<p class='muted'>Weighted China revenue share of the names held, from "
-                "disclosed figures known at the time (data/china_exposure.csv); names "
-                "without a disclosure count in the grey area, not as zero."
+                "<p class='muted'>Top: the portfolio's China revenue share from disclosed "
+                "figures known at the time (data/china_exposure.csv and fetched 10-K "
+                "facts; weight x share summed over the names with a disclosure)"
                 + (
-                    " The purple line is the market-implied share (price betas)."
+                    " and the market-implied share (each name's rolling beta to China "
+                    "equities beyond SPY and SOXX, clipped to 0-100%; a ranking device, "
+                    "not an estimate of reported revenue, so compare its moves, not its "
+                    "level, with the disclosed line)."
                     if market
-                    else " No market-implied measure in this run's data."
+                    else "; no market-implied measure in this run's data."
                 )
-                + "</p>"
-                + china_figure(china),
+                + " Below: the weight each measure cannot see, which the line above "
+                "counts as zero.</p>" + china_figure(china),
             )
         )
     if "fundamentals" in tables:
@@ -359,8 +401,11 @@ def render(run_dir: Path) -> str:
             (
                 "fundamentals",
                 "Fundamentals profile",
-                "<p class='muted'>Weighted averages over the names decided at each rebalance "
-                "that have the figure, point in time; coverage is the share of weight with a "
+                "<p class='muted'>Weighted over the names decided at each rebalance that "
+                "have the figure, point in time: net cash as a weighted mean, capex / "
+                "operating cash flow as a weighted median over names with a positive cash "
+                "flow, P/E as a weighted harmonic mean over positive P/Es (names with "
+                "losses are left out); coverage is the share of weight with a usable "
                 "value.</p>" + profile_figure(tables["fundamentals"]),
             )
         )

@@ -33,8 +33,13 @@ def metric_label(metric: str) -> str:
 
 
 def param_columns(ranking: pd.DataFrame, metric: str) -> list[str]:
-    """The swept keys: every column that is not a result column."""
-    known = {"rank", "point", "status", "error", "engine", metric, f"is_{metric}", f"oos_{metric}"}
+    """The swept keys: every column that is not a result column.
+
+    ``engine`` says which engine produced a row's figures (the best points are confirmed
+    on backtrader, the rest screened on the vector engine): not a parameter, so no
+    heatmap of it (that one showed top_n against engine, i.e. against rank)."""
+    known = {"rank", "point", "status", "error", "engine"}
+    known |= {metric, f"is_{metric}", f"oos_{metric}"}
     known |= {"cagr", "sharpe", "max_drawdown"}
     return [c for c in ranking.columns if c not in known]
 
@@ -62,7 +67,8 @@ def ranking_table(ranking: pd.DataFrame, metric: str, directory: Path | None) ->
     columns = ["rank", *params]
     if split:
         columns += [f"is_{metric}", f"oos_{metric}"]
-    columns += [metric] + [c for c in ("cagr", "sharpe", "max_drawdown", "engine") if c in ranking]
+    columns += [metric] + [c for c in ("cagr", "sharpe", "max_drawdown") if c in ranking]
+    columns += ["engine"]
     columns = list(dict.fromkeys(c for c in columns if c in ranking))
     shown = ranking[columns].copy()
     shown.insert(1, "point", [point_link(p, directory) for p in ranking["point"]])
@@ -79,10 +85,17 @@ def ranking_table(ranking: pd.DataFrame, metric: str, directory: Path | None) ->
     formats.update({"cagr": lambda v: pct(v, 1), "max_drawdown": lambda v: pct(v, 1)})
     formats["sharpe"] = lambda v: num(v, 2)
     formats["point"] = lambda v: v
-    html = table(shown, formats, headers, left=["point", "engine", *params])
+    html = table(shown, formats, headers, left=["point", *params, "engine"])
     # the point column holds links: un-escape that one column's anchors
     for link in shown["point"]:
         html = html.replace(e(link), link, 1)
+    if "engine" in ranking and ranking["engine"].nunique() > 1:
+        confirmed = int((ranking["engine"] == "backtrader").sum())
+        html += (
+            f"<p class='muted'>Figures from: the {confirmed} best points were confirmed on "
+            "backtrader, the others screened on the vector engine (the sweep stops if the "
+            "two disagree on a confirmed point).</p>"
+        )
     if "status" in ranking and (ranking["status"] != "ok").any():
         bad = ranking[ranking["status"] != "ok"]
         html += (

@@ -1,6 +1,6 @@
 """The quantstats HTML tear sheet of one run, against its benchmark, with its defects fixed.
 
-quantstats 0.0.86 (pinned) has five defects on this stack; each is fixed at its cause,
+quantstats 0.0.86 (pinned) has seven defects on this stack; each is fixed at its cause,
 only while our report is drawn (:func:`quantstats_fixes`):
 
 - **EOY returns chart**: quantstats resamples to a DatetimeIndex and lets pandas draw
@@ -13,6 +13,12 @@ only while our report is drawn (:func:`quantstats_fixes`):
 - **Template**: its ``<body onload="save()">`` calls a function that does not exist
   (a JavaScript error) and its favicon is fetched from qtpylib.io (a request to
   another site). Our template drops both and links the run's portfolio page.
+- **Return quantiles**: quantstats resamples each period onto the daily index and
+  forward-fills it, so a period whose calendar end is not a trading day (31 Dec 2022, a
+  Saturday) never appears, and each period counts once per day. Ours has one value per
+  calendar period (the sample's worst year was missing from the "Yearly" box).
+- **Drawdown periods**: the chart titled "Worst 5 Drawdown Periods" shaded the five
+  *longest*, while the table beside it lists the deepest; ours shades the deepest five.
 - **Labels**: quantstats writes "﹪" (U+FE6A, small percent sign), which common fonts
   lack (rendered as a box); the page uses "%".
 """
@@ -123,6 +129,113 @@ def rolling_beta(returns, benchmark, window1=126, window1_label="6-Months", wind
     return None if kwargs.get("show", True) else fig
 
 
+#: The periods of the return-quantiles chart and their pandas resampling rules.
+PERIODS = {"Daily": None, "Weekly": "W-FRI", "Monthly": "ME", "Quarterly": "QE", "Yearly": "YE"}
+
+
+def period_returns(returns: pd.Series, compounded: bool = True) -> dict[str, pd.Series]:
+    """One return per calendar period that has data (a week, month, quarter, year)."""
+    daily = returns.dropna()
+    out = {"Daily": daily}
+    for name, rule in PERIODS.items():
+        if rule is None:
+            continue
+        grouped = daily.resample(rule)
+        values = grouped.apply(lambda r: (1 + r).prod() - 1) if compounded else grouped.sum()
+        out[name] = values[grouped.count() > 0]
+    return out
+
+
+def distribution(returns, fontname="Arial", grayscale=False, figsize=(10, 6), **kwargs):
+    """quantstats' return-quantiles box plot with one value per calendar period."""
+    import matplotlib.pyplot as plt
+    from quantstats._plotting.core import _FLATUI_COLORS
+
+    periods = period_returns(returns, kwargs.get("compounded", True))
+    colors = ["#bbbbbb"] * 5 if grayscale else _FLATUI_COLORS[:5]
+    fig, ax = plt.subplots(figsize=figsize)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    title = kwargs.get("title")
+    fig.suptitle(
+        f"{title} - Return Quantiles" if title else "Return Quantiles",
+        y=0.94,
+        fontweight="bold",
+        fontsize=14,
+    )
+    boxes = ax.boxplot(
+        [series.to_numpy() for series in periods.values()],
+        tick_labels=[f"{name}\n(n={len(series)})" for name, series in periods.items()],
+        patch_artist=True,
+        widths=0.6,
+        medianprops={"color": "black"},
+        flierprops={"markersize": 4},
+    )
+    for patch, colour in zip(boxes["boxes"], colors, strict=True):
+        patch.set_facecolor(colour)
+    ax.axhline(0, ls="--", lw=1, color="#000000", zorder=0)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return _finish(fig, kwargs)
+
+
+def worst_drawdowns(returns: pd.Series, periods: int = 5) -> pd.DataFrame:
+    """The ``periods`` deepest drawdowns (start, valley, end, days, max drawdown in %),
+    as in the tear sheet's "Worst 10 Drawdowns" table."""
+    import quantstats as qs
+
+    details = qs.stats.drawdown_details(qs.stats.to_drawdown_series(returns.fillna(0.0)))
+    return details.sort_values("max drawdown", kind="mergesort").head(periods)
+
+
+def drawdowns_periods(returns, periods=5, lw=1.5, figsize=(10, 5), **kwargs):
+    """Cumulative returns with the ``periods`` deepest drawdowns shaded and labelled."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import quantstats as qs
+    from quantstats._plotting.core import format_pct_axis
+
+    worst = worst_drawdowns(returns, periods)
+    fig, ax = plt.subplots(figsize=figsize)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    title = kwargs.get("title")
+    name = f"Worst {periods} Drawdown Periods (deepest)"
+    fig.suptitle(f"{title} - {name}" if title else name, y=0.94, fontweight="bold", fontsize=14)
+    compounded = kwargs.get("compounded", True)
+    series = qs.stats.compsum(returns) if compounded else returns.cumsum()
+    ax.plot(series, lw=lw, color="#348dc1")
+    for _, row in worst.iterrows():
+        start, end = mdates.datestr2num([str(row["start"]), str(row["end"])])
+        ax.axvspan(start, end, color="red", alpha=0.1, lw=0)
+        ax.text(
+            start,
+            1.0,
+            f"{row['max drawdown']:.0f}%",
+            transform=ax.get_xaxis_transform(),
+            fontsize=9,
+            color="#a00",
+            va="bottom",
+        )
+    ax.axhline(0, ls="--", lw=1, color="#000000", zorder=2)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(format_pct_axis))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return _finish(fig, kwargs)
+
+
+def _finish(fig, kwargs: dict[str, Any]):
+    """Save (as quantstats' ``savefig`` argument asks) and close, as quantstats does."""
+    import matplotlib.pyplot as plt
+
+    savefig = kwargs.get("savefig")
+    if savefig:
+        fig.savefig(**savefig) if isinstance(savefig, dict) else fig.savefig(savefig)
+    plt.close(fig)
+    return None if kwargs.get("show", True) else fig
+
+
 def blank_outside(monthly: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """A year x month table (quantstats' ``monthly_returns``, months as "JAN".."DEC")
     with the months before ``first`` and after ``last`` blank instead of 0."""
@@ -161,6 +274,8 @@ def quantstats_fixes() -> Iterator[None]:
         mock.patch.object(qs.plots, "yearly_returns", yearly_returns),
         mock.patch.object(qs.plots, "rolling_beta", rolling_beta),
         mock.patch.object(qs.plots, "monthly_heatmap", monthly_heatmap),
+        mock.patch.object(qs.plots, "distribution", distribution),
+        mock.patch.object(qs.plots, "drawdowns_periods", drawdowns_periods),
     ):
         yield
 

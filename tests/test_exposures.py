@@ -150,3 +150,44 @@ def test_the_quickstart_writes_a_portfolio_page_with_holdings_china_and_stress(t
     assert deepseek["held_then"] == pytest.approx(deepseek["actual"], abs=1e-9)
     betas = pd.read_csv(run_dir / "portfolio_betas.csv", index_col="date")
     assert set(betas.columns) == {"SPY", "SOXX", "KWEB", "FXI", "MCHI", "TLT"}
+
+
+def test_capex_to_ocf_profile_leaves_out_names_burning_cash():
+    # capex / a negative operating cash flow is negative and meaningless; with it, the
+    # weighted median of a two-name book read -1000% on the regime_aware portfolio page
+    targets = pd.DataFrame({"A": [0.6], "B": [0.4]}, index=DAYS[:1])
+    metrics = pd.DataFrame({"capex_to_ocf": [-10.3, 0.25]}, index=["A", "B"])
+    row = fundamentals_profile(targets, {DAYS[0]: metrics}).iloc[0]
+    assert row["capex_to_ocf"] == 0.25
+    assert row["capex_to_ocf_coverage"] == pytest.approx(0.4)
+
+
+def test_turnover_bars_are_wide_enough_to_see_on_a_ten_year_axis():
+    from airegime.portfolio_page import bar_width_days
+
+    monthly = pd.DatetimeIndex(pd.date_range("2016-01-04", periods=120, freq="BMS"))
+    assert bar_width_days(monthly) >= 20  # ~5 px of a 1000 px axis, not 1.7
+    assert bar_width_days(pd.bdate_range("2024-01-01", periods=30)) == 3.0
+    assert bar_width_days(monthly[:1]) == 5.0
+
+
+def test_portfolio_facts_show_the_market_implied_china_share_beside_the_disclosed():
+    from airegime.portfolio_page import facts
+
+    class Run:
+        weights = pd.DataFrame({"A": [0.5], "B": [0.5]}, index=DAYS[:1])
+        metrics = {"turnover": 0.5}
+
+    china = pd.DataFrame(
+        {
+            "disclosed": [0.015],
+            "disclosed_known_weight": [0.09],
+            "disclosed_unknown_weight": [0.91],
+            "market": [0.06],
+            "market_unknown_weight": [0.0],
+        },
+        index=DAYS[:1],
+    )
+    html = facts(Run(), {"china": china})
+    assert "China revenue share, disclosed (9% of weight)" in html
+    assert "<b>6.0%</b><span>China share, market-implied (100% of weight)</span>" in html

@@ -90,3 +90,15 @@ def test_overfitting_is_explained_in_words_with_annualised_figures():
     assert "split 252 ways" in page
     assert "rank 4 of 4 out of sample" in page
     assert "<pre>" not in page  # no raw JSON dump
+
+
+def test_the_engine_column_is_shown_but_is_not_a_swept_parameter():
+    # the best points are confirmed on backtrader and the rest screened on the vector
+    # engine, so a heatmap of a parameter against engine was a heatmap against rank
+    ranking = RANKING.assign(engine=["backtrader", "backtrader", "vector", "vector"])
+    page = ranking_html(ranking, REPORT, SimpleNamespace(name="composite"))
+    assert "alt='heatmap of top_n x w_supplier'" in page
+    assert "engine" not in "".join(re.findall(r"alt='heatmap of ([^']*)'", page))
+    head = re.search(r"<thead>(.*?)</thead>", page).group(1)
+    assert re.findall(r"<th[^>]*>([^<]+)</th>", head)[-1] == "figures from"
+    assert "the 2 best points were confirmed on backtrader" in page

@@ -12,7 +12,7 @@ import pytest
 from airegime.config import load_config
 from airegime.paths import project_root
 from airegime.prices import load_sample
-from airegime.tearsheet import tearsheet_title, write_tearsheet
+from airegime.tearsheet import period_returns, tearsheet_title, worst_drawdowns, write_tearsheet
 
 ROOT = project_root()
 
@@ -103,3 +103,26 @@ def test_the_eoy_table_still_matches_the_chart_years(page):
     years = re.findall(r"<td>(20\d\d)</td>", table[: table.index("</table>")])
     assert years == [str(y) for y in range(2016, 2027)]
     assert isinstance(pd.Timestamp(years[0]), pd.Timestamp)
+
+
+def test_return_quantiles_count_every_calendar_period_once(page):
+    # quantstats kept a year only if 31 Dec was a trading day (not 2016, 2017, 2022,
+    # 2023), and counted each period once per day
+    svg = figure(page, "returns_dist")
+    assert "<!-- (n=11) -->" in svg  # 2016..2026
+    closes = load_sample(["QQQ"]).close["QQQ"].loc["2016-01-01":"2026-07-31"]
+    yearly = period_returns(closes.pct_change().iloc[1:])["Yearly"]
+    assert list(yearly.index.year) == list(range(2016, 2027))
+    in_2022 = closes["2022"].iloc[-1] / closes["2021"].iloc[-1] - 1
+    assert yearly.loc["2022"].iloc[0] == pytest.approx(in_2022)
+
+
+def test_the_drawdown_periods_chart_shades_the_deepest_like_the_table_beside_it(page):
+    assert "<!-- Strategy - Worst 5 Drawdown Periods (deepest) -->" in figure(page, "dd_periods")
+    returns = pd.Series(
+        [0.0, -0.30, 0.45, 0.0, -0.05, 0.0, 0.0, 0.0, 0.06, 0.0],
+        index=pd.bdate_range("2024-01-01", periods=10),
+    )
+    worst = worst_drawdowns(returns, 2)
+    # the 1-day 30% fall ranks first, before the 4-day 5% one
+    assert list(worst["max drawdown"].round(1)) == [-30.0, -5.0]

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from .china import ChinaExposure
     from .fundamentals import FundamentalsStore
 
+_COPY_ON_WRITE = (
+    int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+)
 T = TypeVar("T")
 
 
@@ -152,7 +155,7 @@ class AsOfView:
         # One row per ticker, so any list of names is a cut of the universe's frame.
         key = ("fundamentals", self.date, tuple(tickers))
         cut = self._context.memoised(key, lambda: self._universe_fundamentals().reindex(tickers))
-        return cut.copy()  # strategies may edit their copy; the memo stays intact
+        return _private(cut)
 
     def _universe_fundamentals(self) -> pd.DataFrame:
         key = ("fundamentals", self.date)
@@ -172,7 +175,7 @@ class AsOfView:
             return pd.DataFrame()
         key = ("annual_history", self.date, ticker)
         history = self._context.memoised(key, lambda: store.annual_history(ticker, self.date))
-        return history.copy()
+        return _private(history)
 
     def china_share(
         self, tickers: list[str] | None = None, measure: str = "disclosed"
@@ -214,6 +217,13 @@ class AsOfView:
         return self._context.memoised(
             ("position",), lambda: {t: j for j, t in enumerate(self._context.universe)}
         )
+
+    def cached(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per view date and ``key`` for this context: for values a
+        strategy derives from what the view shows, which depend on nothing but the date
+        and the key (put any parameter they use in the key). Treat the result as read-only.
+        """
+        return self._context.memoised(("cached", self.date, *key), compute)
 
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""
@@ -258,6 +268,12 @@ class AsOfView:
     def diagnostics(self) -> dict[str, Any]:
         """Everything recorded so far, empty parts left out (JSON-ready)."""
         return {k: v for k, v in self._diagnostics.items() if v}
+
+
+def _private(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy a strategy may edit without changing the memo: lazy under copy-on-write
+    (pandas 3, or pandas 2 with the option on), a real copy otherwise."""
+    return frame.copy(deep=not _COPY_ON_WRITE)
 
 
 def _names(tickers: str | list[str] | pd.Series | pd.Index) -> list[str]:

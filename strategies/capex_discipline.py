@@ -46,6 +46,19 @@ def capex_breaches(history: pd.DataFrame, years: int) -> int:
     return int((capex[both][-years:] > ocf[both][-years:]).sum())
 
 
+def breach_counts(view: AsOfView, years: int) -> pd.Series:
+    """:func:`capex_breaches` of every universe name on the view's date, computed once per
+    date and ``years`` for all strategies and sweep points that share the context."""
+
+    def count() -> pd.Series:
+        return pd.Series(
+            {t: capex_breaches(view.annual_history(t), years) for t in view.universe},
+            dtype=float,
+        )
+
+    return view.cached(("capex_breaches", years), count)
+
+
 def capex_score(fund: pd.DataFrame) -> pd.Series:
     """Higher is more disciplined: capex well covered by OCF, debt not rising."""
     return combine(
@@ -55,10 +68,7 @@ def capex_score(fund: pd.DataFrame) -> pd.Series:
 
 def capex_breached(view: AsOfView, fund: pd.DataFrame, p: CapexParams) -> pd.Series:
     """True where a name breaks the K-of-M capex rule or the debt-growth limit."""
-    breaches = pd.Series(
-        {t: capex_breaches(view.annual_history(t), p.lookback_years) for t in fund.index},
-        dtype=float,
-    )
+    breaches = breach_counts(view, p.lookback_years).reindex(fund.index)
     capex, debt = breaches >= p.max_breaches, fund["debt_growth"] > p.max_debt_growth
     for t in breaches.index[capex]:
         view.tag(t, f"capex > OCF in {breaches[t]:.0f} of the last {p.lookback_years} years")

@@ -33,7 +33,6 @@ from .supplier_tilt import supplier_score
 from .valuation import (
     ValuationParams,
     valuation_breaches,
-    valuation_eligible,
     valuation_score,
 )
 
@@ -70,11 +69,12 @@ def composite_weights(
     eligible = pd.Series(True, index=fund.index)
     breached = pd.Series(False, index=fund.index)
     if p.w_balance_sheet:
-        eligible &= balance_sheet_eligible(fund, p)
-        view.exclude(~balance_sheet_eligible(fund, p), "TTM free cash flow negative")
+        fcf_ok = balance_sheet_eligible(fund, p)
+        eligible &= fcf_ok
+        view.exclude(~fcf_ok, "TTM free cash flow negative")
     if p.w_valuation:
-        eligible &= valuation_eligible(fund, p)
         for reason, mask in valuation_breaches(fund, p).items():
+            eligible &= ~mask
             view.exclude(mask, reason)
     if p.w_capex:
         breached = capex_breached(view, fund, p)

@@ -91,7 +91,9 @@ def expand(base: dict[str, Any], grid: dict[str, list[Any]], source: str) -> lis
     points = []
     for values in itertools.product(*(grid[k] for k in keys)):
         params = dict(zip(keys, values, strict=True))
-        raw = apply_overrides(base, [f"{k}={json.dumps(v)}" for k, v in params.items()])
+        raw = apply_overrides(
+            base, [f"{k}={json.dumps(v, default=str)}" for k, v in params.items()]
+        )
         raw["sweep"] = None
         config = validate_config(raw, f"{source} (grid point {params})").snapshot()
         # The engine is not part of a point's identity: both give the same answer.

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import AiregimeError, Interrupted
@@ -33,7 +34,7 @@ def make_console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     piped = not (hasattr(stream, "isatty") and stream.isatty())
     width = 200 if piped and "COLUMNS" not in os.environ else None
-    return Console(stderr=stderr, soft_wrap=True, width=width)
+    return Console(stderr=stderr, soft_wrap=True, width=width, emoji=False)
 
 
 console = make_console()
@@ -68,7 +69,7 @@ ResultsOption = Annotated[
 
 
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -86,10 +87,12 @@ def guarded(interrupted: str = "nothing was written; run the command again") -> 
     try:
         yield
     except Interrupted as exc:
-        err_console.print(f"[yellow]interrupted:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[yellow]interrupted:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except KeyboardInterrupt:
-        err_console.print(f"[yellow]interrupted:[/] {interrupted}", highlight=False)
+        err_console.print(f"[yellow]interrupted:[/] {escape(str(interrupted))}", highlight=False)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except (AiregimeError, ValueError) as exc:
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
@@ -162,9 +165,9 @@ def run(
                 strict_dates=strict_dates,
             )
     for note in result.provenance.get("notes", []):
-        console.print(f"[dim]note: {note}[/]", highlight=False)
+        console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
     for warning in result.provenance.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     metrics = result.metrics
     bench = {
         k.removeprefix("benchmark_"): v for k, v in metrics.items() if k.startswith("benchmark_")
@@ -176,11 +179,11 @@ def run(
     )
     table.caption = run_caption(result.provenance)
     console.print(table)
-    console.print(f"run folder: {result.run_dir}", highlight=False)
+    console.print(f"run folder: {result.run_dir}", highlight=False, markup=False)
     if result.portfolio_page:
-        console.print(f"portfolio: {result.portfolio_page}", highlight=False)
+        console.print(f"portfolio: {result.portfolio_page}", highlight=False, markup=False)
     if result.tearsheet:
-        console.print(f"tear sheet: {result.tearsheet}", highlight=False)
+        console.print(f"tear sheet: {result.tearsheet}", highlight=False, markup=False)
 
 
 @app.command()
@@ -252,7 +255,7 @@ def compare(
 
         for line in text_lines(universes):
             console.print(line, highlight=False)
-    console.print(f"report: {out['report']}", highlight=False)
+    console.print(f"report: {out['report']}", highlight=False, markup=False)
 
 
 @app.command()
@@ -372,7 +375,7 @@ def sweep(
             f"walk-forward out-of-sample: Sharpe {oos.get('sharpe', float('nan')):.2f},"
             f" CAGR {oos.get('cagr', float('nan')):.1%}"
         )
-    console.print(f"sweep folder: {result.directory}", highlight=False)
+    console.print(f"sweep folder: {result.directory}", highlight=False, markup=False)
     if result.errors:
         fail(f"{len(result.errors)} point(s) failed; see {result.directory / 'ranking.csv'}")
 
@@ -645,7 +648,7 @@ def data_fundamentals(
     if missing:
         console.print(f"[dim]no facts for {', '.join(missing)} in {source}[/]", highlight=False)
     for note in store.notes:
-        console.print(f"[dim]note: {note}[/]", highlight=False)
+        console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
 
 
 @data_app.command("china")

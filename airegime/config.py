@@ -137,7 +137,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         )
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date like 2024-13-01
         value = raw
     return key.strip().split("."), value
 
@@ -206,6 +206,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    except ValueError as exc:  # YAML reads 2024-02-30 as a date and the calendar refuses it
+        raise ConfigError(f"{path}: invalid date ({exc}); dates are YYYY-MM-DD") from None
     return raw if raw is not None else {}
 
 

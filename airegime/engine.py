@@ -11,7 +11,8 @@ Fills follow the run's fill rule (:mod:`airegime.rebalance`): orders are sized
 on the signal day's close; ``same_close`` submits them that day with
 cheat-on-close, ``next_open`` submits them that day as market orders (they fill
 at the next bar's open), and ``next_close`` submits them on the next trading day
-with cheat-on-close, so they fill at that day's close. A buy of a name with no
+with cheat-on-close, so they fill at that day's close (unless that day is itself a
+rebalance date, whose newer decision replaces them). A buy of a name with no
 real price on its fill day is not sent and is listed as rejected; a sale of a name whose
 data ended goes through at its last price.
 Commission and slippage are both percentages of traded value; slippage moves
@@ -141,10 +142,13 @@ class TargetWeightsAdapter(bt.Strategy):
         broker = self.broker
         self.values.append(broker.getvalue())
         self.cash.append(broker.getcash())
-        if self.pending:
+        if self.pending and not self.p.mask[i]:
             prices = pd.Series({d._name: d.close[0] for d in self.datas})
             self.submit(fit_to_cash(self.pending, prices, self.cash[-1], self.cost_rate), coc=True)
-            self.pending = []
+        # On a rebalance day the new decision replaces orders not yet sent (next_close on two
+        # consecutive rebalance days, e.g. a start on a Friday with weekly rebalancing): it is
+        # planned on the holdings as they are, so sending both would buy twice.
+        self.pending = []
         if not self.p.mask[i]:
             return
         date = pd.Timestamp(self.datas[0].datetime.date(0))

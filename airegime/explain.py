@@ -67,6 +67,14 @@ def explain(run_dir: str | Path, date: str | pd.Timestamp) -> Explanation:
             f"--date {requested.date()}: before the run's first rebalance "
             f"{targets.index[0].date()}; give a later date"
         )
+    returns = run_dir / "returns.csv"
+    if returns.is_file():
+        days = pd.read_csv(returns, usecols=["date"], parse_dates=["date"])["date"]
+        if not days.empty and requested > days.iloc[-1]:
+            raise DataError(
+                f"--date {requested.date()}: after the run's last day {days.iloc[-1].date()}; "
+                "nothing was decided or held then, give an earlier date"
+            )
     decided = before[-1]
     weights = targets.loc[decided].fillna(0.0)
     diagnostics = load_diagnostics(run_dir).get(decided, {})

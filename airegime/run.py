@@ -185,7 +185,10 @@ def run_backtest(
         config = load_config(config, overrides)
     results_root = results_root or paths.results_dir(root)
     if save:
-        check_writable(results_root)  # before minutes of computation, not after
+        # before minutes of computation, not after; the run's own folder results/<name>
+        # (possibly left by another user) is where the run will be written
+        check_writable(results_root)
+        check_writable(results_root / config.name)
     context = load_context(config, root, source, on_step)
     on_step("running backtest")
     result = backtest(config, context, source, strict_dates)

@@ -91,7 +91,9 @@ def expand(base: dict[str, Any], grid: dict[str, list[Any]], source: str) -> lis
     points = []
     for values in itertools.product(*(grid[k] for k in keys)):
         params = dict(zip(keys, values, strict=True))
-        raw = apply_overrides(base, [f"{k}={json.dumps(v)}" for k, v in params.items()])
+        raw = apply_overrides(
+            base, [f"{k}={json.dumps(v, default=str)}" for k, v in params.items()]
+        )
         raw["sweep"] = None
         config = validate_config(raw, f"{source} (grid point {params})").snapshot()
         # The engine is not part of a point's identity: both give the same answer.
@@ -304,6 +306,8 @@ def run_sweep(
     if executor not in ("local", "dask"):
         raise ConfigError(f"{wording('--executor', 'executor')} {executor}: expected local or dask")
     base_config = load_config(config_path, overrides)
+    if split is not None:
+        check_split(split, base_config)
     base = base_config.model_dump(mode="json", exclude={"provenance"})
     grid = dict(base_config.sweep or {})
     grid.update(parse_grid(grid_items or []))
@@ -413,6 +417,29 @@ def _better_first(metric: str) -> bool:
     return metric not in LOWER_IS_BETTER
 
 
+#: Calendar days a ``--split`` must leave on each side of it.
+MIN_SPLIT_DAYS = 30
+
+
+def check_split(split: str, config: BacktestConfig) -> None:
+    """Refuse, before any point runs, a split that is not a date inside the window."""
+    flag = wording("--split", "split")
+    try:
+        cut = pd.Timestamp(split)
+    except ValueError:
+        raise ConfigError(f"{flag} {split}: not a date; use YYYY-MM-DD") from None
+    start, end = pd.Timestamp(config.start), pd.Timestamp(config.end)
+    if (
+        not start + pd.Timedelta(days=MIN_SPLIT_DAYS)
+        <= cut
+        <= end - pd.Timedelta(days=MIN_SPLIT_DAYS)
+    ):
+        raise ConfigError(
+            f"{flag} {split}: leaves less than {MIN_SPLIT_DAYS} days before or after it in the "
+            f"window {start.date()}..{end.date()}; choose a date inside it"
+        )
+
+
 def rank(
     points: list[SweepPoint],
     points_dir: Path,
@@ -470,6 +497,12 @@ def overfitting_report(
         return report
     matrix = pd.DataFrame(returns).dropna()
     selection = matrix[matrix.index < pd.Timestamp(split)] if split else matrix
+    if split and (len(selection) < 2 or len(selection) == len(matrix)):
+        raise ConfigError(
+            f"{wording('--split', 'split')} {split}: the points' returns run "
+            f"{matrix.index[0].date()}..{matrix.index[-1].date()}, so nothing is left on one "
+            "side of it; choose a date inside them (finished points are kept)"
+        )
     best = str(ranking.iloc[0]["point"])
     report["best_point"] = best
     report["deflated_sharpe"] = deflated_sharpe_ratio(

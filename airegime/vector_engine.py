@@ -284,10 +284,10 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
             submitted = []
             changes.append((t, broker.cash, list(broker.size), list(broker.price)))
         # -- the strategy's step of day t
-        if pending:
+        if pending and not mask[t]:  # a rebalance on t replaces them, as in the engine
             sent = _fit(pending, close[t], broker.cash, cost_rate)
             submitted = [_Sent(j, size, t, True) for j, size in sent]
-            pending = []
+        pending = []
         if mask[t]:
             date = pd.Timestamp(dates[t])  # as the backtrader engine builds it
             decision = decide(context, policy, date, settings.cash_buffer)

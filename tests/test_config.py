@@ -122,3 +122,13 @@ def test_nested_strategy_params_are_validated_too(tmp_path):
     assert config.strategy.params["composite"]["top_n"] == 3
     message = error_of(write(tmp_path, text), ["strategy.params.composite.topn=3"])
     assert "strategy.params.composite.topn: unknown key" in message
+
+
+def test_an_impossible_date_in_the_file_is_a_config_error(tmp_path):
+    message = error_of(write(tmp_path, GOOD.replace("2020-01-01", "2020-02-30")))
+    assert "demo.yaml" in message and "invalid date" in message
+
+
+def test_an_impossible_date_given_by_set_names_the_key(tmp_path):
+    message = error_of(write(tmp_path, GOOD), ["start=2024-13-01"])
+    assert "start" in message and "2024-13-01" in message

@@ -41,3 +41,14 @@ def test_piped_output_keeps_each_path_on_one_line(tmp_path):
     assert os.path.isfile(last.removeprefix("portfolio: "))
     folder = [ln for ln in out.stdout.splitlines() if ln.startswith("run folder: ")]
     assert os.path.isdir(folder[0].removeprefix("run folder: "))
+
+
+def test_paths_are_printed_as_they_are_not_as_rich_markup(tmp_path):
+    from typer.testing import CliRunner
+
+    from airegime.cli import app
+
+    missing = tmp_path / "[red]plan:x:.yaml"
+    out = CliRunner().invoke(app, ["run", str(missing)])
+    assert out.exit_code == 2
+    assert f"{missing}: config file not found" in out.output

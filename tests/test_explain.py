@@ -113,6 +113,13 @@ def test_explain_before_the_first_rebalance_is_a_one_line_error(composite_run):
     assert "Traceback" not in out.output
 
 
+def test_explain_after_the_run_ended_is_a_one_line_error(composite_run):
+    out = runner.invoke(app, ["explain", str(composite_run.run_dir), "--date", "2030-01-01"])
+    assert out.exit_code == 2
+    assert "after the run's last day 2025-06-30" in out.output
+    assert "Traceback" not in out.output
+
+
 def test_the_explain_command_prints_the_holdings_with_reasons(composite_run):
     out = runner.invoke(
         app, ["explain", str(composite_run.run_dir), "--date", "2025-02-12"], terminal_width=200

@@ -336,6 +336,20 @@ def test_an_unwritable_results_folder_fails_before_the_backtest(config, project,
     assert f"{blocked}: cannot write results there" in one_line(out)
 
 
+def test_an_unwritable_folder_of_the_run_name_fails_before_the_backtest(
+    config, project, monkeypatch
+):
+    import airegime.run
+
+    monkeypatch.setattr(airegime.run, "backtest", lambda *a, **k: pytest.fail("ran anyway"))
+    (project / "results").mkdir(exist_ok=True)
+    blocked = project / "results" / "faults"
+    blocked.write_text("not a folder")
+    out = run(config)
+    assert out.exit_code == 2
+    assert f"{blocked}: cannot write results there" in one_line(out)
+
+
 @pytest.mark.parametrize("name", ["..", "../x", ".hidden", "a/b"])
 def test_run_names_are_one_folder_name(config, project, name):
     out = run(config, "--set", f"name={name}")

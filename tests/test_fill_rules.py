@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from airegime import AsOfView, Params, Strategy
 from airegime.errors import AiregimeError, ConfigError
 from airegime.run import run_backtest
 from tests.conftest import write_closes, write_config
@@ -141,3 +142,34 @@ def test_a_name_whose_data_ended_is_sold_at_its_last_price(project, fill):
     assert len(sold) == 1
     assert sold.iloc[0]["price"] == pytest.approx(22.0)  # B's last close
     assert result.weights["B"].iloc[-1] == 0
+
+
+class FridayThenMonday(Strategy):
+    """All in A on 2024-03-01 (a Friday), all in B from the next week on."""
+
+    class Params(Params):
+        pass
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        return pd.Series({"A": 1.0} if view.date < pd.Timestamp("2024-03-04") else {"B": 1.0})
+
+
+@pytest.mark.parametrize("engine", ["backtrader", "vector"])
+def test_a_rebalance_the_day_after_the_start_replaces_the_unsent_next_close_orders(project, engine):
+    # Weekly from a Friday: Friday's orders would be sent on Monday, itself a rebalance
+    # date whose decision sees no holdings yet; sending both bought A and B.
+    folder = write_closes(project / "two", {"A": [10.0] * 4, "B": [5.0] * 4}, DATES)
+    result = run_backtest(
+        config(project, "next_close", folder),
+        [
+            "universe=[A, B]",
+            "rebalance=weekly",
+            "end=2024-03-06",
+            f"strategy.name={__name__}:FridayThenMonday",
+            f"engine={engine}",
+        ],
+        save=False,
+    )
+    assert result.trades["ticker"].tolist() == ["B"]
+    assert result.trades["date"].tolist() == [pd.Timestamp("2024-03-05")]
+    assert result.trades["shares"].iloc[0] == pytest.approx(200.0, rel=1e-6)  # 1000 / 5

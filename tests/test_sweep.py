@@ -49,6 +49,20 @@ def test_expansion_is_the_cartesian_product_and_validates_each_point():
         expand(base, {"strategy.params.top_n": [0]}, "x.yaml")
 
 
+def test_dates_can_be_swept_like_any_value():
+    base = {"name": "x", "strategy": {"name": "equal_weight"}, "universe": "ai_us"}
+    base |= {"start": "2020-01-01", "end": "2021-01-01"}
+    points = expand(base, parse_grid(["start=2020-01-01,2020-06-01"]), "x.yaml")
+    assert [p.config["start"] for p in points] == ["2020-01-01", "2020-06-01"]
+
+
+@pytest.mark.parametrize("split", ["2030-01-01", "2023-06-10", "not-a-date"])
+def test_a_split_outside_the_window_is_refused_before_any_point_runs(config, project, split):
+    with pytest.raises(ConfigError, match=f"split {split}: "):
+        run_sweep(config, ["strategy.params.top_n=3,5"], split=split)
+    assert not (project / "results").exists() or not any((project / "results").rglob("p-*"))
+
+
 def test_a_sweep_writes_normal_run_folders_and_a_ranking(config):
     result = run_sweep(
         config, ["strategy.params.top_n=3,5"], metric="sharpe", workers=2, split="2024-06-30"

@@ -26,6 +26,20 @@ def degenerate_dates(targets: pd.DataFrame, min_names: int, max_cash: float) -> 
     return pd.DataFrame({"names": names[flagged], "cash": cash[flagged]})
 
 
+def held_after_fills(weights: pd.DataFrame, rebalances: pd.Index, fill: str) -> pd.DataFrame:
+    """What the portfolio actually held once each rebalance's orders could fill: the daily
+    weights at the close of the fill day (the rebalance day itself with ``same_close``,
+    the next trading day otherwise), one row per rebalance date. Rejected or unfilled
+    orders show here and not in the targets; a fill day past the run's end holds what the
+    last day held."""
+    shift = 0 if fill == "same_close" else 1
+    position = weights.index.get_indexer(rebalances)
+    rows = [min(p + shift, len(weights) - 1) for p in position if p >= 0]
+    held = weights.iloc[rows].copy()
+    held.index = rebalances[position >= 0]
+    return held
+
+
 def _runs(dates: list[pd.Timestamp], calendar: list[pd.Timestamp]) -> Iterator[list]:
     """Consecutive stretches of ``dates`` along ``calendar`` (the rebalance dates)."""
     position = {d: i for i, d in enumerate(calendar)}

@@ -17,7 +17,12 @@ from .errors import AiregimeError, ResultsError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
 from .market import build_context, check_window, coverage_notes
 from .metrics import run_metrics
-from .portfolio_checks import china_cap_warning, china_rules, degenerate_warning
+from .portfolio_checks import (
+    china_cap_warning,
+    china_rules,
+    degenerate_warning,
+    held_after_fills,
+)
 from .rebalance import FILL_DESCRIPTIONS
 from .regimes import load_regimes
 from .results import RunResult, check_writable, package_versions, staged_run
@@ -106,7 +111,13 @@ def backtest(
         *filter(None, [china_note(config, context, result.targets)]),
         *filter(
             None,
-            [degenerate_warning(result.targets, config.checks.min_names, config.checks.max_cash)],
+            [
+                degenerate_warning(
+                    held_after_fills(weights, result.targets.index, result.fill),
+                    config.checks.min_names,
+                    config.checks.max_cash,
+                )
+            ],
         ),
     ]
     provenance = {

@@ -14,7 +14,12 @@ from airegime.errors import ConfigError, DataError
 from airegime.fundamental_sources import load_fundamentals
 from airegime.market import build_context
 from airegime.paths import project_root
-from airegime.portfolio_checks import china_cap_warning, degenerate_dates, degenerate_warning
+from airegime.portfolio_checks import (
+    china_cap_warning,
+    degenerate_dates,
+    degenerate_warning,
+    held_after_fills,
+)
 from airegime.prices import PriceData
 from airegime.regimes import Event, Regimes
 from airegime.run import run_backtest
@@ -203,3 +208,21 @@ def test_a_run_whose_china_cap_empties_the_portfolio_says_so_with_dates():
     assert any("max_china_share 10% is below the median" in w for w in warnings)
     degenerate = next(w for w in warnings if w.startswith("degenerate portfolio"))
     assert "2018-12-03..2019-06-03 (7 dates): 0-1 names, up to 100% cash" in degenerate
+
+
+def test_held_after_fills_reads_the_fill_day_not_the_signal_day():
+    days = pd.bdate_range("2024-03-01", periods=4)
+    weights = pd.DataFrame({"A": [0.0, 0.5, 0.5, 0.0], "B": [0.0, 0.5, 0.0, 0.0]}, index=days)
+    rebalances = pd.DatetimeIndex([days[0], days[2]])
+    held = held_after_fills(weights, rebalances, "next_close")
+    assert held.loc[days[0]].tolist() == [0.5, 0.5]
+    assert held.loc[days[2]].tolist() == [0.0, 0.0]
+    assert held_after_fills(weights, rebalances, "same_close").loc[days[2]].tolist() == [0.5, 0.0]
+
+
+def test_a_run_whose_orders_never_fill_is_flagged_as_degenerate():
+    result = run_backtest(
+        ROOT / "backtests" / "quickstart.yaml", ["start=2024-06-03", "end=2024-06-04"], save=False
+    )
+    assert result.trades.empty
+    assert any("degenerate portfolio" in w for w in result.provenance["warnings"])

@@ -145,6 +145,9 @@ def run(
     set_: SetOption = None,
     results_dir: ResultsOption = None,
     tearsheet: Annotated[bool, typer.Option(help="Write the quantstats tear sheet.")] = True,
+    portfolio: Annotated[
+        bool, typer.Option(help="Write the portfolio page and its tables.")
+    ] = True,
     strict_dates: StrictDatesOption = False,
     engine: Annotated[
         str | None,
@@ -163,6 +166,7 @@ def run(
                 tearsheet=tearsheet,
                 on_step=lambda s: status.update(f"{config.name}: {s}"),
                 strict_dates=strict_dates,
+                portfolio=portfolio,
             )
     for note in result.provenance.get("notes", []):
         console.print(f"[dim]note: {escape(note)}[/]", highlight=False)

@@ -175,10 +175,13 @@ def run_backtest(
     save: bool = True,
     on_step: Step = _no_step,
     strict_dates: bool = False,
+    portfolio: bool = True,
 ) -> RunResult:
     """Run a config (a path or a loaded config) and, by default, write its run directory.
 
     ``strict_dates`` refuses a window the data do not cover instead of trimming it.
+    ``portfolio=False`` leaves out the portfolio page and its tables (and the reference
+    data loaded only for them), ``tearsheet=False`` the tear sheet.
 
     >>> result = run_backtest("backtests/quickstart.yaml", ["rebalance=quarterly"])
     >>> result.metrics["sharpe"], result.run_dir
@@ -200,11 +203,11 @@ def run_backtest(
         # (possibly left by another user) is where the run will be written
         check_writable(results_root)
         check_writable(results_root / config.name)
-    context = load_context(config, root, source, on_step)
+    context = load_context(config, root, source, on_step, report_data=save and portfolio)
     on_step("running backtest")
     result = backtest(config, context, source, strict_dates)
     if save:
-        write_run(result, results_root, tearsheet, on_step, context)
+        write_run(result, results_root, tearsheet, on_step, context if portfolio else None)
     return result
 
 
@@ -266,9 +269,14 @@ def write_reports(
 
 
 def load_context(
-    config: BacktestConfig, root: Path, source: str, on_step: Step = _no_step
+    config: BacktestConfig,
+    root: Path,
+    source: str,
+    on_step: Step = _no_step,
+    report_data: bool = True,
 ) -> MarketContext:
-    """Prices plus whatever reference data the config's strategy needs, loaded once."""
+    """Prices plus whatever reference data the config's strategy needs, loaded once, and
+    (``report_data``) what the portfolio page measures every run with."""
     on_step("loading prices")
     strategy = config.build_strategy()
     extra = list(dict.fromkeys([*strategy.extra_series, *available_series(config, root)]))
@@ -276,7 +284,8 @@ def load_context(
     if strategy.needs:
         on_step("loading fundamentals")
         attach_reference_data(context, config, root, strategy.needs)
-    attach_report_data(context, config, root, strategy.needs)
+    if report_data:
+        attach_report_data(context, config, root, strategy.needs)
     return context
 
 

@@ -191,3 +191,16 @@ def test_portfolio_facts_show_the_market_implied_china_share_beside_the_disclose
     html = facts(Run(), {"china": china})
     assert "China revenue share, disclosed (9% of weight)" in html
     assert "<b>6.0%</b><span>China share, market-implied (100% of weight)</span>" in html
+
+
+def test_a_run_without_its_portfolio_page_writes_neither_page_nor_tables(tmp_path):
+    result = run_backtest(
+        ROOT / "backtests" / "quickstart.yaml",
+        ["start=2024-01-01", "end=2024-06-30"],
+        results_root=tmp_path,
+        tearsheet=False,
+        portfolio=False,
+    )
+    assert (result.run_dir / "metrics.json").is_file()
+    assert not (result.run_dir / "portfolio.html").exists()
+    assert not list(result.run_dir.glob("portfolio_*.csv"))

@@ -9,6 +9,7 @@ shares), rejected orders the same, and values within 1e-9 relative.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from airegime.asof import MarketContext
 from airegime.config import BacktestConfig, load_config
 from airegime.engine import EngineResult, EngineSettings, run_engine
+from airegime.run import engine_settings as config_engine_settings
 from airegime.run import load_context, run_backtest
 from airegime.vector_engine import run_vector
 from tests.conftest import write_config
@@ -35,18 +37,7 @@ def sample_context(name: str) -> MarketContext:
 
 
 def settings(config: BacktestConfig, **changes) -> EngineSettings:
-    base = dict(
-        start=pd.Timestamp(config.start),
-        end=pd.Timestamp(config.end),
-        rebalance=config.rebalance,
-        initial_cash=config.initial_cash,
-        commission_bps=config.costs.commission_bps,
-        slippage_bps=config.costs.slippage_bps,
-        cash_buffer=config.cash_buffer,
-        fill=config.execution.fill,
-    )
-    base.update(changes)
-    return EngineSettings(**base)
+    return dataclasses.replace(config_engine_settings(config), **changes)
 
 
 def assert_same(reference: EngineResult, vector: EngineResult) -> None:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .asof import MarketContext
+from .errors import DataError
 from .orders import Order, fit_to_cash, plan_orders, rebalance_mask
 from .rebalance import decide, resolve_fill
 from .strategy import Strategy
@@ -209,9 +210,9 @@ def trading_calendar(context: MarketContext, settings: EngineSettings) -> pd.Dat
     calendar = closes.index[(closes.index >= settings.start) & (closes.index <= settings.end)]
     calendar = calendar[closes.loc[calendar, context.universe].notna().any(axis=1).to_numpy()]
     if len(calendar) < 2:
-        raise ValueError(
+        raise DataError(
             f"fewer than two trading days with prices in {settings.start.date()}"
-            f"..{settings.end.date()}"
+            f"..{settings.end.date()}; widen start/end"
         )
     return calendar
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .errors import ConfigError
 from .orders import clean_weights
 
 FillRule = Literal["next_close", "next_open", "same_close"]
@@ -46,12 +47,14 @@ def resolve_fill(requested: str, has_bars: bool) -> FillRule:
     if requested == "auto":
         return "next_open" if has_bars else "next_close"
     if requested == "next_open" and not has_bars:
-        raise ValueError(
+        raise ConfigError(
             "execution.fill: next_open needs open prices, but the data has closes only; "
             "use next_close (or auto)"
         )
     if requested not in FILL_RULES:
-        raise ValueError(f"execution.fill: unknown rule {requested!r}; use {', '.join(FILL_RULES)}")
+        raise ConfigError(
+            f"execution.fill: unknown rule {requested!r}; use {', '.join(FILL_RULES)}"
+        )
     return requested  # type: ignore[return-value]
 
 

@@ -13,7 +13,7 @@ from .asof import MarketContext
 from .china_market import attach_china
 from .config import BacktestConfig, load_config
 from .engine import EngineResult, EngineSettings, daily_weights, run_engine
-from .errors import AiregimeError, ResultsError
+from .errors import AiregimeError, ConfigError, DataError, ResultsError
 from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
 from .market import build_context, check_window, coverage_notes
 from .metrics import run_metrics
@@ -82,6 +82,8 @@ def backtest(
     if result is None:
         try:
             result = run_engine_named(config.engine, context, strategy, engine_settings(config))
+        except (ConfigError, DataError) as exc:  # the settings or the data, not the strategy
+            raise type(exc)(f"{source}: {exc}") from None
         except ValueError as exc:
             raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
     values = result.values

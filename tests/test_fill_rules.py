@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from airegime import AsOfView, Params, Strategy
-from airegime.errors import AiregimeError, ConfigError
+from airegime.errors import AiregimeError, ConfigError, DataError
 from airegime.run import run_backtest
 from tests.conftest import write_closes, write_config
 
@@ -173,3 +173,9 @@ def test_a_rebalance_the_day_after_the_start_replaces_the_unsent_next_close_orde
     assert result.trades["ticker"].tolist() == ["B"]
     assert result.trades["date"].tolist() == [pd.Timestamp("2024-03-05")]
     assert result.trades["shares"].iloc[0] == pytest.approx(200.0, rel=1e-6)  # 1000 / 5
+
+
+def test_a_window_with_one_trading_day_is_a_data_error_not_a_strategy_error(project, bars):
+    with pytest.raises(DataError, match="fewer than two trading days") as caught:
+        run_backtest(config(project, "auto", bars), ["end=2024-03-03"], save=False)
+    assert "strategy" not in str(caught.value)

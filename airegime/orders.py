@@ -77,15 +77,26 @@ def fit_to_cash(
     """
     sells = [o for o in orders if o.shares < 0]
     buys = [o for o in orders if o.shares > 0]
-    proceeds = sum(-o.shares * float(prices[o.ticker]) for o in sells) * (1 - cost_rate)
-    budget = cash + proceeds
-    spend = sum(o.shares * float(prices[o.ticker]) for o in buys) * (1 + cost_rate)
-    scale = 1.0
-    if spend > budget > 0 and spend > 0:
-        scale = (budget / spend) * (1 - 1e-9)
-    elif budget <= 0:
-        scale = 0.0
+    scale = buy_scale(
+        [-o.shares * float(prices[o.ticker]) for o in sells],
+        [o.shares * float(prices[o.ticker]) for o in buys],
+        cash,
+        cost_rate,
+    )
     return sells + [Order(o.ticker, o.shares * scale) for o in buys if o.shares * scale > 0]
+
+
+def buy_scale(sold: list[float], bought: list[float], cash: float, cost_rate: float) -> float:
+    """The factor every buy is scaled by so that ``cash`` plus the sales (values ``sold``,
+    net of costs) pay for the buys (values ``bought``, plus costs): 1 when they already do,
+    0 when nothing is left. The one budget rule of both engines."""
+    budget = cash + sum(sold) * (1 - cost_rate)
+    spend = sum(bought) * (1 + cost_rate)
+    if spend > budget > 0 and spend > 0:
+        return (budget / spend) * (1 - 1e-9)
+    if budget <= 0:
+        return 0.0
+    return 1.0
 
 
 def rebalance_mask(index: pd.DatetimeIndex, frequency: str) -> np.ndarray:

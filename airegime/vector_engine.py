@@ -24,7 +24,7 @@ import pandas as pd
 
 from .asof import MarketContext
 from .engine import EngineResult, EngineSettings, trading_calendar
-from .orders import rebalance_mask
+from .orders import buy_scale, rebalance_mask
 from .rebalance import decide, resolve_fill
 from .strategy import Strategy
 
@@ -178,17 +178,12 @@ def _order_names(held: list[str], wanted: list[str]) -> list[str]:
 def _fit(
     orders: list[tuple[int, float]], px: np.ndarray, cash: float, cost_rate: float
 ) -> list[tuple[int, float]]:
-    """:func:`~airegime.orders.fit_to_cash` on feed indexes, with its exact arithmetic."""
+    """:func:`~airegime.orders.fit_to_cash` on feed indexes (the same :func:`buy_scale`)."""
     sells = [o for o in orders if o[1] < 0]
     buys = [o for o in orders if o[1] > 0]
-    proceeds = sum([-s * float(px[j]) for j, s in sells]) * (1 - cost_rate)
-    budget = cash + proceeds
-    spend = sum([s * float(px[j]) for j, s in buys]) * (1 + cost_rate)
-    scale = 1.0
-    if spend > budget > 0 and spend > 0:
-        scale = (budget / spend) * (1 - 1e-9)
-    elif budget <= 0:
-        scale = 0.0
+    scale = buy_scale(
+        [-s * float(px[j]) for j, s in sells], [s * float(px[j]) for j, s in buys], cash, cost_rate
+    )
     return sells + [(j, s * scale) for j, s in buys if s * scale > 0]
 
 

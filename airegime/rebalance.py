@@ -1,8 +1,8 @@
 """What happens on a rebalance date, independent of the engine that executes it.
 
-Both engines call :func:`decide` (the strategy's weights, cleaned) and
-:func:`fill_plan` (on which day and at which price the orders fill), so the fill
-rule is a setting of the engine contract, not of either engine.
+Both engines call :func:`decide` (the strategy's weights, cleaned, and its
+diagnostics) and :func:`resolve_fill` (which fill rule applies), so the fill rule is
+a setting of the engine contract, not of either engine.
 
 Fill rules (``execution.fill`` in a config):
 

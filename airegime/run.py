@@ -107,21 +107,15 @@ def backtest(
     universe = info.record(context.prices.close, pd.Timestamp(config.start)) if info else None
     if universe:
         notes.insert(1, universe_line(universe, config.start))
+    held = held_after_fills(weights, result.targets.index, result.fill)
+    checks = config.checks
     warnings = [
-        *([universe["warning"]] if universe and universe["warning"] else []),
+        *([universe["warning"]] if universe else []),
         *strategy.run_notes(),
-        *filter(None, [china_note(config, context, result.targets)]),
-        *filter(
-            None,
-            [
-                degenerate_warning(
-                    held_after_fills(weights, result.targets.index, result.fill),
-                    config.checks.min_names,
-                    config.checks.max_cash,
-                )
-            ],
-        ),
+        china_note(config, context, result.targets),
+        degenerate_warning(held, checks.min_names, checks.max_cash),
     ]
+    warnings = [w for w in warnings if w]
     provenance = {
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "strategy": strategy.describe(),

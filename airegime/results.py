@@ -100,27 +100,34 @@ def check_writable(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def staged_dir(final: Path) -> Iterator[Path]:
+def staged_dir(final: Path, replace: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder beside ``final``; rename it to ``final`` on success.
 
     The staging folder (``.tmp-<name>``) is created exclusively, so two writers of
     the same folder cannot mix their files; on any exception, Ctrl-C included, it is
     removed and nothing appears at ``final``. Raises FileExistsError when ``final``
-    (or another writer's staging folder) already exists.
+    (or another writer's staging folder) already exists, unless ``replace``: then an
+    existing ``final`` is swapped out only once the new folder is complete (a sweep's
+    confirmation run replacing a screened point).
     """
     tmp = final.parent / f"{STAGING_PREFIX}{final.name}"
+    old = final.parent / f"{STAGING_PREFIX}{final.name}-old"
     final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
+    if final.exists() and not replace:
         raise FileExistsError(f"{final} already exists")
     tmp.mkdir()
     try:
         yield tmp
         if final.exists():
-            raise FileExistsError(f"{final} already exists")
+            if not replace:
+                raise FileExistsError(f"{final} already exists")
+            final.rename(old)
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @dataclass

@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import os
 import shutil
 import traceback
 from collections.abc import Callable
@@ -179,18 +178,10 @@ def confirm_point(
             "this as a bug"
         )
     result = backtest(cfg, context, str(point_dir), engine_result=reference)
-    tmp = point_dir.parent / f".tmp-{point_dir.name}-{os.getpid()}"
-    old = point_dir.parent / f".tmp-{point_dir.name}-{os.getpid()}-old"
-    try:
-        tmp.mkdir(parents=True)
+    with staged_dir(point_dir, replace=True) as tmp:
         result.save(tmp)
         if tearsheet:
             write_reports(result, context, tmp)
-        point_dir.rename(old)
-        tmp.rename(point_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def point_engine(folder: Path) -> str:
@@ -397,6 +388,8 @@ def run_sweep(
             confirm_point(point, contexts[key], points_dir / point_id, tearsheets)
         ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
+    from .sweep_report import ranking_html
+
     atomic_write_text(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)
     )
@@ -538,15 +531,3 @@ def overfitting_report(
             "oos": performance(chained) if len(chained) else {},
         }
     return report
-
-
-def ranking_html(
-    ranking: pd.DataFrame,
-    report: dict[str, Any],
-    config: BacktestConfig,
-    directory: Path | None = None,
-) -> str:
-    """The sweep page; see :mod:`airegime.sweep_report`."""
-    from .sweep_report import ranking_html as render
-
-    return render(ranking, report, config, directory)

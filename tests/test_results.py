@@ -102,3 +102,18 @@ def test_a_changed_fundamentals_file_changes_the_fingerprint(project):
     frame.loc[frame.index[frame["ticker"] == "NVDA"][0], "value"] = "1"  # a fact the run used
     frame.to_csv(facts, index=False)
     assert run_backtest(config, save=False).provenance["data_fingerprint"] != first
+
+
+def test_a_staged_folder_may_replace_an_existing_one_only_when_asked(tmp_path):
+    from airegime.results import staged_dir
+
+    final = tmp_path / "point"
+    final.mkdir()
+    (final / "old.txt").write_text("screened")
+    with pytest.raises(FileExistsError):
+        with staged_dir(final):
+            pass
+    with staged_dir(final, replace=True) as tmp:
+        (tmp / "new.txt").write_text("confirmed")
+    assert [p.name for p in final.iterdir()] == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["point"]  # no staging folder left

@@ -94,8 +94,9 @@ def guarded(interrupted: str = "nothing was written; run the command again") -> 
     except KeyboardInterrupt:
         err_console.print(f"[yellow]interrupted:[/] {escape(str(interrupted))}", highlight=False)
         raise typer.Exit(INTERRUPTED_EXIT) from None
-    except (AiregimeError, ValueError) as exc:
-        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except (AiregimeError, ValueError, KeyError) as exc:
+        text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        fail(text.splitlines()[0] if text else type(exc).__name__)
     except OSError as exc:  # permissions, full disk, vanished files: name the file
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}")
@@ -392,11 +393,8 @@ def explain(
     """The holdings decided on D (the last rebalance on or before it), each with its reason."""
     from .explain import explain as explain_run
 
-    try:
+    with guarded():
         out = explain_run(run_dir, date)
-    except AiregimeError as exc:
-        fail(str(exc))
-        return
     when = f" (the decision in force on {out.requested.date()})"
     when = "" if out.date == out.requested else when
     console.print(f"rebalance of {out.date.date()}{when}", highlight=False)
@@ -494,11 +492,8 @@ def list_universes() -> None:
     from . import paths
     from .universe import load_universes
 
-    try:
+    with guarded():
         universes = load_universes(paths.data_dir(paths.project_root()) / "universes.yaml")
-    except AiregimeError as exc:
-        fail(str(exc))
-        return
     table = Table(title=str(universes.source), title_justify="left")
     table.add_column("name")
     table.add_column("tickers")
@@ -622,7 +617,7 @@ def data_fundamentals(
     from .fundamental_sources import load_fundamentals
     from .prices import load_sample, sample_tickers
 
-    try:
+    with guarded():
         names = _tickers_or_universe(tickers, universe)
         date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
         known = [t for t in names if t in sample_tickers()]
@@ -634,9 +629,6 @@ def data_fundamentals(
             source, names, _root(), path=path, lag_days=lag, price_vintage=vintage
         )
         table = store.metrics_asof(names, date, prices).T
-    except (AiregimeError, ValueError, KeyError, OSError) as exc:
-        fail(str(exc))
-        return
     table = table.astype(object)
     for metric, fmt in FUNDAMENTAL_FORMATS.items():
         table.loc[metric] = [fmt.format(v) if v == v else "-" for v in table.loc[metric]]
@@ -670,13 +662,10 @@ def data_china(
 
     from .china_market import china_exposure_asof
 
-    try:
+    with guarded():
         names = _tickers_or_universe(tickers, "ai_global")
         date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
         frame, notes = china_exposure_asof(names, date, measure, _root())
-    except (AiregimeError, ValueError, KeyError, OSError) as exc:
-        fail(str(exc))
-        return
     _print_frame(
         frame,
         f"China revenue share known on {date.date()} ({measure})",
@@ -700,7 +689,7 @@ def data_prices(
     from . import paths
     from .prices import load_csv_dir, load_sample, sample_tickers
 
-    try:
+    with guarded():
         if source == "sample":
             data = load_sample([t.upper() for t in tickers] if tickers else sample_tickers())
         elif source in ("csv", "yahoo"):
@@ -720,9 +709,6 @@ def data_prices(
         else:
             fail(f"data prices: --source {source}: expected sample, csv or yahoo (the cache)")
             return
-    except AiregimeError as exc:
-        fail(str(exc))
-        return
     rows = {}
     for ticker in data.tickers:
         series = data.close[ticker].dropna()
@@ -773,7 +759,7 @@ def data_fetch(
     if china:
         fetch_china(tickers, refresh, user_agent)
         return
-    try:
+    with guarded("tickers already downloaded stay in the cache; run again for the rest"):
         names = _tickers_or_universe(tickers, "ai_global")
         first = dt.date.fromisoformat(start)
         last = dt.date.fromisoformat(end) if end else dt.date.today()
@@ -786,10 +772,6 @@ def data_fetch(
             console.print(
                 f"fundamentals cached: {len(store.tickers)} tickers, {len(store.facts)} facts"
             )
-    except (AiregimeError, ValueError, OSError) as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        fail("interrupted; tickers already downloaded stay in the cache, run again for the rest")
 
 
 def fetch_china(tickers: list[str] | None, refresh: bool, agent: str | None) -> None:
@@ -798,15 +780,12 @@ def fetch_china(tickers: list[str] | None, refresh: bool, agent: str | None) -> 
     from .china_filings import EdgarChina
     from .sec import SecClient
 
-    try:
+    with guarded("figures already read stay in the cache; run again for the rest"):
         names = _tickers_or_universe(tickers, "ai_us")
         cache = paths.cache_dir(_root())
         edgar = EdgarChina(SecClient(cache, agent))
         with console.status(f"reading the 10-Ks of {len(names)} tickers on SEC EDGAR"):
             rows, statuses = edgar.fetch(names, cache / EXTRACTS, refresh)
-    except (AiregimeError, ValueError) as exc:
-        fail(str(exc))
-        return
     for status in statuses:
         console.print(status, highlight=False)
     console.print(f"China rows cached: {len(rows)} in {cache / EXTRACTS}", highlight=False)

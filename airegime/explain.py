@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, wording
 from .results import load_diagnostics
 
 
@@ -56,15 +56,16 @@ def explain(run_dir: str | Path, date: str | pd.Timestamp) -> Explanation:
     path = run_dir / "targets.csv"
     if not path.is_file():
         raise DataError(f"{run_dir}: not a run folder (no targets.csv); give results/<name>/<id>")
+    flag = wording("--date", "date")
     try:
         requested = pd.Timestamp(date)
     except ValueError:
-        raise DataError(f"--date {date}: not a date; use YYYY-MM-DD") from None
+        raise DataError(f"{flag} {date}: not a date; use YYYY-MM-DD") from None
     targets = pd.read_csv(path, index_col="date", parse_dates=["date"])
     before = targets.index[targets.index <= requested]
     if before.empty:
         raise DataError(
-            f"--date {requested.date()}: before the run's first rebalance "
+            f"{flag} {requested.date()}: before the run's first rebalance "
             f"{targets.index[0].date()}; give a later date"
         )
     returns = run_dir / "returns.csv"
@@ -72,7 +73,7 @@ def explain(run_dir: str | Path, date: str | pd.Timestamp) -> Explanation:
         days = pd.read_csv(returns, usecols=["date"], parse_dates=["date"])["date"]
         if not days.empty and requested > days.iloc[-1]:
             raise DataError(
-                f"--date {requested.date()}: after the run's last day {days.iloc[-1].date()}; "
+                f"{flag} {requested.date()}: after the run's last day {days.iloc[-1].date()}; "
                 "nothing was decided or held then, give an earlier date"
             )
     decided = before[-1]

@@ -266,30 +266,29 @@ def analyse(
     )
 
 
-def _pct(value: Any) -> str:
-    return "" if value is None or value != value else f"{value:+.1%}"
-
-
 def text_lines(analysis: UniverseAnalysis) -> list[str]:
     """The like-for-like numbers as short lines for the terminal."""
+    from .report_html import pct
+
     lines = []
     for _, row in analysis.baselines.iterrows():
         ci = ""
         if "annual_return_lo" in row and row["annual_return_lo"] == row["annual_return_lo"]:
             ci = (
-                f", annual return {_pct(row['annual_return_diff'])} "
-                f"[{_pct(row['annual_return_lo'])}, {_pct(row['annual_return_hi'])}]"
+                f", annual return {pct(row['annual_return_diff'], signed=True)} "
+                f"[{pct(row['annual_return_lo'], signed=True)}, "
+                f"{pct(row['annual_return_hi'], signed=True)}]"
             )
         lines.append(
             f"{row['run']} vs equal weight on its universe {row['universe']}: "
             f"CAGR {row['cagr']:.1%} vs {row['baseline_cagr']:.1%} "
-            f"({_pct(row['cagr_diff'])}){ci}"
+            f"({pct(row['cagr_diff'], signed=True)}){ci}"
         )
     for _, row in analysis.effect.iterrows():
         lines.append(
             f"universe effect {row['universe']}: equal weight {row['equal_weight_cagr']:.1%} "
             f"vs {row['sector_etf']} {row['sector_etf_cagr']:.1%} a year "
-            f"({_pct(row['cagr_diff'])}), {row['start']}..{row['end']}"
+            f"({pct(row['cagr_diff'], signed=True)}), {row['start']}..{row['end']}"
         )
     return lines
 

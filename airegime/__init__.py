@@ -15,9 +15,10 @@ The public API is small:
 from __future__ import annotations
 
 from . import quiet as _quiet  # noqa: F401  (selects the Agg backend first)
-from .asof import AsOfView, MarketContext
-from .compare_report import compare
+from .asof import AsOfView
+from .compare import compare
 from .config import BacktestConfig, load_config
+from .data.context import MarketContext
 from .errors import AiregimeError, ConfigError, DataError
 from .explain import explain
 from .registry import register, registered

@@ -1,7 +1,8 @@
 """The as-of view: the one gate through which a strategy sees the world on date D.
 
-:class:`MarketContext` holds everything a run loaded (prices, reference tables,
-fundamentals); :meth:`MarketContext.view` cuts it at a date. Prices are cut by
+:class:`~airegime.data.context.MarketContext` holds everything a run loaded
+(prices, reference tables, fundamentals); ``AsOfView(context, date)`` cuts it at a
+date. Prices are cut by
 position (rows up to and including D), fundamentals and China exposure by
 filing date, so a strategy cannot read the future by construction. The
 look-ahead tests exercise this class, not each strategy.
@@ -9,7 +10,7 @@ look-ahead tests exercise this class, not each strategy.
 The view is also where a strategy says *why* it chose its weights: it may call
 :meth:`AsOfView.record_scores`, :meth:`AsOfView.exclude`, :meth:`AsOfView.tag`,
 :meth:`AsOfView.signal` and :meth:`AsOfView.note` while it decides. The engine
-(:func:`airegime.rebalance.decide`) stores what was recorded per rebalance date in
+(:func:`airegime.engines.rebalance.decide`) stores what was recorded per rebalance date in
 the run folder (``diagnostics.json``); ``airegime explain`` and the portfolio page
 read it from there. Recording is optional and never changes the weights.
 
@@ -23,17 +24,12 @@ copy whose prices, fundamentals, China table or extras were replaced starts afre
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from .prices import PriceData
-
-if TYPE_CHECKING:
-    from .china import ChinaExposure
-    from .fundamentals import FundamentalsStore
+from .data.context import MarketContext
 
 _COPY_ON_WRITE = (
     int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
@@ -41,68 +37,12 @@ _COPY_ON_WRITE = (
 T = TypeVar("T")
 
 
-@dataclass
-class MarketContext:
-    """What a run knows in total; strategies only ever see slices of it."""
-
-    prices: PriceData
-    universe: list[str]
-    groups: dict[str, str] = field(default_factory=dict)
-    suppliers: list[str] = field(default_factory=list)
-    fundamentals: FundamentalsStore | None = None
-    china: ChinaExposure | None = None
-    #: Market-implied China revenue shares (date x ticker), from
-    #: :func:`airegime.china_market.attach_china`; row D uses prices up to D only.
-    china_market: pd.DataFrame | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    #: Days after its filing date before a China figure counts (as ``data.filing_lag_days``).
-    filing_lag_days: int = 0
-
-    def view(self, date: pd.Timestamp) -> AsOfView:
-        return AsOfView(self, pd.Timestamp(date))
-
-    def memoised(self, key: tuple, compute: Callable[[], T]) -> T:
-        """``compute()`` once per key for this context's data (see the module docstring)."""
-        sources = (
-            self.prices,
-            self.universe,
-            self.fundamentals,
-            self.china,
-            self.china_market,
-            self.extras,
-        )
-        held = self.__dict__.get("_memo")
-        if held is None or any(a is not b for a, b in zip(held[0], sources, strict=True)):
-            held = self.__dict__["_memo"] = (sources, {})
-        memo = held[1]
-        if key not in memo:
-            memo[key] = compute()
-        return memo[key]
-
-    def fingerprint(self) -> str:
-        """A short hash of every input a run read: prices, facts, China table, events."""
-        return self.memoised(("fingerprint",), self._fingerprint)
-
-    def _fingerprint(self) -> str:
-        import hashlib
-
-        digest = hashlib.sha256(self.prices.fingerprint().encode())
-        if self.fundamentals is not None:
-            digest.update(pd.util.hash_pandas_object(self.fundamentals.facts).to_numpy().tobytes())
-        if self.china is not None:
-            digest.update(pd.util.hash_pandas_object(self.china.table).to_numpy().tobytes())
-        regimes = self.extras.get("regimes")
-        if regimes is not None:
-            digest.update(repr(regimes.events).encode())
-        return digest.hexdigest()[:16]
-
-
 class AsOfView:
     """Prices up to ``date``, fundamentals filed on or before it, exposure known by it."""
 
-    def __init__(self, context: MarketContext, date: pd.Timestamp) -> None:
+    def __init__(self, context: MarketContext, date: pd.Timestamp | str) -> None:
         self._context = context
-        self.date = date
+        self.date = pd.Timestamp(date)
         self._end = int(context.prices.close.index.searchsorted(date, side="right"))
         self._diagnostics: dict[str, Any] = {
             "scores": {},

@@ -1,149 +1,74 @@
-"""Compare runs: align them, tabulate metrics, regimes and bootstrap differences.
+"""Compare runs: the public :func:`compare`, which finds or runs what is missing and
+writes the comparison page.
 
-Pure functions over :class:`~airegime.results.RunResult` objects; the HTML page is in
-:mod:`airegime.compare_report` and the CLI only wires them together.
+Runs are given as :class:`~airegime.results.RunResult` objects, run folders or config
+paths; a config's newest run with the same resolved config is reused, and a missing
+one is run. Each run is also set against equal weight on its own universe (a compared
+run, else a stored one, else one run now). The numbers come from
+:mod:`airegime.stats.comparison` and :mod:`airegime.stats.universe_effect`; the page
+from :mod:`airegime.reports.compare`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .bootstrap import bootstrap_difference
-from .metrics import performance
-from .regimes import Period
+from . import paths
+from .config import load_config
+from .errors import DataError
+from .loading import Step, load_prices
+from .reports.compare import write_comparison
 from .results import RunResult, latest_run
+from .run import run_backtest
+from .stats.comparison import unique_names
+from .stats.universe_effect import (
+    UniverseAnalysis,
+    analyse,
+    baseline_config,
+    is_baseline_for,
+    universe_record,
+)
 
 
-@dataclass
-class Comparison:
-    """Runs aligned on their common dates, with notes on anything that differed."""
+def compare(items: list, results_root: Path | None = None, on_step=None) -> dict:
+    """Compare runs given as RunResult objects, run folders or config paths (run if needed).
 
-    runs: list[RunResult]
-    names: list[str]
-    returns: pd.DataFrame
-    benchmark: pd.Series
-    benchmark_name: str
-    notes: list[str] = field(default_factory=list)
-
-
-def unique_names(runs: list[RunResult]) -> list[str]:
-    names: list[str] = []
-    for run in runs:
-        name, n = run.config.name, 2
-        while name in names:
-            name, n = f"{run.config.name} #{n}", n + 1
-        names.append(name)
-    return names
-
-
-def align(runs: list[RunResult]) -> Comparison:
-    """Common dates of every run; notes where date ranges or benchmarks differ."""
-    if not runs:
-        raise ValueError("nothing to compare")
-    names = unique_names(runs)
-    notes = []
-    spans = {n: (r.returns.index[0], r.returns.index[-1]) for n, r in zip(names, runs, strict=True)}
-    if len(set(spans.values())) > 1:
-        described = "; ".join(f"{n}: {a.date()}..{b.date()}" for n, (a, b) in spans.items())
-        notes.append(f"date ranges differ ({described}); compared on the common dates")
-    benchmarks = {r.config.benchmark for r in runs}
-    if len(benchmarks) > 1:
-        notes.append(
-            f"benchmarks differ ({', '.join(sorted(benchmarks))}); "
-            f"{runs[0].config.benchmark} of {names[0]} is used for all"
-        )
-    returns = pd.concat(
-        [r.returns.rename(n) for n, r in zip(names, runs, strict=True)], axis=1, join="inner"
-    ).dropna()
-    if returns.empty:
-        raise ValueError("the runs share no dates")
-    benchmark = runs[0].benchmark_returns.reindex(returns.index).fillna(0.0)
-    return Comparison(runs, names, returns, benchmark, runs[0].config.benchmark, notes)
-
-
-def metrics_table(comparison: Comparison) -> pd.DataFrame:
-    """quantstats' metrics of every strategy and the benchmark, side by side, as quantstats
-    formats them for display (percentages as "39.72%", not as rounded fractions)."""
-    import quantstats as qs
-
-    from .quiet import silenced
-
-    with silenced():
-        table = qs.reports.metrics(
-            comparison.returns,
-            benchmark=comparison.benchmark.rename(comparison.benchmark_name),
-            display=False,
-            mode="basic",
-            prepare_returns=False,
-            internal=True,  # quantstats' display formatting: x100 and a % sign
-        )
-    # quantstats marks percentage rows with a small percent sign; the values carry "%" now
-    table.index = [str(i).replace("\ufe6a", "").replace("%", "").strip() for i in table.index]
-    table.index.name = "metric"
-    return table.rename(columns={"Benchmark": comparison.benchmark_name})
-
-
-def regime_table(comparison: Comparison, periods: list[Period]) -> pd.DataFrame:
-    """Return, max drawdown and Sharpe of each strategy (and the benchmark) per period."""
-    frame = comparison.returns.assign(**{comparison.benchmark_name: comparison.benchmark})
-    rows = []
-    for period in periods:
-        inside = frame.loc[period.start : period.end]
-        if len(inside) < 5:
-            continue
-        for name in frame.columns:
-            stats = performance(inside[name])
-            rows.append(
-                {
-                    "period": period.name,
-                    "start": inside.index[0].date(),
-                    "end": inside.index[-1].date(),
-                    "days": len(inside),
-                    "strategy": name,
-                    "return": stats["total_return"],
-                    "annual_return": stats["cagr"],
-                    "max_drawdown": stats["max_drawdown"],
-                    "sharpe": stats["sharpe"],
-                }
+    The first item is the baseline. Returns the report path, the aligned returns, the
+    tables and the runs; see the README.
+    """
+    runs = []
+    for item in items:
+        if isinstance(item, RunResult):
+            runs.append(item)
+        elif Path(item).suffix in (".yaml", ".yml"):
+            runs += runs_for_configs([item], results_root, on_step)
+        elif (Path(item) / "metrics.json").is_file():
+            runs.append(RunResult.load(item))
+        else:
+            raise DataError(
+                f"{item}: not a run folder (no metrics.json); give "
+                "results/<name>/<run id> or a config .yaml"
             )
-    return pd.DataFrame(rows)
-
-
-def overlapping(periods: list[Period]) -> list[tuple[str, str]]:
-    """Pairs of periods that share days (a day can then count in both)."""
-    return [
-        (a.name, b.name)
-        for i, a in enumerate(periods)
-        for b in periods[i + 1 :]
-        if a.start <= b.end and b.start <= a.end
-    ]
-
-
-def bootstrap_table(
-    comparison: Comparison, block: int = 20, draws: int = 2000, seed: int = 0
-) -> pd.DataFrame:
-    """Each strategy against the first (the baseline): differences with 95% intervals."""
-    base = comparison.names[0]
-    rows = []
-    for name in comparison.names[1:]:
-        diff = bootstrap_difference(
-            comparison.returns[name], comparison.returns[base], block=block, draws=draws, seed=seed
-        )
-        rows.append({"strategy": name, "baseline": base, **diff})
-    return pd.DataFrame(rows)
+    if not runs:
+        raise DataError("compare: give run folders, or --configs a.yaml b.yaml")
+    if on_step:
+        on_step("writing report")
+    universes = universe_analysis(runs, unique_names(runs), results_root, on_step)
+    root = paths.project_root()
+    out = write_comparison(
+        runs,
+        (results_root or paths.results_dir(root)) / "compare",
+        paths.data_dir(root) / "regimes.yaml",
+        universes,
+    )
+    out["runs"] = runs
+    return out
 
 
 def runs_for_configs(configs: list, results_root=None, on_step=None) -> list[RunResult]:
     """The newest run of each config (same resolved config), running those that are missing."""
-    from pathlib import Path
-
-    from . import paths
-    from .config import load_config
-    from .run import run_backtest
-
     runs = []
     for path in configs:
         config = load_config(path)
@@ -158,12 +83,40 @@ def runs_for_configs(configs: list, results_root=None, on_step=None) -> list[Run
     return runs
 
 
-def equity_and_drawdown(returns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    equity = (1 + returns).cumprod()
-    return equity, equity / equity.cummax() - 1
+def baselines_for(
+    runs: list[RunResult], results_root: Path | None = None, on_step: Step | None = None
+) -> list[RunResult]:
+    """Each run's equal-weight baseline: a compared run, else a stored run, else a new run."""
+    root = results_root or paths.results_dir(paths.project_root())
+    found: list[RunResult] = []
+    for run in runs:
+        match = next((r for r in [*runs, *found] if is_baseline_for(r.config, run.config)), None)
+        if match is None:
+            config = baseline_config(run.config)
+            existing = latest_run(root, config)
+            if existing is not None:
+                match = RunResult.load(existing)
+            else:
+                if on_step:
+                    on_step(f"running equal weight on {universe_record(run)['name']}")
+                match = run_backtest(config, results_root=root)
+        found.append(match)
+    return found
 
 
-def rolling_sharpe(returns: pd.DataFrame, window: int = 126) -> pd.DataFrame:
-    mean = returns.rolling(window).mean()
-    std = returns.rolling(window).std()
-    return (mean / std.replace(0, np.nan)) * np.sqrt(252)
+def sector_returns(run: RunResult, ticker: str) -> pd.Series:
+    """Daily returns of ``ticker`` (the universe's sector ETF) from the run's price source."""
+    root = paths.project_root()
+    close = load_prices(run.config, [ticker], root).close[ticker]
+    return close.pct_change(fill_method=None).rename(ticker)
+
+
+def universe_analysis(
+    runs: list[RunResult],
+    names: list[str],
+    results_root: Path | None = None,
+    on_step: Step | None = None,
+) -> UniverseAnalysis:
+    """The universe section's numbers: each run against its equal-weight baseline (found
+    or run) and the universe effect against the sector ETF."""
+    return analyse(runs, names, baselines_for(runs, results_root, on_step), sector_returns)

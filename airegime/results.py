@@ -4,7 +4,7 @@
 with a ``provenance`` block: package versions, data fingerprint, fill rule),
 ``returns.csv``, ``weights.csv``, ``targets.csv``, ``trades.csv``,
 ``metrics.json``, ``diagnostics.json`` (per rebalance date, why the strategy chose
-its weights), the portfolio exposure tables (see :mod:`airegime.exposures`),
+its weights), the portfolio exposure tables (see :mod:`airegime.stats.exposures`),
 ``tearsheet.html`` and ``portfolio.html``.
 
 A run folder is written whole or not at all: everything goes into a hidden
@@ -32,8 +32,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, validate_config
+from .data.cache import atomic_write, atomic_write_text
+from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ResultsError
 
 #: Name prefix of folders still being written; readers skip them.
@@ -277,8 +278,6 @@ class RunResult:
 
 def header_comment(provenance: dict[str, Any]) -> str:
     """``# fill rule ...`` lines that open a run's config.yaml: what its numbers rest on."""
-    from .rebalance import FILL_DESCRIPTIONS
-
     lines = []
     if provenance.get("fill"):
         lines.append(f"fill rule {provenance['fill']}: {FILL_DESCRIPTIONS[provenance['fill']]}")

@@ -3,49 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from . import paths
-from .asof import MarketContext
-from .china_market import attach_china
-from .config import BacktestConfig, load_config
-from .engine import EngineResult, EngineSettings, daily_weights, run_engine
+from .asof import AsOfView
+from .config import BacktestConfig, apply_overrides, load_config, validate_config
+from .data.cache import atomic_write
+from .data.context import MarketContext
+from .data.universes import universe_line
+from .engines import EngineResult, EngineSettings, daily_weights, run_engine
+from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ConfigError, DataError, ResultsError
-from .fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
-from .market import build_context, check_window, coverage_notes
-from .metrics import run_metrics
-from .portfolio_checks import (
+from .loading import Step, check_window, coverage_notes, load_context, no_step
+from .reports.portfolio import write_portfolio_page
+from .reports.tearsheet import tearsheet_title, write_tearsheet
+from .results import RunResult, check_writable, package_versions, staged_run
+from .stats.exposures import TABLES, portfolio_tables
+from .stats.metrics import run_metrics
+from .stats.portfolio_checks import (
     china_cap_warning,
     china_rules,
     degenerate_warning,
     held_after_fills,
 )
-from .rebalance import FILL_DESCRIPTIONS
-from .regimes import load_regimes
-from .results import RunResult, check_writable, package_versions, staged_run
-from .strategy import Strategy
-from .tearsheet import tearsheet_title, write_tearsheet
-from .universe import universe_line
-
-Step = Callable[[str], None]
-
-
-def _no_step(_: str) -> None:
-    pass
-
-
-def run_engine_named(
-    name: str, context: MarketContext, strategy: Strategy, settings: EngineSettings
-) -> EngineResult:
-    """Run ``backtrader`` (the reference) or ``vector`` (the same trades, much faster)."""
-    if name == "vector":
-        from .vector_engine import run_vector
-
-        return run_vector(context, strategy, settings)
-    return run_engine(context, strategy, settings)
 
 
 def engine_settings(config: BacktestConfig) -> EngineSettings:
@@ -72,7 +54,7 @@ def backtest(
     """Run the engine on a loaded context and compute returns, weights and metrics.
 
     A window the data do not cover is trimmed with a note, or refused with
-    ``strict_dates`` (see :func:`airegime.market.check_window`). ``engine_result``,
+    ``strict_dates`` (see :func:`airegime.loading.check_window`). ``engine_result``,
     when given, is the engine's output for this config already computed (a sweep's
     confirmation run), so only the records are derived from it.
     """
@@ -81,7 +63,7 @@ def backtest(
     result = engine_result
     if result is None:
         try:
-            result = run_engine_named(config.engine, context, strategy, engine_settings(config))
+            result = run_engine(config.engine, context, strategy, engine_settings(config))
         except (ConfigError, DataError) as exc:  # the settings or the data, not the strategy
             raise type(exc)(f"{source}: {exc}") from None
         except ValueError as exc:
@@ -156,7 +138,7 @@ def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataF
         return None
     fill_ins, unknown = {}, {}
     for date in targets.index:
-        view = context.view(date)
+        view = AsOfView(context, date)
         share = view.china_share(view.tradable())
         fill_ins[date] = share.median() if share.notna().any() else 0.0
         unknown[date] = int(share.isna().sum())
@@ -169,7 +151,7 @@ def run_backtest(
     results_root: Path | None = None,
     tearsheet: bool = True,
     save: bool = True,
-    on_step: Step = _no_step,
+    on_step: Step = no_step,
     strict_dates: bool = False,
     portfolio: bool = True,
 ) -> RunResult:
@@ -185,8 +167,6 @@ def run_backtest(
     if isinstance(config, BacktestConfig):
         source, root = f"<config {config.name}>", paths.project_root()
         if overrides:
-            from .config import apply_overrides, validate_config
-
             config = validate_config(
                 apply_overrides(config.model_dump(mode="json"), overrides), source
             )
@@ -211,7 +191,7 @@ def write_run(
     result: RunResult,
     results_root: Path,
     tearsheet: bool = True,
-    on_step: Step = _no_step,
+    on_step: Step = no_step,
     context: MarketContext | None = None,
 ) -> Path:
     """Write the run folder atomically: every file goes to a staging folder renamed at the end.
@@ -237,13 +217,9 @@ def write_reports(
     context: MarketContext | None,
     run_dir: Path,
     tearsheet: bool = True,
-    on_step: Step = _no_step,
+    on_step: Step = no_step,
 ) -> None:
     """The portfolio tables and page (with a context) and the tear sheet (optional) of a run."""
-    from .cache import atomic_write
-    from .exposures import TABLES, portfolio_tables
-    from .portfolio_page import write_portfolio_page
-
     if context is not None:
         on_step("measuring exposures")
         for key, table in portfolio_tables(result, context).items():
@@ -262,98 +238,3 @@ def write_reports(
     if context is not None:  # last, so that it links to the tear sheet
         on_step("writing portfolio page")
         write_portfolio_page(run_dir)
-
-
-def load_context(
-    config: BacktestConfig,
-    root: Path,
-    source: str,
-    on_step: Step = _no_step,
-    report_data: bool = True,
-) -> MarketContext:
-    """Prices plus whatever reference data the config's strategy needs, loaded once, and
-    (``report_data``) what the portfolio page measures every run with."""
-    on_step("loading prices")
-    strategy = config.build_strategy()
-    extra = list(dict.fromkeys([*strategy.extra_series, *available_series(config, root)]))
-    context = build_context(config, root, source, extra)
-    if strategy.needs:
-        on_step("loading fundamentals")
-        attach_reference_data(context, config, root, strategy.needs)
-    if report_data:
-        attach_report_data(context, config, root, strategy.needs)
-    return context
-
-
-def available_series(config: BacktestConfig, root: Path) -> list[str]:
-    """The factor series of the portfolio page (:data:`~airegime.exposures.FACTORS`) that
-    the price source has without a download: the sample's, the csv folder's files, or
-    those already in the yahoo cache."""
-    from .exposures import FACTORS
-    from .prices import sample_tickers
-
-    if config.data.source == "sample":
-        return [t for t in FACTORS if t in set(sample_tickers())]
-    folder = (
-        Path(config.data.path or "")
-        if config.data.source == "csv"
-        else paths.cache_dir(root) / "yahoo"
-    )
-    return [t for t in FACTORS if (folder / f"{t}.csv").is_file()]
-
-
-def attach_report_data(
-    context: MarketContext, config: BacktestConfig, root: Path, needs: frozenset[str]
-) -> None:
-    """Reference data the portfolio page measures every run with, whatever its strategy
-    reads: the China table, the regime events and offline fundamentals. Loaded quietly
-    (coverage notes are about what a strategy sees) and skipped when missing."""
-    wanted = {"china", "regimes"}
-    if config.data.fundamentals in ("sample", "csv"):
-        wanted.add("fundamentals")
-    missing = frozenset(wanted - set(needs))
-    if not missing:
-        return
-    notes = list(context.extras.get("notes", []))
-    try:
-        attach_reference_data(context, config, root, missing)
-    except AiregimeError:
-        pass  # a report without these sections beats a failed run
-    context.extras["notes"] = notes
-
-
-def attach_reference_data(
-    context: MarketContext, config: BacktestConfig, root: Path, needs: frozenset[str]
-) -> None:
-    """Load fundamentals and China exposure into the context, with notes on coverage."""
-    notes = context.extras.setdefault("notes", [])
-    if "fundamentals" in needs:
-        store = load_fundamentals(
-            config.data.fundamentals,
-            context.universe,
-            root,
-            path=config.data.fundamentals_path,
-            lag_days=config.data.filing_lag_days,
-            sec_user_agent=config.data.sec_user_agent,
-            price_vintage=context.prices.close.index[-1],
-            refresh=config.data.refresh,
-        )
-        context.fundamentals = store
-        if store is not None:
-            missing = [t for t in context.universe if t not in store.tickers]
-            if missing:
-                notes.append(
-                    f"fundamentals ({store.source}): no facts for {', '.join(missing)};"
-                    " strategies see NaN for them"
-                )
-            notes.extend(f"fundamentals: {note}" for note in store.notes)
-            if not store.point_in_time:
-                notes.append(
-                    "fundamentals from yahoo are NOT point-in-time: each period is "
-                    f"assumed filed {YAHOO_LAG_DAYS} days after its end"
-                )
-    if "china" in needs:
-        context.filing_lag_days = config.data.filing_lag_days
-        attach_china(context, root)
-    if "regimes" in needs:
-        context.extras["regimes"] = load_regimes(paths.data_dir(root) / "regimes.yaml")

@@ -32,20 +32,23 @@ import pandas as pd
 import yaml
 
 from . import paths
-from .asof import MarketContext
-from .cache import atomic_write, atomic_write_text
 from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
+from .data.cache import atomic_write, atomic_write_text
+from .data.context import MarketContext
+from .engines import run_engine
+from .engines.vector_engine import reconcile
 from .errors import AiregimeError, ConfigError, Interrupted, wording
-from .market import check_window
-from .metrics import METRIC_NAMES, performance
-from .overfitting import (
+from .loading import check_window, load_context
+from .reports.sweep import ranking_html
+from .results import check_writable, staged_dir
+from .run import backtest, engine_settings, write_reports
+from .stats.metrics import METRIC_NAMES, performance
+from .stats.overfitting import (
     deflated_sharpe_ratio,
     probability_of_backtest_overfitting,
     sharpe,
     walk_forward,
 )
-from .results import check_writable, staged_dir
-from .run import backtest, engine_settings, load_context, write_reports
 
 #: Metrics where smaller is better; every other metric is ranked descending.
 LOWER_IS_BETTER = {"volatility", "turnover"}
@@ -160,14 +163,11 @@ def confirm_point(
 
     Raises :class:`EngineMismatch` if their trades or daily values differ.
     """
-    from .engine import run_engine
-    from .vector_engine import reconcile, run_vector
-
     cfg = validate_config({**point.config, "engine": "backtrader"}, str(point_dir))
     settings = engine_settings(cfg)
     try:
-        reference = run_engine(context, cfg.build_strategy(), settings)
-        vector = run_vector(context, cfg.build_strategy(), settings)
+        reference = run_engine("backtrader", context, cfg.build_strategy(), settings)
+        vector = run_engine("vector", context, cfg.build_strategy(), settings)
     except ValueError as exc:
         raise AiregimeError(f"{point_dir}: strategy {cfg.strategy.name}: {exc}") from None
     difference = reconcile(reference, vector)
@@ -388,8 +388,6 @@ def run_sweep(
             confirm_point(point, contexts[key], points_dir / point_id, tearsheets)
         ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
-    from .sweep_report import ranking_html
-
     atomic_write_text(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)
     )

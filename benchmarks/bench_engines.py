@@ -7,7 +7,7 @@ when they list), monthly, 2016-01..2026-07 on the bundled sample, 5 bps commissi
 5 bps slippage, 1% cash. Rows:
 
 - plain backtrader: the hand-written backtrader strategy of ``plain_backtrader.py``;
-- airegime backtrader / vector: ``run_engine`` / ``run_vector`` on a loaded context
+- airegime backtrader / vector: ``run_backtrader`` / ``run_vector`` on a loaded context
   (the "engine part" column leaves out the time spent in the strategy, ``decide``);
 - bt and vectorbt (``pip install -e .[bench]``), cold (first call in the process,
   vectorbt's includes numba compiling) and warm;
@@ -30,11 +30,12 @@ import numpy as np
 import pandas as pd
 from plain_backtrader import quickstart_tickers, run_plain
 
-import airegime.engine as bt_engine
-import airegime.vector_engine as vec_engine
+import airegime.engines.backtrader_engine as bt_engine
+import airegime.engines.vector_engine as vec_engine
 from airegime.config import load_config
-from airegime.orders import rebalance_mask
-from airegime.run import engine_settings, load_context
+from airegime.engines.orders import rebalance_mask
+from airegime.loading import load_context
+from airegime.run import engine_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "2016-01-01", "2026-07-31"
@@ -60,7 +61,7 @@ def peak_mb(func: Callable[[], float]) -> float:
 
 
 def closes() -> pd.DataFrame:
-    from airegime.prices import load_sample
+    from airegime.data.prices import load_sample
 
     frame = load_sample(quickstart_tickers(ROOT)).close.loc[START:END]
     return frame[frame.notna().any(axis=1)]
@@ -173,7 +174,7 @@ def main() -> None:
 
     plain = lambda: (lambda v: v[-1] / v[0] - 1)(run_plain(tickers, START, END))  # noqa: E731
     measure("plain backtrader", plain, args.repeat)
-    measure("airegime backtrader", airegime_on(bt_engine.run_engine), args.repeat, engine=True)
+    measure("airegime backtrader", airegime_on(bt_engine.run_backtrader), args.repeat, engine=True)
     measure("airegime vector", airegime_on(vec_engine.run_vector), args.repeat, engine=True)
     for name, func in (("bt", run_bt), ("vectorbt", run_vectorbt)):
         try:

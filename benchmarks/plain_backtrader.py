@@ -11,8 +11,8 @@ from __future__ import annotations
 import backtrader as bt
 import pandas as pd
 
-from airegime.prices import load_sample
-from airegime.universe import load_universes
+from airegime.data.prices import load_sample
+from airegime.data.universes import load_universes
 
 
 class MonthlyEqualWeight(bt.Strategy):

@@ -5,7 +5,7 @@ names above ``max_china_share`` are excluded. ``unknown_china`` says what a name
 without a disclosed share counts as (zero, the universe median, or excluded);
 ``adr_china_share`` is the share assumed for the China ADR group (null = unknown).
 ``china_measure`` picks the share: ``disclosed`` (10-K figures), ``market`` (implied by
-each stock's rolling China beta, see :mod:`airegime.china_market`) or ``blend``.
+each stock's rolling China beta, see :mod:`airegime.data.china_market`) or ``blend``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from airegime.asof import AsOfView
-from airegime.china_market import FACTOR_SERIES
+from airegime.data.china_market import FACTOR_SERIES
 from airegime.strategy import Params
 
 __all__ = ["FACTOR_SERIES", "ChinaParams", "SelectionParams", "apply_china", "fundamentals"]

@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import Field
 
 from airegime.asof import AsOfView
-from airegime.regimes import basket, drawdown, trailing_return
+from airegime.data.regimes import basket, drawdown, trailing_return
 from airegime.strategy import Params, Strategy
 from airegime.weighting import normalise
 

@@ -7,7 +7,7 @@ point of growth (PEG) exceeds ``max_peg`` is excluded; with ``require_profit`` a
 loss-maker (no P/E at all) is excluded. The rest are ranked by growth, margin and
 cheapness (-P/E, or -P/S or -EV/sales with ``value_by``, which also value loss-makers).
 P/E is market cap (split-adjusted price on D x point-in-time share count on the same
-split basis) over TTM net income; see :mod:`airegime.fundamentals`.
+split basis) over TTM net income; see :mod:`airegime.data.fundamentals`.
 """
 
 from __future__ import annotations

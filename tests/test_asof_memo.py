@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from airegime.asof import AsOfView
 from airegime.config import load_config
-from airegime.run import load_context
+from airegime.loading import load_context
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = pd.Timestamp("2024-03-01")
@@ -25,31 +26,31 @@ def test_fundamentals_are_computed_once_per_date_and_names():
     calls = []
     real = context.fundamentals.metrics_asof
     context.fundamentals.metrics_asof = lambda *a, **k: calls.append(a) or real(*a, **k)
-    first = context.view(DAY).fundamentals(["NVDA", "MSFT"])
-    second = context.view(DAY).fundamentals(["NVDA", "MSFT"])
+    first = AsOfView(context, DAY).fundamentals(["NVDA", "MSFT"])
+    second = AsOfView(context, DAY).fundamentals(["NVDA", "MSFT"])
     pd.testing.assert_frame_equal(first, second)
     assert len(calls) == 1
 
 
 def test_a_strategy_changing_what_it_read_changes_no_later_view():
     context = composite_context()
-    fund = context.view(DAY).fundamentals(["NVDA"])
+    fund = AsOfView(context, DAY).fundamentals(["NVDA"])
     fund.loc["NVDA", "revenue_ttm"] = -1.0
-    history = context.view(DAY).annual_history("NVDA")
+    history = AsOfView(context, DAY).annual_history("NVDA")
     history["capex"] = 0.0
-    share = context.view(DAY).china_share(["NVDA"])
+    share = AsOfView(context, DAY).china_share(["NVDA"])
     share.iloc[0] = 0.99
-    assert context.view(DAY).fundamentals(["NVDA"]).loc["NVDA", "revenue_ttm"] > 0
-    assert (context.view(DAY).annual_history("NVDA")["capex"] > 0).any()
-    assert context.view(DAY).china_share(["NVDA"]).iloc[0] < 0.99
+    assert AsOfView(context, DAY).fundamentals(["NVDA"]).loc["NVDA", "revenue_ttm"] > 0
+    assert (AsOfView(context, DAY).annual_history("NVDA")["capex"] > 0).any()
+    assert AsOfView(context, DAY).china_share(["NVDA"]).iloc[0] < 0.99
 
 
 def test_a_copy_with_other_prices_does_not_read_the_originals_memo():
     context = composite_context()
-    assert "NVDA" in context.view(DAY).tradable()
+    assert "NVDA" in AsOfView(context, DAY).tradable()
     other = copy.copy(context)
     close = context.prices.close.copy()
     close.loc[DAY, "NVDA"] = float("nan")
     other.prices = dataclasses.replace(context.prices, close=close)
-    assert "NVDA" not in other.view(DAY).tradable()
-    assert "NVDA" in context.view(DAY).tradable()
+    assert "NVDA" not in AsOfView(other, DAY).tradable()
+    assert "NVDA" in AsOfView(context, DAY).tradable()

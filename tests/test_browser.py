@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from airegime.compare_report import write_comparison
+from airegime.reports.compare import write_comparison
 from airegime.run import run_backtest
 from airegime.sweep import run_sweep
 

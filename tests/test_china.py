@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.china import ChinaExposure
+from airegime.data.china import ChinaExposure
 from airegime.errors import DataError
 
 TABLE = Path(__file__).resolve().parents[1] / "data" / "china_exposure.csv"

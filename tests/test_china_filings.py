@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from airegime.china import EXTRACTS, load_disclosed
-from airegime.china_filings import EdgarChina, extract_china, is_china_member
+from airegime.data.china import EXTRACTS, load_disclosed
+from airegime.data.china_filings import EdgarChina, extract_china, is_china_member
+from airegime.data.sec import SecClient
 from airegime.errors import DataError
 from airegime.paths import project_root
-from airegime.sec import SecClient
 
 ROOT = project_root()
 CURATED = pd.read_csv(ROOT / "data" / "china_exposure.csv")

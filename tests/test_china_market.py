@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.asof import MarketContext
-from airegime.china_market import attach_china, beta_to_share, china_betas
+from airegime.asof import AsOfView, MarketContext
+from airegime.data.china_market import attach_china, beta_to_share, china_betas
+from airegime.data.prices import PriceData
 from airegime.paths import project_root
-from airegime.prices import PriceData
 
 ROOT = project_root()
 
@@ -91,7 +91,7 @@ def test_the_view_gives_disclosed_market_or_blend():
     closes["NVDA"] = closes["NO_CHINA"]
     context = context_of(closes, ["NVDA", "CHINA_HEAVY"])
     attach_china(context, ROOT)
-    view = context.view(closes.index[-1])  # 2021: NVDA's first disclosed share is FY2023
+    view = AsOfView(context, closes.index[-1])  # 2021: NVDA's first disclosed share is FY2023
     assert view.china_share(measure="disclosed").isna().all()
     market = view.china_share(measure="market")
     assert market["CHINA_HEAVY"] == pytest.approx(0.6, abs=0.05)

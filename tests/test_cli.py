@@ -80,7 +80,7 @@ def test_data_china_and_prices_work_offline():
 @pytest.fixture
 def recorded_yahoo(monkeypatch):
     """yfinance's download replaced by the recorded NVDA/MSFT payload."""
-    from airegime import yahoo
+    from airegime.data import yahoo
     from tests.test_yahoo import recorded_payload
 
     payload = recorded_payload()
@@ -99,7 +99,7 @@ def test_data_fetch_fills_the_cache_through_the_yahoo_source(project, recorded_y
 def test_data_fetch_offline_is_a_one_line_error(project, monkeypatch):
     import pandas as pd
 
-    from airegime import yahoo
+    from airegime.data import yahoo
 
     monkeypatch.setattr(yahoo, "_download", lambda tickers, start, end: pd.DataFrame())
     monkeypatch.setattr(yahoo, "BACKOFF_S", 0.0)

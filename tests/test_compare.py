@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.bootstrap import block_indices, bootstrap_difference
-from airegime.compare import align, regime_table
-from airegime.compare_report import write_comparison
-from airegime.regimes import Period
+from airegime.data.regimes import Period
+from airegime.reports.compare import write_comparison
 from airegime.run import run_backtest
+from airegime.stats.bootstrap import block_indices, bootstrap_difference
+from airegime.stats.comparison import align, regime_table
 from tests.conftest import write_config
 
 CONFIG = """\

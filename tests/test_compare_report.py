@@ -6,9 +6,9 @@ import re
 
 import pandas as pd
 
-from airegime.compare import overlapping
-from airegime.compare_report import SECTION_HOOKS, regime_wide, write_comparison
-from airegime.regimes import Period
+from airegime.data.regimes import Period
+from airegime.reports.compare import SECTION_HOOKS, regime_wide, write_comparison
+from airegime.stats.comparison import overlapping
 from tests.test_compare import make_run
 
 

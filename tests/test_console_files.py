@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from airegime.cache import atomic_write_text
+from airegime.data.cache import atomic_write_text
 from airegime.paths import project_root
 
 ROOT = project_root()

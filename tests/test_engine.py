@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.prices import load_sample
+from airegime.data.prices import load_sample
 from airegime.run import run_backtest
 from tests.conftest import write_closes, write_config
 

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from airegime import AsOfView, Params, Strategy
 from airegime.cli import app
 from airegime.config import validate_config
+from airegime.engines.rebalance import decide
 from airegime.explain import explain
-from airegime.market import build_context
+from airegime.loading import build_context
 from airegime.paths import project_root
-from airegime.rebalance import decide
 from airegime.results import RunResult
 from airegime.run import run_backtest
 

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.exposures import (
+from airegime.paths import project_root
+from airegime.run import run_backtest
+from airegime.stats.exposures import (
     TABLES,
     china_exposure,
     contributions,
@@ -18,8 +20,6 @@ from airegime.exposures import (
     stress_days,
     weighted_median,
 )
-from airegime.paths import project_root
-from airegime.run import run_backtest
 
 ROOT = project_root()
 DAYS = pd.bdate_range("2024-01-01", periods=4)
@@ -163,7 +163,7 @@ def test_capex_to_ocf_profile_leaves_out_names_burning_cash():
 
 
 def test_turnover_bars_are_wide_enough_to_see_on_a_ten_year_axis():
-    from airegime.portfolio_page import bar_width_days
+    from airegime.reports.portfolio import bar_width_days
 
     monthly = pd.DatetimeIndex(pd.date_range("2016-01-04", periods=120, freq="BMS"))
     assert bar_width_days(monthly) >= 20  # ~5 px of a 1000 px axis, not 1.7
@@ -172,7 +172,7 @@ def test_turnover_bars_are_wide_enough_to_see_on_a_ten_year_axis():
 
 
 def test_portfolio_facts_show_the_market_implied_china_share_beside_the_disclosed():
-    from airegime.portfolio_page import facts
+    from airegime.reports.portfolio import facts
 
     class Run:
         weights = pd.DataFrame({"A": [0.5], "B": [0.5]}, index=DAYS[:1])

@@ -19,10 +19,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from airegime import run_backtest, yahoo
+from airegime import run_backtest
 from airegime.cli import INTERRUPTED_EXIT, app
+from airegime.data import yahoo
+from airegime.data.prices import load_sample
 from airegime.errors import ConfigError, DataError, Interrupted, ResultsError
-from airegime.prices import load_sample
 from airegime.results import RunResult, latest_run
 from airegime.sweep import run_sweep
 from tests.test_yahoo import recorded_payload

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airegime.data.fundamental_sources import load_fundamentals, parse_yahoo_statements
+from airegime.data.fundamentals import FundamentalsStore, normalise_facts
+from airegime.data.sec import SecClient, parse_companyfacts
 from airegime.errors import DataError
-from airegime.fundamental_sources import load_fundamentals, parse_yahoo_statements
-from airegime.fundamentals import FundamentalsStore, normalise_facts
-from airegime.sec import SecClient, parse_companyfacts
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "companyfacts_AAPL_subset.json"
@@ -201,7 +201,7 @@ def test_pe_uses_the_price_of_the_day_before_later_splits():
         ),
         "test",
     )
-    from airegime.fundamentals import Splits
+    from airegime.data.fundamentals import Splits
 
     splits = Splits(
         pd.DataFrame({"ticker": ["X"], "date": [pd.Timestamp("2024-06-10")], "ratio": [10.0]})

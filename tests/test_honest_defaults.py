@@ -7,23 +7,23 @@ import pandas as pd
 import pytest
 import yaml
 
-from airegime.asof import MarketContext
-from airegime.china import ChinaExposure
+from airegime.asof import AsOfView, MarketContext
 from airegime.config import validate_config
+from airegime.data.china import ChinaExposure
+from airegime.data.fundamental_sources import load_fundamentals
+from airegime.data.prices import PriceData
+from airegime.data.regimes import Event, Regimes
+from airegime.data.universes import listed_after, load_universes
 from airegime.errors import ConfigError, DataError
-from airegime.fundamental_sources import load_fundamentals
-from airegime.market import build_context
+from airegime.loading import build_context
 from airegime.paths import project_root
-from airegime.portfolio_checks import (
+from airegime.run import run_backtest
+from airegime.stats.portfolio_checks import (
     china_cap_warning,
     degenerate_dates,
     degenerate_warning,
     held_after_fills,
 )
-from airegime.prices import PriceData
-from airegime.regimes import Event, Regimes
-from airegime.run import run_backtest
-from airegime.universe import listed_after, load_universes
 from strategies.regime_aware import RegimeAware, regime_signals
 
 ROOT = project_root()
@@ -70,10 +70,10 @@ def test_a_china_figure_filed_on_d_is_unknown_on_d_with_the_lag():
     close = pd.DataFrame({"A": [1.0, 1.0, 1.0]}, index=dates)
     context = MarketContext(PriceData(close), ["A"], china=ChinaExposure(table))
     context.filing_lag_days = 1
-    assert pd.isna(context.view(dates[1]).china_share()["A"])
-    assert context.view(dates[2]).china_share()["A"] == 0.3
+    assert pd.isna(AsOfView(context, dates[1]).china_share()["A"])
+    assert AsOfView(context, dates[2]).china_share()["A"] == 0.3
     context.filing_lag_days = 0
-    assert context.view(dates[1]).china_share()["A"] == 0.3
+    assert AsOfView(context, dates[1]).china_share()["A"] == 0.3
 
 
 # --- universe ------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def regime_context():
 
 def test_regime_aware_ignores_the_dated_events_by_default(regime_context):
     strategy = RegimeAware()
-    view = regime_context.view(pd.Timestamp("2024-06-28"))
+    view = AsOfView(regime_context, pd.Timestamp("2024-06-28"))
     assert regime_signals(view, strategy.params)["shock_event"] is False
     assert strategy.run_notes() == []
 
@@ -149,7 +149,7 @@ def test_use_events_adds_them_and_the_run_says_the_list_was_compiled_after_the_f
     regime_context,
 ):
     strategy = RegimeAware({"use_events": True})
-    view = regime_context.view(pd.Timestamp("2024-06-28"))
+    view = AsOfView(regime_context, pd.Timestamp("2024-06-28"))
     assert regime_signals(view, strategy.params)["shock_event"] is True
     assert "compiled after the fact" in strategy.run_notes()[0]
 

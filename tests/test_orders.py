@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from airegime.orders import clean_weights, plan_orders, rebalance_mask
+from airegime.engines.orders import clean_weights, plan_orders, rebalance_mask
 
 
 def test_sells_come_before_buys():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from airegime.overfitting import (
+from airegime.stats.overfitting import (
     deflated_sharpe_ratio,
     expected_max_sharpe,
     probability_of_backtest_overfitting,

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airegime.data.price_checks import SanityLimits, check_series
+from airegime.data.prices import load_csv_dir, load_sample
 from airegime.errors import DataError
-from airegime.prices import load_csv_dir, load_sample
-from airegime.validate_prices import SanityLimits, check_series
 
 DAYS = pd.bdate_range("2018-01-01", periods=600)
 

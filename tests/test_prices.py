@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from airegime.data.prices import load_csv_dir, load_sample, read_ticker_csv, sample_tickers
 from airegime.errors import DataError
-from airegime.prices import load_csv_dir, load_sample, read_ticker_csv, sample_tickers
 
 
 def test_sample_covers_the_article_period_and_the_benchmarks():

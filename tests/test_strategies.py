@@ -9,15 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.china import ChinaExposure
-from airegime.china_market import FACTOR_SERIES, attach_china
+from airegime.asof import AsOfView
 from airegime.config import validate_config
-from airegime.fundamentals import FundamentalsStore
-from airegime.market import build_context
+from airegime.data.china import ChinaExposure
+from airegime.data.china_market import FACTOR_SERIES, attach_china
+from airegime.data.fundamentals import FundamentalsStore
+from airegime.data.regimes import Event, Regimes
+from airegime.loading import attach_reference_data, build_context
 from airegime.paths import project_root
-from airegime.regimes import Event, Regimes
 from airegime.registry import registered
-from airegime.run import attach_reference_data, run_backtest
+from airegime.run import run_backtest
 from airegime.weighting import china_multiplier, combine, select, zscore
 from strategies.balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from strategies.capex_discipline import capex_breaches, capex_score
@@ -246,7 +247,7 @@ def test_changing_data_after_a_date_changes_no_metric_or_china_share_known_befor
     other = scrambled_after(context, CUTOFF)
     assert context.china_market is not None
     for date in pd.date_range("2022-01-01", CUTOFF, freq="BMS"):
-        before, after = context.view(date), other.view(date)
+        before, after = AsOfView(context, date), AsOfView(other, date)
         pd.testing.assert_frame_equal(before.fundamentals(), after.fundamentals())
         for measure in ("disclosed", "market", "blend"):
             pd.testing.assert_series_equal(
@@ -254,14 +255,14 @@ def test_changing_data_after_a_date_changes_no_metric_or_china_share_known_befor
             )
     late = pd.Timestamp("2025-03-03")
     assert (
-        not context.view(late)
+        not AsOfView(context, late)
         .china_share(measure="market")
-        .equals(other.view(late).china_share(measure="market"))
+        .equals(AsOfView(other, late).china_share(measure="market"))
     )
     assert (
-        not context.view(late)
+        not AsOfView(context, late)
         .fundamentals()["pe_ttm"]
-        .equals(other.view(late).fundamentals()["pe_ttm"])
+        .equals(AsOfView(other, late).fundamentals()["pe_ttm"])
     )
 
 
@@ -278,10 +279,10 @@ def test_changing_data_after_a_date_changes_no_weight_decided_before_it(name, pa
     other = scrambled_after(context, CUTOFF)
     strategy = registered()[name](params)
     for date in pd.date_range("2022-01-01", CUTOFF, freq="BMS"):
-        before = strategy.target_weights(context.view(date))
-        after = strategy.target_weights(other.view(date))
+        before = strategy.target_weights(AsOfView(context, date))
+        after = strategy.target_weights(AsOfView(other, date))
         pd.testing.assert_series_equal(before.sort_index(), after.sort_index(), check_names=False)
     late = pd.Timestamp("2025-03-03")
-    assert not strategy.target_weights(context.view(late)).equals(
-        strategy.target_weights(other.view(late))
+    assert not strategy.target_weights(AsOfView(context, late)).equals(
+        strategy.target_weights(AsOfView(other, late))
     ) or name in {"supplier_tilt", "equal_weight"}

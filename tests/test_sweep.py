@@ -195,7 +195,7 @@ def test_a_sweep_on_backtrader_keeps_the_same_point_ids(config):
 
 
 def test_engines_that_disagree_stop_the_sweep_with_a_clear_error(config, monkeypatch):
-    import airegime.vector_engine as vector_engine
+    import airegime.engines.vector_engine as vector_engine
     from airegime.sweep import EngineMismatch
 
     real = vector_engine.run_vector

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from airegime.sweep_report import ranking_html
+from airegime.reports.sweep import ranking_html
 
 RANKING = pd.DataFrame(
     {

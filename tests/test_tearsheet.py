@@ -10,9 +10,14 @@ import pandas as pd
 import pytest
 
 from airegime.config import load_config
+from airegime.data.prices import load_sample
 from airegime.paths import project_root
-from airegime.prices import load_sample
-from airegime.tearsheet import period_returns, tearsheet_title, worst_drawdowns, write_tearsheet
+from airegime.reports.tearsheet import (
+    period_returns,
+    tearsheet_title,
+    worst_drawdowns,
+    write_tearsheet,
+)
 
 ROOT = project_root()
 

@@ -7,13 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.compare_report import compare
+from airegime.compare import baselines_for, compare
 from airegime.config import validate_config
 from airegime.results import RunResult
-from airegime.universe_report import (
+from airegime.stats.universe_effect import (
     baseline_config,
     baseline_table,
-    baselines_for,
     headline,
     is_baseline_for,
     universe_effect,

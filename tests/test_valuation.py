@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airegime.fundamental_sources import load_fundamentals
-from airegime.fundamentals import FundamentalsStore, Splits, drop_jumps, normalise_facts
+from airegime.data.fundamental_sources import load_fundamentals
+from airegime.data.fundamentals import FundamentalsStore, Splits, drop_jumps, normalise_facts
+from airegime.data.prices import load_sample
 from airegime.paths import project_root
-from airegime.prices import load_sample
 
 ROOT = project_root()
 NAMES = ["NVDA", "AAPL", "MSFT", "AMD", "QCOM", "AMZN", "GOOGL", "MU", "SNOW", "AVGO", "CRM"]

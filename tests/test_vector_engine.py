@@ -19,10 +19,12 @@ import pytest
 
 from airegime.asof import MarketContext
 from airegime.config import BacktestConfig, load_config
-from airegime.engine import EngineResult, EngineSettings, run_engine
+from airegime.engines import EngineResult, EngineSettings
+from airegime.engines.backtrader_engine import run_backtrader
+from airegime.engines.vector_engine import run_vector
+from airegime.loading import load_context
 from airegime.run import engine_settings as config_engine_settings
-from airegime.run import load_context, run_backtest
-from airegime.vector_engine import run_vector
+from airegime.run import run_backtest
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +61,7 @@ def both(context: MarketContext, config: BacktestConfig, **changes) -> None:
     strategy = config.build_strategy()
     engine_settings = settings(config, **changes)
     assert_same(
-        run_engine(context, strategy, engine_settings),
+        run_backtrader(context, strategy, engine_settings),
         run_vector(context, strategy, engine_settings),
     )
 
@@ -122,7 +124,7 @@ def test_next_open_margin_calls_are_the_brokers(bars_context):
     config, context = bars_context
     strategy = config.build_strategy()
     engine_settings = settings(config, fill="next_open", cash_buffer=0.0)
-    reference = run_engine(context, strategy, engine_settings)
+    reference = run_backtrader(context, strategy, engine_settings)
     assert any("(Margin)" in r for r in reference.rejected)
     assert_same(reference, run_vector(context, strategy, engine_settings))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from airegime.data.yahoo import YahooPrices, parse_download, run_with_timeout
 from airegime.errors import DataError
-from airegime.yahoo import YahooPrices, parse_download, run_with_timeout
 
 FIXTURE = Path(__file__).parent / "fixtures" / "yfinance_download_NVDA_MSFT.csv"
 START, END = dt.date(2024, 1, 2), dt.date(2024, 1, 31)

@@ -1,0 +1,5 @@
+"""``python -m airegime.cli``."""
+
+from . import main
+
+main()

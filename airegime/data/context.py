@@ -1,0 +1,80 @@
+"""The market context: everything a run loaded (prices, reference tables, fundamentals).
+
+A :class:`MarketContext` is built once per run (and once per sweep) by
+:mod:`airegime.loading`; strategies never read it directly but through an
+:class:`~airegime.asof.AsOfView`, which cuts it at a rebalance date. The context
+memoises what views derive from it that no strategy parameter changes (tradable
+names, fundamentals metrics, China shares per date), so every point of a sweep,
+and every worker forked after the first point ran, shares one computation. A
+context is read-only once loaded; a copy whose prices, fundamentals, China table
+or extras were replaced starts afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pandas as pd
+
+from .prices import PriceData
+
+if TYPE_CHECKING:
+    from .china import ChinaExposure
+    from .fundamentals import FundamentalsStore
+
+T = TypeVar("T")
+
+
+@dataclass
+class MarketContext:
+    """What a run knows in total; strategies only ever see slices of it."""
+
+    prices: PriceData
+    universe: list[str]
+    groups: dict[str, str] = field(default_factory=dict)
+    suppliers: list[str] = field(default_factory=list)
+    fundamentals: FundamentalsStore | None = None
+    china: ChinaExposure | None = None
+    #: Market-implied China revenue shares (date x ticker), from
+    #: :func:`airegime.data.china_market.attach_china`; row D uses prices up to D only.
+    china_market: pd.DataFrame | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    #: Days after its filing date before a China figure counts (as ``data.filing_lag_days``).
+    filing_lag_days: int = 0
+
+    def memoised(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per key for this context's data (see the module docstring)."""
+        sources = (
+            self.prices,
+            self.universe,
+            self.fundamentals,
+            self.china,
+            self.china_market,
+            self.extras,
+        )
+        held = self.__dict__.get("_memo")
+        if held is None or any(a is not b for a, b in zip(held[0], sources, strict=True)):
+            held = self.__dict__["_memo"] = (sources, {})
+        memo = held[1]
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def fingerprint(self) -> str:
+        """A short hash of every input a run read: prices, facts, China table, events."""
+        return self.memoised(("fingerprint",), self._fingerprint)
+
+    def _fingerprint(self) -> str:
+        import hashlib
+
+        digest = hashlib.sha256(self.prices.fingerprint().encode())
+        if self.fundamentals is not None:
+            digest.update(pd.util.hash_pandas_object(self.fundamentals.facts).to_numpy().tobytes())
+        if self.china is not None:
+            digest.update(pd.util.hash_pandas_object(self.china.table).to_numpy().tobytes())
+        regimes = self.extras.get("regimes")
+        if regimes is not None:
+            digest.update(repr(regimes.events).encode())
+        return digest.hexdigest()[:16]

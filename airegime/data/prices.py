@@ -1,0 +1,251 @@
+"""Daily prices behind one interface: ``sample``, ``csv`` and ``yahoo`` sources.
+
+Every source returns a :class:`PriceData`: wide frames (one column per ticker)
+on a timezone-naive trading-day index, NaN where a ticker is not listed yet.
+``close`` is always the dividend- and split-adjusted close, so returns are
+total returns. Full bars (``csv`` with OHLC, ``yahoo``) also carry open, high
+and low scaled by the same adjustment factor (``adj_close / close``) and the
+raw volume; close-only data (``sample``, ``csv`` with ``date,adj_close``)
+fills orders at the close.
+
+Every source passes its data through :mod:`airegime.data.price_checks` before
+returning it; repairs (sorted rows, short blanks filled, a shell period dropped)
+are listed in :attr:`PriceData.notes`, which reach the run's notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .price_checks import DEFAULT_LIMITS, SanityLimits, check_frame, check_rows
+
+BAR_FIELDS = ("open", "high", "low", "close", "volume")
+
+
+@dataclass
+class PriceData:
+    """Adjusted daily prices of several tickers, aligned on one calendar."""
+
+    close: pd.DataFrame
+    open: pd.DataFrame | None = None
+    high: pd.DataFrame | None = None
+    low: pd.DataFrame | None = None
+    volume: pd.DataFrame | None = None
+    source: str = ""
+    #: What the price checks repaired or dropped, one line each (they reach the run notes).
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_bars(self) -> bool:
+        """True when open/high/low exist, so orders can fill at the next open."""
+        return self.open is not None
+
+    @property
+    def tickers(self) -> list[str]:
+        return list(self.close.columns)
+
+    def select(self, tickers: list[str]) -> PriceData:
+        """The given tickers only, on the calendar of the dates where any of them trades."""
+        missing = [t for t in tickers if t not in self.close.columns]
+        if missing:
+            raise DataError(f"{self.source}: no prices for {', '.join(missing)}")
+        close = self.close[tickers].dropna(how="all")
+        pick = lambda f: None if f is None else f.loc[close.index, tickers]  # noqa: E731
+        return PriceData(
+            close,
+            pick(self.open),
+            pick(self.high),
+            pick(self.low),
+            pick(self.volume),
+            self.source,
+            list(self.notes),
+        )
+
+    def fingerprint(self) -> str:
+        """A short hash of the adjusted closes: a changed data set gets a new fingerprint."""
+        digest = hashlib.sha256()
+        digest.update(",".join(self.close.columns).encode())
+        digest.update(self.close.index.strftime("%Y-%m-%d").str.cat().encode())
+        digest.update(np.round(self.close.to_numpy(dtype=float), 6).tobytes())
+        return digest.hexdigest()[:16]
+
+
+def _naive_days(index: pd.Index) -> pd.DatetimeIndex:
+    """Timezone-naive midnight dates: the one date convention used everywhere."""
+    idx = pd.DatetimeIndex(index)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx.normalize()
+
+
+# --- sample ------------------------------------------------------------------------------
+
+
+SAMPLE_FILE = "airegime/sample/closes.csv.gz"
+
+
+@cache
+def _sample_closes() -> pd.DataFrame:
+    ref = resources.files("airegime") / "sample" / "closes.csv.gz"
+    with resources.as_file(ref) as path:
+        frame = pd.read_csv(path, index_col="date", parse_dates=["date"])
+    frame.index = _naive_days(frame.index)
+    return frame
+
+
+def checked(
+    data: PriceData, where: Callable[[str], str], limits: SanityLimits = DEFAULT_LIMITS
+) -> PriceData:
+    """``data`` after the price checks; a ticker's bars follow its repaired closes."""
+    close, notes = check_frame(data.close, where, limits)
+    if not notes:
+        return data
+    filled = data.close.isna() & close.notna()
+    dropped = data.close.notna() & close.isna()
+    fields = {}
+    for name in ("open", "high", "low", "volume"):
+        frame = getattr(data, name)
+        if frame is not None:
+            fill = 0.0 if name == "volume" else close
+            fields[name] = frame.mask(dropped).mask(filled, fill)
+    return PriceData(close=close, source=data.source, notes=[*data.notes, *notes], **fields)
+
+
+def sample_tickers() -> list[str]:
+    return list(_sample_closes().columns)
+
+
+def load_sample(tickers: list[str]) -> PriceData:
+    """The bundled snapshot: adjusted closes 2015-01-02..2026-08-03 (see airegime/sample)."""
+    closes = _sample_closes()
+    missing = [t for t in tickers if t not in closes.columns]
+    if missing:
+        raise DataError(
+            f"sample data: no prices for {', '.join(missing)}; "
+            f"the sample holds {', '.join(closes.columns)}"
+        )
+    data = PriceData(close=closes[tickers].dropna(how="all"), source="sample")
+    return checked(data, lambda t: f"{SAMPLE_FILE} {t}")
+
+
+# --- csv ---------------------------------------------------------------------------------
+
+
+def _last_line_cut(path: Path) -> str | None:
+    """The last line when the file does not end with a newline (a cut download or copy)."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 200))
+        tail = handle.read()
+    if not tail or tail.endswith(b"\n"):
+        return None
+    return tail.rsplit(b"\n", 1)[-1].decode(errors="replace")
+
+
+def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
+    """One ticker's file: ``date,open,high,low,close,adj_close,volume`` or ``date,adj_close``.
+
+    Returns columns open, high, low, close (all adjusted) and volume for full
+    bars, or close alone for close-only files; rows with a blank price stay as
+    NaN so that the checks of the combined calendar see them. Empty, unreadable,
+    truncated or malformed files are :class:`DataError`; repairs are appended to
+    ``notes``.
+    """
+    try:
+        cut = _last_line_cut(path)
+        raw = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: file is empty (0 bytes); download or copy it again") from None
+    except PermissionError:
+        raise DataError(f"{path}: permission denied; make the file readable") from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot read CSV ({reason})") from None
+    if cut is not None:
+        raise DataError(
+            f"{path}: the last line {cut!r} does not end with a newline, so the file looks "
+            "truncated; download or copy it again (if it is complete, end it with a newline)"
+        )
+    raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
+    if "date" not in raw.columns or "adj_close" not in raw.columns:
+        raise DataError(
+            f"{path}: expected columns date,adj_close (close-only) or "
+            f"date,open,high,low,close,adj_close,volume; found {','.join(raw.columns)}"
+        )
+    if raw.empty:
+        raise DataError(f"{path}: file has a header but no rows")
+    try:
+        index = _naive_days(pd.to_datetime(raw["date"], utc=False))
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{path}: column 'date' has values that are not dates ({exc})") from None
+    adj = pd.to_numeric(raw["adj_close"], errors="coerce").to_numpy()
+    if np.isnan(adj).all():
+        raise DataError(f"{path}: column 'adj_close' has no numeric values")
+    bars = {"open", "high", "low", "close", "volume"}.issubset(raw.columns)
+    if bars:
+        raw_close = pd.to_numeric(raw["close"], errors="coerce").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = adj / raw_close
+        frame = pd.DataFrame(
+            {
+                f: pd.to_numeric(raw[f], errors="coerce").to_numpy() * factor
+                for f in ("open", "high", "low")
+            },
+            index=index,
+        )
+        frame["close"] = adj
+        frame["volume"] = pd.to_numeric(raw["volume"], errors="coerce").to_numpy()
+        frame["raw_close"] = raw_close  # checked like the others, then dropped
+    else:
+        frame = pd.DataFrame({"close": adj}, index=index)
+    frame, found = check_rows(frame, str(path))
+    frame = frame.drop(columns=["raw_close"], errors="ignore")
+    if notes is not None:
+        notes += found
+    return frame
+
+
+def combine(
+    per_ticker: dict[str, pd.DataFrame],
+    source: str,
+    where: Callable[[str], str] | None = None,
+    notes: list[str] | None = None,
+) -> PriceData:
+    """Align per-ticker frames on the union of their dates (NaN before a listing), checked.
+
+    ``where(ticker)`` names a ticker's file in messages.
+    """
+    bars = all("open" in f.columns for f in per_ticker.values())
+    fields = BAR_FIELDS if bars else ("close",)
+    wide = {
+        f: pd.DataFrame({t: df[f] for t, df in per_ticker.items()}).sort_index() for f in fields
+    }
+    data = PriceData(source=source, notes=list(notes or []), **wide)
+    return checked(data, where or (lambda t: f"{source} {t}"))
+
+
+def load_csv_dir(folder: Path, tickers: list[str]) -> PriceData:
+    """Per-ticker CSV files ``<folder>/<TICKER>.csv``; a missing file is named in the error."""
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder}: price folder not found; set data.path to a folder of <TICKER>.csv files"
+        )
+    missing = [t for t in tickers if not (folder / f"{t}.csv").is_file()]
+    if missing:
+        raise DataError(
+            f"{folder}: no CSV file for {', '.join(missing)} "
+            f"(expected {folder / (missing[0] + '.csv')})"
+        )
+    notes: list[str] = []
+    frames = {t: read_ticker_csv(folder / f"{t}.csv", notes) for t in tickers}
+    return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes)

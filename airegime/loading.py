@@ -1,0 +1,282 @@
+"""Load what a config needs into a :class:`~airegime.data.context.MarketContext`.
+
+The data layer's front door for a config: it resolves the universe, checks the
+tickers, dispatches to the configured price source and attaches the reference
+data the strategy needs (fundamentals, China exposure, regime events) and what the
+portfolio page measures every run with. Runs call :func:`load_context`; sweeps call
+it once and reuse the context for every point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .config import BacktestConfig
+from .data.china_market import attach_china
+from .data.context import MarketContext
+from .data.fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
+from .data.prices import PriceData, load_csv_dir, load_sample, sample_tickers
+from .data.regimes import load_regimes
+from .data.universes import Universes, load_universes
+from .data.yahoo import YahooPrices
+from .errors import AiregimeError, ConfigError, DataError, wording
+from .stats.exposures import FACTORS
+
+Step = Callable[[str], None]
+
+
+def no_step(_: str) -> None:
+    pass
+
+
+#: Days of history loaded before ``start`` so that lookback signals are warm on day one.
+WARMUP_DAYS = 420
+#: Calendar days between a requested window edge and the first/last trading day with
+#: data that count as covered (weekends and the longest market closures fit in it).
+WINDOW_SLACK_DAYS = 7
+
+
+def universe_tickers(config: BacktestConfig, universes: Universes, source: str) -> list[str]:
+    try:
+        tickers = universes.resolve(config.universe)
+    except KeyError as exc:
+        raise ConfigError(f"{source}: universe: {exc.args[0]}") from None
+    if not tickers:
+        raise ConfigError(f"{source}: universe: empty list; name at least one ticker")
+    return tickers
+
+
+def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> None:
+    """Unknown tickers fail before any data is read, naming the key they came from."""
+    if config.data.source == "sample":
+        known = set(sample_tickers())
+        where = "the bundled sample"
+    elif config.data.source == "csv":
+        folder = Path(config.data.path or "")
+        known = {p.stem for p in folder.glob("*.csv")} if folder.is_dir() else set()
+        where = f"data.path {folder}"
+        if not folder.is_dir():
+            raise ConfigError(
+                f"{source}: data.path: folder '{folder}' not found; give a folder "
+                "of <TICKER>.csv files"
+            )
+    else:
+        return
+    for key, values in (("universe", tickers), ("benchmark", [config.benchmark.upper()])):
+        unknown = [t for t in values if t not in known]
+        if unknown:
+            listed = f"known: {', '.join(sorted(known))}" if known else "it has no .csv files"
+            raise ConfigError(
+                f"{source}: {key}: unknown ticker {', '.join(unknown)} (not in {where}; {listed})"
+            )
+
+
+def load_prices(config: BacktestConfig, tickers: list[str], root: Path) -> PriceData:
+    if config.data.source == "sample":
+        return load_sample(tickers)
+    if config.data.source == "csv":
+        return load_csv_dir(Path(config.data.path or ""), tickers)
+    start = config.start - dt.timedelta(days=WARMUP_DAYS)
+    yahoo = YahooPrices(paths.cache_dir(root), timeout_s=config.data.timeout_s)
+    return yahoo.load(tickers, start, config.end, refresh=config.data.refresh)
+
+
+def build_context(
+    config: BacktestConfig,
+    root: Path,
+    source: str = "<config>",
+    extra_series: list[str] | None = None,
+) -> MarketContext:
+    """Prices of the universe, benchmark and any extra series, plus reference tables."""
+    universes = load_universes(paths.data_dir(root) / "universes.yaml")
+    tickers = universe_tickers(config, universes, source)
+    check_tickers(config, tickers, source)
+    wanted = list(dict.fromkeys([*tickers, config.benchmark.upper(), *(extra_series or [])]))
+    if config.data.source == "sample":
+        wanted = [t for t in wanted if t in set(sample_tickers())]
+    prices = load_prices(config, wanted, root)
+    window = prices.close.loc[pd.Timestamp(config.start) : pd.Timestamp(config.end), tickers]
+    if window.dropna(how="all").empty:
+        raise DataError(
+            f"{source}: no prices for the universe between {config.start} and "
+            f"{config.end} in {prices.source}; check start/end"
+        )
+    return MarketContext(
+        prices=prices,
+        universe=tickers,
+        groups=universes.group_map(),
+        suppliers=[t for g in universes.suppliers for t in universes.groups.get(g, [])],
+        extras={"universe_info": universes.info(config.universe), "notes": list(prices.notes)},
+    )
+
+
+def coverage_notes(context: MarketContext, start: dt.date, end: dt.date) -> list[str]:
+    """Human notes on tickers that start late or end early inside the window."""
+    notes = []
+    close = context.prices.close
+    window = close.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+    if window.empty:
+        return notes
+    first_day, last_day = window.index[0], window.index[-1]
+    for ticker in context.universe:
+        series = window[ticker].dropna()
+        if series.empty:
+            notes.append(f"{ticker}: no prices in the window; never held")
+            continue
+        if series.index[0] > first_day:
+            notes.append(f"{ticker}: prices start {series.index[0].date()}; tradable from then")
+        if series.index[-1] < last_day:
+            notes.append(
+                f"{ticker}: prices end {series.index[-1].date()}; sold at the next "
+                "rebalance at its last price"
+            )
+    return notes
+
+
+def run_window(context: MarketContext, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last trading day in ``start..end`` on which the universe has a price."""
+    close = context.prices.close
+    window = close.loc[pd.Timestamp(start) : pd.Timestamp(end), context.universe]
+    days = window.index[window.notna().any(axis=1).to_numpy()]
+    if days.empty:
+        raise DataError(
+            f"no prices for the universe between {start} and {end} in "
+            f"{context.prices.source}; check start/end"
+        )
+    return days[0].date(), days[-1].date()
+
+
+def check_window(
+    context: MarketContext,
+    start: dt.date,
+    end: dt.date,
+    strict: bool = False,
+    source: str = "<config>",
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """The window requested and the one the data allow, plus a note when they differ.
+
+    With ``strict`` a window the data do not cover (beyond ``WINDOW_SLACK_DAYS`` at
+    either end) is a :class:`DataError` instead of a trimmed run.
+    """
+    first, last = run_window(context, start, end)
+    window = {
+        "requested": {"start": start.isoformat(), "end": end.isoformat()},
+        "run": {"start": first.isoformat(), "end": last.isoformat()},
+    }
+    short = []
+    if (first - start).days > WINDOW_SLACK_DAYS:
+        short.append(("start", start, first, "begin"))
+    if (end - last).days > WINDOW_SLACK_DAYS:
+        short.append(("end", end, last, "end"))
+    if not short:
+        return window, []
+    described = " and ".join(f"{k} {asked}: the data {verb} {got}" for k, asked, got, verb in short)
+    if strict:
+        fixes = ", ".join(f"{key}: {got}" for key, _, got, _ in short)
+        raise DataError(
+            f"{source}: {described} ({context.prices.source}); set {fixes}, "
+            f"or run without {wording('--strict-dates', 'strict_dates')} to trim the window "
+            "to the data"
+        )
+    return window, [
+        f"window trimmed to the data: requested {start}..{end}, run {first}..{last} "
+        f"({context.prices.source}); {wording('--strict-dates', 'strict_dates=True')} "
+        "refuses instead"
+    ]
+
+
+def load_context(
+    config: BacktestConfig,
+    root: Path,
+    source: str,
+    on_step: Step = no_step,
+    report_data: bool = True,
+) -> MarketContext:
+    """Prices plus whatever reference data the config's strategy needs, loaded once, and
+    (``report_data``) what the portfolio page measures every run with."""
+    on_step("loading prices")
+    strategy = config.build_strategy()
+    extra = list(dict.fromkeys([*strategy.extra_series, *available_series(config, root)]))
+    context = build_context(config, root, source, extra)
+    if strategy.needs:
+        on_step("loading fundamentals")
+        attach_reference_data(context, config, root, strategy.needs)
+    if report_data:
+        attach_report_data(context, config, root, strategy.needs)
+    return context
+
+
+def available_series(config: BacktestConfig, root: Path) -> list[str]:
+    """The factor series of the portfolio page (:data:`~airegime.stats.exposures.FACTORS`) that
+    the price source has without a download: the sample's, the csv folder's files, or
+    those already in the yahoo cache."""
+    if config.data.source == "sample":
+        return [t for t in FACTORS if t in set(sample_tickers())]
+    folder = (
+        Path(config.data.path or "")
+        if config.data.source == "csv"
+        else paths.cache_dir(root) / "yahoo"
+    )
+    return [t for t in FACTORS if (folder / f"{t}.csv").is_file()]
+
+
+def attach_report_data(
+    context: MarketContext, config: BacktestConfig, root: Path, needs: frozenset[str]
+) -> None:
+    """Reference data the portfolio page measures every run with, whatever its strategy
+    reads: the China table, the regime events and offline fundamentals. Loaded quietly
+    (coverage notes are about what a strategy sees) and skipped when missing."""
+    wanted = {"china", "regimes"}
+    if config.data.fundamentals in ("sample", "csv"):
+        wanted.add("fundamentals")
+    missing = frozenset(wanted - set(needs))
+    if not missing:
+        return
+    notes = list(context.extras.get("notes", []))
+    try:
+        attach_reference_data(context, config, root, missing)
+    except AiregimeError:
+        pass  # a report without these sections beats a failed run
+    context.extras["notes"] = notes
+
+
+def attach_reference_data(
+    context: MarketContext, config: BacktestConfig, root: Path, needs: frozenset[str]
+) -> None:
+    """Load fundamentals and China exposure into the context, with notes on coverage."""
+    notes = context.extras.setdefault("notes", [])
+    if "fundamentals" in needs:
+        store = load_fundamentals(
+            config.data.fundamentals,
+            context.universe,
+            root,
+            path=config.data.fundamentals_path,
+            lag_days=config.data.filing_lag_days,
+            sec_user_agent=config.data.sec_user_agent,
+            price_vintage=context.prices.close.index[-1],
+            refresh=config.data.refresh,
+        )
+        context.fundamentals = store
+        if store is not None:
+            missing = [t for t in context.universe if t not in store.tickers]
+            if missing:
+                notes.append(
+                    f"fundamentals ({store.source}): no facts for {', '.join(missing)};"
+                    " strategies see NaN for them"
+                )
+            notes.extend(f"fundamentals: {note}" for note in store.notes)
+            if not store.point_in_time:
+                notes.append(
+                    "fundamentals from yahoo are NOT point-in-time: each period is "
+                    f"assumed filed {YAHOO_LAG_DAYS} days after its end"
+                )
+    if "china" in needs:
+        context.filing_lag_days = config.data.filing_lag_days
+        attach_china(context, root)
+    if "regimes" in needs:
+        context.extras["regimes"] = load_regimes(paths.data_dir(root) / "regimes.yaml")

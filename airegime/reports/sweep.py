@@ -1,0 +1,257 @@
+"""The sweep report (``ranking.html``): the ranking, parameter heatmaps, in-sample vs
+out-of-sample, and the overfitting statistics explained in words.
+
+Reads the sweep's ranking table and overfitting report (the same numbers as
+``ranking.csv`` and ``overfitting.json``); links each point to its run folder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .html import e, img, num, page, pct, table, tidy
+
+PERCENT_METRICS = {"total_return", "cagr", "max_drawdown", "volatility", "exposure"}
+TRADING_DAYS = 252
+
+
+def metric_format(metric: str):
+    if metric in PERCENT_METRICS:
+        return lambda v: pct(v, 1)
+    return lambda v: num(v, 2)
+
+
+def metric_label(metric: str) -> str:
+    labels = {"cagr": "CAGR", "max_drawdown": "max drawdown", "sharpe": "Sharpe"}
+    labels["sortino"] = "Sortino"
+    return labels.get(metric, metric.replace("_", " "))
+
+
+def param_columns(ranking: pd.DataFrame, metric: str) -> list[str]:
+    """The swept keys: every column that is not a result column.
+
+    ``engine`` says which engine produced a row's figures (the best points are confirmed
+    on backtrader, the rest screened on the vector engine): not a parameter, so no
+    heatmap of it (that one showed top_n against engine, i.e. against rank)."""
+    known = {"rank", "point", "status", "error", "engine"}
+    known |= {metric, f"is_{metric}", f"oos_{metric}"}
+    known |= {"cagr", "sharpe", "max_drawdown"}
+    return [c for c in ranking.columns if c not in known]
+
+
+def short(key: str) -> str:
+    return key.removeprefix("strategy.params.")
+
+
+def point_link(point: str, directory: Path | None) -> str:
+    """Relative link to a point's portfolio page, tear sheet, or folder (what exists)."""
+    folder = Path("points") / point
+    target = folder
+    if directory is not None:
+        for name in ("portfolio.html", "tearsheet.html"):
+            if (directory / folder / name).is_file():
+                target = folder / name
+                break
+    return f"<a href='{e(target.as_posix())}'>{e(point)}</a>"
+
+
+def ranking_table(ranking: pd.DataFrame, metric: str, directory: Path | None) -> str:
+    params = param_columns(ranking, metric)
+    fmt = metric_format(metric)
+    split = f"is_{metric}" in ranking
+    columns = ["rank", *params]
+    if split:
+        columns += [f"is_{metric}", f"oos_{metric}"]
+    columns += [metric] + [c for c in ("cagr", "sharpe", "max_drawdown") if c in ranking]
+    columns += ["engine"]
+    columns = list(dict.fromkeys(c for c in columns if c in ranking))
+    shown = ranking[columns].copy()
+    shown.insert(1, "point", [point_link(p, directory) for p in ranking["point"]])
+    headers = {p: short(p) for p in params}
+    headers.update({"cagr": "CAGR", "max_drawdown": "max drawdown", "sharpe": "Sharpe"})
+    headers[metric] = f"{metric_label(metric)} (whole period)"
+    headers[f"is_{metric}"] = f"in-sample {metric_label(metric)}"
+    headers[f"oos_{metric}"] = f"out-of-sample {metric_label(metric)}"
+    headers["point"] = "point (run folder)"
+    headers["engine"] = "figures from"
+    formats: dict[str, Any] = {
+        c: fmt for c in (metric, f"is_{metric}", f"oos_{metric}") if c in shown
+    }
+    formats.update({"cagr": lambda v: pct(v, 1), "max_drawdown": lambda v: pct(v, 1)})
+    formats["sharpe"] = lambda v: num(v, 2)
+    formats["point"] = lambda v: v
+    html = table(shown, formats, headers, left=["point", *params, "engine"])
+    # the point column holds links: un-escape that one column's anchors
+    for link in shown["point"]:
+        html = html.replace(e(link), link, 1)
+    if "engine" in ranking and ranking["engine"].nunique() > 1:
+        confirmed = int((ranking["engine"] == "backtrader").sum())
+        html += (
+            f"<p class='muted'>Figures from: the {confirmed} best points were confirmed on "
+            "backtrader, the others screened on the vector engine (the sweep stops if the "
+            "two disagree on a confirmed point).</p>"
+        )
+    if "status" in ranking and (ranking["status"] != "ok").any():
+        bad = ranking[ranking["status"] != "ok"]
+        html += (
+            "<p class='note'>"
+            + "; ".join(
+                f"{e(r['point'])}: {e(str(r['status']))} {e(str(r.get('error', '')))}"
+                for _, r in bad.iterrows()
+            )
+            + "</p>"
+        )
+    return html
+
+
+def heatmaps(ranking: pd.DataFrame, metric: str) -> str:
+    """For each pair of swept parameters (up to three pairs): the metric averaged over the
+    other parameters, whole period (and out of sample with a split)."""
+    import matplotlib.pyplot as plt
+
+    ok = ranking[ranking.get("status", "ok") == "ok"] if "status" in ranking else ranking
+    params = [p for p in param_columns(ranking, metric) if ok[p].nunique() > 1]
+    pairs = list(itertools.combinations(params, 2))[:3]
+    if not pairs:
+        return ""
+    values = [metric] + ([f"oos_{metric}"] if f"oos_{metric}" in ok else [])
+    out = []
+    fmt = metric_format(metric)
+    for a, b in pairs:
+        fig, axes = plt.subplots(1, len(values), figsize=(5.2 * len(values), 3.6), squeeze=False)
+        for ax, value in zip(axes[0], values, strict=True):
+            grid = ok.pivot_table(index=a, columns=b, values=value, aggfunc="mean")
+            cells = grid.to_numpy(dtype=float)
+            image = ax.imshow(cells, cmap="RdYlGn", aspect="auto")
+            ax.grid(False)
+            low, high = float(pd.Series(cells.ravel()).min()), float(pd.Series(cells.ravel()).max())
+            ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
+            ax.set_yticks(range(len(grid.index)), [str(i) for i in grid.index])
+            ax.set_xlabel(short(b))
+            ax.set_ylabel(short(a))
+            for (i, j), v in pd.DataFrame(cells).stack().items():
+                extreme = high > low and abs((v - low) / (high - low) - 0.5) > 0.35
+                colour = "white" if extreme else "black"
+                ax.text(j, i, fmt(v), ha="center", va="center", fontsize=9, color=colour)
+            where = "out of sample" if value.startswith("oos_") else "whole period"
+            ax.set_title(f"{metric_label(metric)}, {where}", fontsize=9)
+            fig.colorbar(image, ax=ax, shrink=0.8)
+        fig.tight_layout()
+        out.append(img(fig, f"heatmap of {short(a)} x {short(b)}"))
+    return "".join(out)
+
+
+def scatter(ranking: pd.DataFrame, metric: str) -> str:
+    """In-sample vs out-of-sample metric of every point; the chosen one marked."""
+    import matplotlib.pyplot as plt
+
+    is_col, oos_col = f"is_{metric}", f"oos_{metric}"
+    ok = ranking.dropna(subset=[is_col, oos_col])
+    if ok.empty:
+        return ""
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ax.scatter(ok[is_col], ok[oos_col], s=22, color="#34495e", alpha=0.7, label="points")
+    chosen = ok.iloc[0]
+    ax.scatter([chosen[is_col]], [chosen[oos_col]], s=80, color="#c0392b", label="chosen")
+    low = min(ok[is_col].min(), ok[oos_col].min())
+    high = max(ok[is_col].max(), ok[oos_col].max())
+    ax.plot([low, high], [low, high], color="grey", lw=0.8, ls=":", label="out = in")
+    ax.set_xlabel(f"in-sample {metric_label(metric)}")
+    ax.set_ylabel(f"out-of-sample {metric_label(metric)}")
+    if len(ok) > 2:
+        rho = ok[is_col].rank().corr(ok[oos_col].rank())
+        ax.set_title(f"rank correlation in vs out: {rho:+.2f}", fontsize=9)
+    tidy(ax)
+    return img(fig, "in-sample vs out-of-sample")
+
+
+def overfitting_text(report: dict[str, Any], metric: str) -> str:
+    """The deflated Sharpe ratio, PBO and the split in a sentence each, annualised."""
+    parts = []
+    annual = math.sqrt(TRADING_DAYS)
+    dsr = report.get("deflated_sharpe")
+    if dsr:
+        parts.append(
+            f"<p><b>Deflated Sharpe ratio {dsr['dsr']:.2f}</b>: the probability that the "
+            f"chosen point's true Sharpe ratio beats {dsr['sr0'] * annual:.2f} (annualised), "
+            f"the best one would expect from {dsr['trials']:.0f} tries with no skill at all, "
+            f"given its{' in-sample' if report.get('split') else ''} Sharpe of "
+            f"{dsr['sharpe'] * annual:.2f} (annualised), its skew "
+            f"({dsr['skew']:.2f}) and fat tails (kurtosis {dsr['kurtosis']:.1f}) (Bailey and "
+            "López de Prado, 2014). Above 0.95 the best point is unlikely to be luck.</p>"
+        )
+    pbo = report.get("pbo")
+    if pbo:
+        parts.append(
+            f"<p><b>Probability of backtest overfitting {pbo['pbo']:.2f}</b>: the dates were "
+            f"cut into {pbo['blocks']} blocks and split {pbo['splits']} ways into halves; in "
+            f"that share of the splits the point that was best on one half ranked below the "
+            "median on the other (Bailey et al., 2015). Near 0 the ranking carries over; "
+            "near 0.5 or above it does not.</p>"
+        )
+    split = report.get("split")
+    if split:
+        parts.append(
+            f"<p><b>Split {e(split['date'])}</b>: the point chosen before it "
+            f"({e(split['chosen_in_sample'])}, {metric_label(metric)} "
+            f"{metric_format(metric)(split['chosen_is'])}) scored "
+            f"{metric_format(metric)(split['chosen_oos'])} after it, rank "
+            f"{split['chosen_oos_rank']} of {report.get('finished', '?')} out of sample; the "
+            f"best out of sample was {e(split['oos_best_point'])} with "
+            f"{metric_format(metric)(split['oos_best'])}.</p>"
+        )
+    wf = report.get("walk_forward")
+    if wf and wf.get("oos"):
+        oos = wf["oos"]
+        parts.append(
+            f"<p><b>Walk-forward</b> (choose on {wf['train_days']} days, hold "
+            f"{wf['test_days']}): chained out-of-sample Sharpe {num(oos.get('sharpe'), 2)}, "
+            f"CAGR {pct(oos.get('cagr'), 1)} over {len(wf['windows'])} windows.</p>"
+        )
+    return "".join(parts) or "<p>Not enough finished points for overfitting statistics.</p>"
+
+
+def ranking_html(
+    ranking: pd.DataFrame,
+    report: dict[str, Any],
+    config: Any,
+    directory: Path | None = None,
+) -> str:
+    """The whole sweep page (self-contained; links are relative to the sweep folder)."""
+    metric = report["metric"]
+    split = report.get("split")
+    order = (
+        f"ranked by in-sample {metric_label(metric)} (before {split['date']}), the way the "
+        "point would have been chosen; the out-of-sample column beside it is what followed"
+        if split
+        else f"ranked by {metric_label(metric)} over the whole period"
+    )
+    parts = [
+        f"<h1>Sweep of {e(config.name)}</h1>",
+        f"<p class='sub'>{report.get('finished', 0)} of {report.get('points', 0)} points "
+        f"finished; {e(order)}.</p>",
+        "<h2 id='ranking'>Ranking</h2>",
+        ranking_table(ranking, metric, directory),
+        "<h2 id='overfitting'>Is the best point more than luck?</h2>",
+        overfitting_text(report, metric),
+    ]
+    if split:
+        parts += ["<h2 id='scatter'>In-sample vs out-of-sample</h2>", scatter(ranking, metric)]
+    maps = heatmaps(ranking, metric)
+    if maps:
+        parts += [
+            "<h2 id='heatmaps'>Parameter heatmaps</h2><p class='muted'>The metric for each "
+            "pair of swept parameters, averaged over the other parameters.</p>",
+            maps,
+        ]
+    parts.append(
+        "<p class='muted'>The same numbers: <a href='ranking.csv'>ranking.csv</a>, "
+        "<a href='overfitting.json'>overfitting.json</a> (daily units), "
+        "<a href='sweep.yaml'>sweep.yaml</a>.</p>"
+    )
+    return page(f"sweep {config.name}", parts)

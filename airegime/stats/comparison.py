@@ -1,0 +1,148 @@
+"""Compare runs: align them on common dates, tabulate metrics, regimes and bootstrap
+differences.
+
+Pure functions over :class:`~airegime.results.RunResult` objects; the page is
+:mod:`airegime.reports.compare`, and running what is missing belongs to
+:mod:`airegime.compare`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..data.regimes import Period
+from ..quiet import silenced
+from ..results import RunResult
+from .bootstrap import bootstrap_difference
+from .metrics import performance
+
+
+@dataclass
+class Comparison:
+    """Runs aligned on their common dates, with notes on anything that differed."""
+
+    runs: list[RunResult]
+    names: list[str]
+    returns: pd.DataFrame
+    benchmark: pd.Series
+    benchmark_name: str
+    notes: list[str] = field(default_factory=list)
+
+
+def unique_names(runs: list[RunResult]) -> list[str]:
+    names: list[str] = []
+    for run in runs:
+        name, n = run.config.name, 2
+        while name in names:
+            name, n = f"{run.config.name} #{n}", n + 1
+        names.append(name)
+    return names
+
+
+def align(runs: list[RunResult]) -> Comparison:
+    """Common dates of every run; notes where date ranges or benchmarks differ."""
+    if not runs:
+        raise ValueError("nothing to compare")
+    names = unique_names(runs)
+    notes = []
+    spans = {n: (r.returns.index[0], r.returns.index[-1]) for n, r in zip(names, runs, strict=True)}
+    if len(set(spans.values())) > 1:
+        described = "; ".join(f"{n}: {a.date()}..{b.date()}" for n, (a, b) in spans.items())
+        notes.append(f"date ranges differ ({described}); compared on the common dates")
+    benchmarks = {r.config.benchmark for r in runs}
+    if len(benchmarks) > 1:
+        notes.append(
+            f"benchmarks differ ({', '.join(sorted(benchmarks))}); "
+            f"{runs[0].config.benchmark} of {names[0]} is used for all"
+        )
+    returns = pd.concat(
+        [r.returns.rename(n) for n, r in zip(names, runs, strict=True)], axis=1, join="inner"
+    ).dropna()
+    if returns.empty:
+        raise ValueError("the runs share no dates")
+    benchmark = runs[0].benchmark_returns.reindex(returns.index).fillna(0.0)
+    return Comparison(runs, names, returns, benchmark, runs[0].config.benchmark, notes)
+
+
+def metrics_table(comparison: Comparison) -> pd.DataFrame:
+    """quantstats' metrics of every strategy and the benchmark, side by side, as quantstats
+    formats them for display (percentages as "39.72%", not as rounded fractions)."""
+    import quantstats as qs
+
+    with silenced():
+        table = qs.reports.metrics(
+            comparison.returns,
+            benchmark=comparison.benchmark.rename(comparison.benchmark_name),
+            display=False,
+            mode="basic",
+            prepare_returns=False,
+            internal=True,  # quantstats' display formatting: x100 and a % sign
+        )
+    # quantstats marks percentage rows with a small percent sign; the values carry "%" now
+    table.index = [str(i).replace("\ufe6a", "").replace("%", "").strip() for i in table.index]
+    table.index.name = "metric"
+    return table.rename(columns={"Benchmark": comparison.benchmark_name})
+
+
+def regime_table(comparison: Comparison, periods: list[Period]) -> pd.DataFrame:
+    """Return, max drawdown and Sharpe of each strategy (and the benchmark) per period."""
+    frame = comparison.returns.assign(**{comparison.benchmark_name: comparison.benchmark})
+    rows = []
+    for period in periods:
+        inside = frame.loc[period.start : period.end]
+        if len(inside) < 5:
+            continue
+        for name in frame.columns:
+            stats = performance(inside[name])
+            rows.append(
+                {
+                    "period": period.name,
+                    "start": inside.index[0].date(),
+                    "end": inside.index[-1].date(),
+                    "days": len(inside),
+                    "strategy": name,
+                    "return": stats["total_return"],
+                    "annual_return": stats["cagr"],
+                    "max_drawdown": stats["max_drawdown"],
+                    "sharpe": stats["sharpe"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def overlapping(periods: list[Period]) -> list[tuple[str, str]]:
+    """Pairs of periods that share days (a day can then count in both)."""
+    return [
+        (a.name, b.name)
+        for i, a in enumerate(periods)
+        for b in periods[i + 1 :]
+        if a.start <= b.end and b.start <= a.end
+    ]
+
+
+def bootstrap_table(
+    comparison: Comparison, block: int = 20, draws: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """Each strategy against the first (the baseline): differences with 95% intervals."""
+    base = comparison.names[0]
+    rows = []
+    for name in comparison.names[1:]:
+        diff = bootstrap_difference(
+            comparison.returns[name], comparison.returns[base], block=block, draws=draws, seed=seed
+        )
+        rows.append({"strategy": name, "baseline": base, **diff})
+    return pd.DataFrame(rows)
+
+
+def equity_and_drawdown(returns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    equity = (1 + returns).cumprod()
+    return equity, equity / equity.cummax() - 1
+
+
+def rolling_sharpe(returns: pd.DataFrame, window: int = 126) -> pd.DataFrame:
+    mean = returns.rolling(window).mean()
+    std = returns.rolling(window).std()
+    return (mean / std.replace(0, np.nan)) * np.sqrt(252)

@@ -100,3 +100,12 @@ def test_a_higher_max_uncovered_silences_the_warning(early):
     relaxed = config.model_copy(update={"checks": Checks(max_uncovered=1.0)})
     warnings = backtest(relaxed, context).provenance["warnings"]
     assert not any("missing data" in w for w in warnings)
+
+
+def test_the_terminal_summary_states_the_coverage_under_the_metrics():
+    from airegime.cli.run import run_caption
+
+    metrics = {"uncovered_weight_mean": 0.408, "uncovered_weight_max": 0.99}
+    caption = run_caption({"fill": "next_close"}, metrics)
+    assert caption == "fills: next_close; weight without full data: 41% mean, 99% max"
+    assert run_caption({"fill": "next_close"}, {}) == "fills: next_close"  # an older run

@@ -17,6 +17,7 @@ from .engines import EngineResult, EngineSettings, daily_weights, run_engine
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ConfigError, DataError, ResultsError
 from .loading import Step, check_window, coverage_notes, load_context, no_step
+from .reports.caveats import caveats_html
 from .reports.portfolio import write_portfolio_page
 from .reports.tearsheet import tearsheet_title, write_tearsheet
 from .results import RunResult, check_writable, package_versions, staged_run
@@ -250,6 +251,7 @@ def write_reports(
             run_dir / "tearsheet.html",
             tearsheet_title(result),
             result.config.benchmark.upper(),
+            caveats=caveats_html(result.provenance, result.metrics, inline=True),
         )
     if context is not None:  # last, so that it links to the tear sheet
         on_step("writing portfolio page")

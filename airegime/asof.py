@@ -9,7 +9,10 @@ look-ahead tests exercise this class, not each strategy.
 
 The view is also where a strategy says *why* it chose its weights: it may call
 :meth:`AsOfView.record_scores`, :meth:`AsOfView.exclude`, :meth:`AsOfView.tag`,
-:meth:`AsOfView.signal` and :meth:`AsOfView.note` while it decides. The engine
+:meth:`AsOfView.signal`, :meth:`AsOfView.note`, :meth:`AsOfView.record_components` (on
+how many of its active rules each name was scored: the run's coverage) and
+:meth:`AsOfView.record_selection` (the score a selection ranked on, and a tie that
+decided it) while it decides. The engine
 (:func:`airegime.engines.rebalance.decide`) stores what was recorded per rebalance date in
 the run folder (``diagnostics.json``); ``airegime explain`` and the portfolio page
 read it from there. Recording is optional and never changes the weights.
@@ -50,6 +53,8 @@ class AsOfView:
             "tags": {},
             "signals": {},
             "notes": [],
+            "components": {},
+            "selections": {},
         }
 
     @property
@@ -177,6 +182,41 @@ class AsOfView:
         self._diagnostics["scores"][name] = {
             str(t): (None if np.isnan(v) else round(float(v), 6)) for t, v in values.items()
         }
+
+    def record_components(self, scored: pd.Series, active: int | pd.Series) -> None:
+        """How many of the ``active`` components each name was scored on (the rest had no
+        data): the rules a composite combines, or the metrics of a single rule.
+
+        ``scored``: int by ticker; ``active``: one count for all, or int by ticker. Stored
+        as ``diagnostics["components"][ticker] = [scored, active]`` (a later record of a
+        name replaces it); a run's coverage is the target weight in names with
+        scored < active.
+        """
+        counts = pd.Series(scored).astype(int)
+        totals = (
+            active.reindex(counts.index).astype(int)
+            if isinstance(active, pd.Series)
+            else pd.Series(int(active), index=counts.index)
+        )
+        for ticker, k, n in zip(counts.index, counts.to_numpy(), totals.to_numpy(), strict=True):
+            self._diagnostics["components"][str(ticker)] = [int(k), int(n)]
+
+    def record_selection(
+        self,
+        score: str,
+        method: str,
+        top_n: int | None = None,
+        tie: dict[str, Any] | None = None,
+    ) -> None:
+        """The score a selection ranked on, its method, and a tie at the top-N boundary
+        that decided weights (``{"names": [...], "slots": k, "value": v}``: the tied names
+        shared k slots). Stored under ``diagnostics["selections"][score]``."""
+        entry: dict[str, Any] = {"method": method}
+        if top_n is not None:
+            entry["top_n"] = int(top_n)
+        if tie:
+            entry["tie"] = tie
+        self._diagnostics["selections"][score] = entry
 
     def exclude(self, tickers: str | list[str] | pd.Series | pd.Index, reason: str) -> None:
         """Say that ``tickers`` got no weight because of ``reason`` (a rule, in words).

@@ -66,11 +66,19 @@ class Execution(_Model):
 
 
 class Checks(_Model):
-    """When a run warns that its portfolio is degenerate (listed with dates in the summary)."""
+    """When a run warns that its portfolio is degenerate or rests on missing data (listed
+    with dates in the summary)."""
 
     min_names: int = Field(5, ge=1, description="warn on rebalance dates holding fewer names")
     max_cash: float = Field(
         0.5, gt=0, le=1, description="warn on rebalance dates with more than this in cash"
+    )
+    max_uncovered: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="warn on rebalance dates with more than this share of the target weight "
+        "in names that an active rule of the strategy had no data for",
     )
 
 

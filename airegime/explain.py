@@ -2,8 +2,12 @@
 
 Reads the run folder only: ``targets.csv`` (the weights decided at each rebalance)
 and ``diagnostics.json`` (what the strategy recorded on its as-of view: scores,
-exclusions and their reasons, tags, regime signals, the rule in words). The
-decision in force on D is the last rebalance on or before D.
+exclusions and their reasons, tags, regime signals, the rule in words, how many
+components each name was scored on, the selections and the ties that decided one).
+The decision in force on D is the last rebalance on or before D. Names come in the
+order of the decision: held (largest weight first), not selected (best score first),
+excluded, then the rest; run folders written before components and selections were
+recorded still read, without those columns.
 """
 
 from __future__ import annotations
@@ -28,6 +32,26 @@ class Explanation:
     table: pd.DataFrame
     signals: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: One line per tie at a top-N boundary that decided weights.
+    ties: list[str] = field(default_factory=list)
+
+
+def tie_lines(diagnostics: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Each recorded tie in words, and the note to put on each tied name's row."""
+    lines, marks = [], {}
+    for score, selection in (diagnostics.get("selections") or {}).items():
+        tie = selection.get("tie")
+        if not tie:
+            continue
+        names, slots = tie["names"], tie["slots"]
+        shared = f"{len(names)} names share {slots} slot{'s' if slots != 1 else ''} equally"
+        lines.append(
+            f"at the top-{selection.get('top_n', '?')} boundary by {score} "
+            f"({tie['value']:+.2f}): {', '.join(names)} tie; {shared}"
+        )
+        for name in names:
+            marks[name] = f"tied by {score} at the top-{selection.get('top_n', '?')} boundary"
+    return lines, marks
 
 
 def reason_for(
@@ -36,8 +60,9 @@ def reason_for(
     """(status, reason) of one name in one decision, from the recorded diagnostics."""
     excluded = diagnostics.get("excluded", {}).get(ticker)
     tags = "; ".join(diagnostics.get("tags", {}).get(ticker, []))
+    tied = tie_lines(diagnostics)[1].get(ticker)
     if weight > 0:
-        parts = [tags] if tags else []
+        parts = [p for p in (tied, tags) if p]
         if excluded:
             parts.append(f"left out of one sleeve: {excluded}")
         return "held", "; ".join(parts)
@@ -46,8 +71,36 @@ def reason_for(
     if excluded:
         return "excluded", "; ".join([excluded, *([tags] if tags else [])])
     if any(ticker in scores for scores in diagnostics.get("scores", {}).values()):
-        return "not selected", tags or "ranked below the names held (ties: universe order)"
+        return "not selected", tags or "ranked below the names held"
     return "not held", tags
+
+
+def selection_score(diagnostics: dict[str, Any]) -> str | None:
+    """The score the final selection ranked on: the last one recorded as a selection (runs
+    written before selections were recorded: the composite, else the first score)."""
+    selections = list(diagnostics.get("selections") or {})
+    scores = [k for k in diagnostics.get("scores", {}) if k != "china_share"]
+    if selections:
+        return selections[-1]
+    if "composite" in scores:
+        return "composite"
+    return scores[0] if scores else None
+
+
+def decision_order(table: pd.DataFrame, score: str | None) -> pd.DataFrame:
+    """Held by weight, then not selected by ``score`` (best first), excluded, not held,
+    not tradable; ticker within equal keys."""
+    order = {"held": 0, "not selected": 1, "excluded": 2, "not held": 3, "not tradable": 4}
+    ranked = table.assign(
+        _status=table["status"].map(order),
+        _weight=-table["weight"],
+        _score=-pd.to_numeric(table[score], errors="coerce") if score in table else 0.0,
+    )
+    ranked.loc[ranked["status"] != "not selected", "_score"] = 0.0
+    ranked = ranked.sort_values(
+        ["_status", "_weight", "_score", "ticker"], na_position="last", kind="mergesort"
+    )
+    return ranked.drop(columns=["_status", "_weight", "_score"]).reset_index(drop=True)
 
 
 def explain(run_dir: str | Path, date: str | pd.Timestamp) -> Explanation:
@@ -80,22 +133,19 @@ def explain(run_dir: str | Path, date: str | pd.Timestamp) -> Explanation:
     weights = targets.loc[decided].fillna(0.0)
     diagnostics = load_diagnostics(run_dir).get(decided, {})
     scores = diagnostics.get("scores", {})
+    components = diagnostics.get("components") or {}
     rows = []
     for ticker, weight in weights.items():
         status, reason = reason_for(str(ticker), float(weight), diagnostics, decided)
         row: dict[str, Any] = {"ticker": ticker, "weight": float(weight), "status": status}
         for name, values in scores.items():
             row[name] = values.get(str(ticker))
+        if components:
+            counted = components.get(str(ticker))
+            row["scored on"] = f"{counted[0]}/{counted[1]}" if counted else ""
         row["reason"] = reason
         rows.append(row)
-    table = pd.DataFrame(rows)
-    order = {"held": 0, "not selected": 1, "excluded": 2, "not held": 3, "not tradable": 4}
-    table = table.sort_values(
-        ["status", "weight", "ticker"],
-        key=lambda col: col.map(order) if col.name == "status" else col,
-        ascending=[True, False, True],
-        kind="stable",
-    ).reset_index(drop=True)
+    table = decision_order(pd.DataFrame(rows), selection_score(diagnostics))
     return Explanation(
         run_dir,
         requested,
@@ -103,4 +153,5 @@ def explain(run_dir: str | Path, date: str | pd.Timestamp) -> Explanation:
         table,
         dict(diagnostics.get("signals", {})),
         list(diagnostics.get("notes", [])),
+        tie_lines(diagnostics)[0],
     )

@@ -17,6 +17,7 @@ from .engines import EngineResult, EngineSettings, daily_weights, run_engine
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ConfigError, DataError, ResultsError
 from .loading import Step, check_window, coverage_notes, load_context, no_step
+from .reports.caveats import caveats_html
 from .reports.portfolio import write_portfolio_page
 from .reports.tearsheet import tearsheet_title, write_tearsheet
 from .results import RunResult, check_writable, package_versions, staged_run
@@ -25,8 +26,10 @@ from .stats.metrics import run_metrics
 from .stats.portfolio_checks import (
     china_cap_warning,
     china_rules,
+    coverage_warning,
     degenerate_warning,
     held_after_fills,
+    uncovered_weights,
 )
 
 
@@ -74,6 +77,8 @@ def backtest(
     bench = bench_close.reindex(values.index).ffill().pct_change().iloc[1:].fillna(0.0)
     weights = daily_weights(result, context.prices.close[context.universe])
     metrics = run_metrics(returns, bench, result.trades, values, weights)
+    uncovered = uncovered_weights(result.targets, result.diagnostics)
+    metrics.update(coverage_metrics(uncovered))
     notes = [
         *window_notes,
         *context.extras.get("notes", []),
@@ -96,6 +101,7 @@ def backtest(
         *strategy.run_notes(),
         china_note(config, context, result.targets),
         degenerate_warning(held, checks.min_names, checks.max_cash),
+        coverage_warning(uncovered, checks.max_uncovered),
     ]
     warnings = [w for w in warnings if w]
     provenance = {
@@ -129,6 +135,17 @@ def backtest(
         provenance=provenance,
         diagnostics=result.diagnostics,
     )
+
+
+def coverage_metrics(uncovered: pd.Series) -> dict[str, float]:
+    """The metrics.json figures of :func:`~airegime.stats.portfolio_checks.uncovered_weights`:
+    mean and max over the rebalance dates (0 when nothing was decided)."""
+    if uncovered.empty:
+        return {"uncovered_weight_mean": 0.0, "uncovered_weight_max": 0.0}
+    return {
+        "uncovered_weight_mean": float(uncovered.mean()),
+        "uncovered_weight_max": float(uncovered.max()),
+    }
 
 
 def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataFrame) -> str | None:
@@ -234,6 +251,7 @@ def write_reports(
             run_dir / "tearsheet.html",
             tearsheet_title(result),
             result.config.benchmark.upper(),
+            caveats=caveats_html(result.provenance, result.metrics, inline=True),
         )
     if context is not None:  # last, so that it links to the tear sheet
         on_step("writing portfolio page")

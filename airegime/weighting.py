@@ -2,10 +2,16 @@
 
 Strategies compose these like small algos: score -> z-score -> eligibility ->
 selection (top N, tilt or equal) -> China adjustment -> normalisation.
+
+Missing data never raises a score: :func:`combine` counts a component a name lacks as
+average (or drops the name) and leaves names with too few components unscored (NaN), and
+:func:`select` never gives an unscored name weight. Ties at the top-N boundary share the
+slots left, so no weight depends on the order of the names.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -36,25 +42,74 @@ def zscore(values: pd.Series) -> pd.Series:
     return pd.Series(_zscore_array(values.to_numpy()), index=values.index, name=None)
 
 
-def combine(scores: dict[str, pd.Series], weights: dict[str, float]) -> pd.Series:
-    """Weighted mean of z-scored components, ignoring components a name has no value for."""
-    index = next(iter(scores.values())).index if scores else pd.Index([])
-    active = {k: w for k, w in weights.items() if w}
-    if not active:
-        return pd.Series(0.0, index=index)
+def active_components(weights: dict[str, float]) -> list[str]:
+    """The components that count: those with a non-zero weight, in the given order."""
+    return [k for k, w in weights.items() if w]
+
+
+def _stacked(scores: dict[str, pd.Series], active: list[str], index: pd.Index) -> np.ndarray:
+    """z-scores of the active components, one row per component (NaN where a name has none)."""
     rows = []
     for k in active:
         component = scores[k]
         if not component.index.equals(index):
             component = component.reindex(index)
         rows.append(_zscore_array(component.to_numpy(dtype=float)))
-    values = np.vstack(rows)
-    w = np.array(list(active.values()))[:, None]
+    return np.vstack(rows)
+
+
+def _index(scores: dict[str, pd.Series]) -> pd.Index:
+    return next(iter(scores.values())).index if scores else pd.Index([])
+
+
+def required_components(n_active: int, missing: Missing, min_components: int) -> int:
+    """How many of ``n_active`` components a name needs to be scored: all of them with
+    ``missing="exclude"``, else ``min_components`` capped at ``n_active``."""
+    return n_active if missing == "exclude" else min(min_components, n_active)
+
+
+def components_scored(scores: dict[str, pd.Series], weights: dict[str, float]) -> pd.Series:
+    """Per name, how many active components (non-zero weight) have a value (int Series)."""
+    index = _index(scores)
+    active = active_components(weights)
+    if not active:
+        return pd.Series(0, index=index, dtype=int)
+    counts = (~np.isnan(_stacked(scores, active, index))).sum(axis=0)
+    return pd.Series(counts, index=index, dtype=int)
+
+
+def combine(
+    scores: dict[str, pd.Series],
+    weights: dict[str, float],
+    missing: Missing = "neutral",
+    min_components: int = 1,
+) -> pd.Series:
+    """Weighted mean of z-scored components; missing data never raises a name's score.
+
+    ``scores`` maps component name -> raw values by name (one index shared by all, or
+    reindexed to the first one's); ``weights`` maps component -> weight, and components
+    with weight 0 are inactive. Each active component is z-scored across the names that
+    have it. Then, per name:
+
+    - ``missing="neutral"``: a component the name has no value for counts as the average
+      (z = 0) with its full weight in the denominator, so a name known on part of the rule
+      is shrunk toward the average instead of being ranked on the part it has;
+    - ``missing="exclude"``: a name missing any active component is not scored (NaN).
+
+    A name scored on fewer than ``min_components`` active components (capped at the number
+    active) is not scored either (NaN). With no active component every name scores 0.
+    """
+    index = _index(scores)
+    active = active_components(weights)
+    if not active:
+        return pd.Series(0.0, index=index)
+    values = _stacked(scores, active, index)
+    w = np.array([weights[k] for k in active], dtype=float)[:, None]
     present = ~np.isnan(values)
-    norm = (present * np.abs(w)).sum(axis=0)
     total = (np.where(present, values, 0.0) * w).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.Series(np.where(norm > 0, total / norm, np.nan), index=index)
+    norm = np.abs(w).sum()
+    enough = present.sum(axis=0) >= required_components(len(active), missing, min_components)
+    return pd.Series(np.where(enough, total / norm, np.nan), index=index)
 
 
 def normalise(weights: pd.Series) -> pd.Series:
@@ -68,18 +123,59 @@ def normalise(weights: pd.Series) -> pd.Series:
     return pd.Series(kept / kept.sum(), index=w.index[keep], name=w.name)
 
 
+#: Scores this close (relative to their size) are tied: z-scores of the same inputs may
+#: differ in the last bits with the order in which names are summed.
+TIE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Tie:
+    """Names tied at the top-N boundary, more of them than the slots left (``slots``):
+    they share those slots equally, so the tie decided their weights."""
+
+    names: tuple[str, ...]
+    slots: int
+    score: float
+
+
+def _top_n_split(arr: np.ndarray, top_n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(above, tied, slots): names surely in the top N, names tied at its boundary, and
+    the slots left for the tied names. Order-free: only the values decide."""
+    if arr.size <= top_n:
+        return np.ones(arr.size, dtype=bool), np.zeros(arr.size, dtype=bool), 0
+    boundary = np.sort(arr)[::-1][top_n - 1]
+    tolerance = TIE_TOLERANCE * max(1.0, abs(boundary))
+    tied = np.abs(arr - boundary) <= tolerance
+    above = (arr > boundary) & ~tied
+    return above, tied, top_n - int(above.sum())
+
+
+def top_n_tie(scores: pd.Series, top_n: int) -> Tie | None:
+    """The tie at the top-``top_n`` boundary of ``scores`` (NaN = not scored) when it
+    decided something (more tied names than slots left), else None."""
+    values = _floats(scores).dropna()
+    _, tied, slots = _top_n_split(values.to_numpy(), top_n)
+    if int(tied.sum()) <= slots:
+        return None
+    names = tuple(sorted(str(t) for t in values.index[tied]))
+    return Tie(names, slots, float(values[tied].iloc[0]))
+
+
 def select(
     scores: pd.Series,
     eligible: pd.Series | None = None,
     method: Selection = "top_n",
     top_n: int = 5,
     strength: float = 1.0,
-    missing: Missing = "neutral",
 ) -> pd.Series:
     """Weights from scores: equal weight over the top N, a linear tilt, or equal weight.
 
-    ``missing="neutral"`` gives names without a score the average score (0 for
-    z-scores); ``"exclude"`` drops them. Ineligible names never get weight.
+    ``scores`` by name; NaN means the name was not scored (decide what missing data
+    counts as in :func:`combine`) and a name without a score never gets weight, nor
+    does an ineligible one. ``top_n``: names tied at the boundary (within
+    :data:`TIE_TOLERANCE`) share the slots left equally, so no selection depends on the
+    order of the names (see :func:`top_n_tie`). ``tilt``: weight 1 + ``strength`` x
+    score, clipped at 0, normalised. Returns weights summing to 1 (empty if none).
     """
     scores = _floats(scores)
     arr, index = scores.to_numpy(), scores.index
@@ -89,17 +185,15 @@ def select(
         else:
             ok = eligible.reindex(index, fill_value=False).to_numpy(dtype=bool)
         arr, index = arr[ok], index[ok]
-    if missing == "neutral":
-        arr = np.where(np.isnan(arr), 0.0, arr)
-    else:
-        index, arr = index[~np.isnan(arr)], arr[~np.isnan(arr)]
+    index, arr = index[~np.isnan(arr)], arr[~np.isnan(arr)]
     if not arr.size:
         return pd.Series(dtype=float)
     if method == "equal":
         return normalise(pd.Series(1.0, index=index))
     if method == "top_n":
-        ranked = np.argsort(-arr, kind="stable")  # descending, ties in their order
-        return normalise(pd.Series(1.0, index=index[ranked[:top_n]]))
+        above, tied, slots = _top_n_split(arr, top_n)
+        share = slots / tied.sum() if tied.any() else 0.0
+        return normalise(pd.Series(np.where(above, 1.0, np.where(tied, share, 0.0)), index=index))
     return normalise(pd.Series(1.0 + strength * arr, index=index))
 
 

@@ -6,7 +6,9 @@ investments minus debt; ``long_term_investments`` adds long-term marketable secu
 -debt / equity, FCF margin and FCF stability (mean / std of the last fiscal years' FCF).
 Names whose known TTM free cash flow is negative are ineligible when
 ``require_positive_fcf``. Tune with ``w_*`` (component weights),
-``selection``/``top_n``/``tilt_strength``, ``missing`` and ``max_staleness_days``.
+``selection``/``top_n``/``tilt_strength``, ``missing``/``min_components`` (a metric a
+name lacks counts as average; a name with fewer than two metrics is not scored) and
+``max_staleness_days``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, fundamentals, record_selection, weights_from_scores
+from .common import (
+    SelectionParams,
+    combined_score,
+    fundamentals,
+    record_selection,
+    weights_from_scores,
+)
 
 
 class BalanceSheetParams(SelectionParams):
@@ -32,14 +40,16 @@ class BalanceSheetParams(SelectionParams):
     )
 
 
-def balance_sheet_score(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
-    """Higher is stronger: net cash, little leverage, high and steady free cash flow."""
+def balance_sheet_components(
+    fund: pd.DataFrame, p: BalanceSheetParams
+) -> tuple[dict[str, pd.Series], dict[str, float]]:
+    """The metrics of the balance-sheet score (higher is stronger) and their weights."""
     net_cash = fund["net_cash_to_assets"]
     if p.long_term_investments:
         net_cash = (fund["net_cash"] + fund["long_term_investments"].fillna(0.0)) / fund[
             "total_assets"
         ].where(fund["total_assets"] > 0)
-    return combine(
+    return (
         {
             "net_cash": net_cash,
             "leverage": -fund["debt_to_equity"],
@@ -53,6 +63,13 @@ def balance_sheet_score(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
             "fcf_stability": p.w_fcf_stability,
         },
     )
+
+
+def balance_sheet_score(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
+    """Higher is stronger: net cash, little leverage, high and steady free cash flow.
+
+    NaN for a name scored on too few metrics (``p.missing``, ``p.min_components``)."""
+    return combine(*balance_sheet_components(fund, p), p.missing, p.min_components)
 
 
 def balance_sheet_eligible(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
@@ -71,8 +88,9 @@ class BalanceSheetQuality(Strategy):
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         fund = fundamentals(view, view.tradable(), self.params)
-        scores = zscore(balance_sheet_score(fund, self.params))
         eligible = balance_sheet_eligible(fund, self.params)
         view.exclude(~eligible, "TTM free cash flow negative (require_positive_fcf)")
+        components, weights = balance_sheet_components(fund, self.params)
+        scores = zscore(combined_score(view, components, weights, self.params))
         record_selection(view, "balance_sheet", scores, eligible, self.params)
         return weights_from_scores(scores, eligible, self.params)

@@ -5,7 +5,8 @@ A name breaches when its capex exceeded operating cash flow in at least ``max_br
 of its last ``lookback_years`` fiscal years, or when its debt grew more than
 ``max_debt_growth`` in a year. ``action: exclude`` drops breaching names;
 ``action: penalize`` multiplies their weight by ``penalty``. The rest are weighted by
-``selection`` over the score -capex/OCF and -debt growth (default: equal weight).
+``selection`` over the score -capex/OCF and -debt growth (default: equal weight); a name
+needs both metrics (``min_components``, ``missing``) to be weighted at all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, normalise, zscore
 
-from .common import SelectionParams, fundamentals, record_selection, weights_from_scores
+from .common import (
+    SelectionParams,
+    combined_score,
+    fundamentals,
+    record_selection,
+    weights_from_scores,
+)
 
 
 class CapexParams(SelectionParams):
@@ -59,11 +66,20 @@ def breach_counts(view: AsOfView, years: int) -> pd.Series:
     return view.cached(("capex_breaches", years), count)
 
 
-def capex_score(fund: pd.DataFrame) -> pd.Series:
-    """Higher is more disciplined: capex well covered by OCF, debt not rising."""
-    return combine(
-        {"capex": -fund["capex_to_ocf"], "debt": -fund["debt_growth"]}, {"capex": 1.0, "debt": 1.0}
+def capex_components(fund: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, float]]:
+    """The metrics of the capex score (higher is more disciplined) and their weights."""
+    return (
+        {"capex_to_ocf": -fund["capex_to_ocf"], "debt_growth": -fund["debt_growth"]},
+        {"capex_to_ocf": 1.0, "debt_growth": 1.0},
     )
+
+
+def capex_score(fund: pd.DataFrame, p: CapexParams | None = None) -> pd.Series:
+    """Higher is more disciplined: capex well covered by OCF, debt not rising.
+
+    NaN for a name scored on too few metrics (``p.missing``, ``p.min_components``)."""
+    p = p or CapexParams()
+    return combine(*capex_components(fund), p.missing, p.min_components)
 
 
 def capex_breached(view: AsOfView, fund: pd.DataFrame, p: CapexParams) -> pd.Series:
@@ -87,9 +103,10 @@ class CapexDiscipline(Strategy):
     def target_weights(self, view: AsOfView) -> pd.Series:
         fund = fundamentals(view, view.tradable(), self.params)
         breached = capex_breached(view, fund, self.params)
-        scores = zscore(capex_score(fund))
         if self.params.action == "exclude":
             view.exclude(breached, "capex discipline (capex > OCF in K of M years, or debt)")
+        scores = zscore(combined_score(view, *capex_components(fund), self.params))
+        if self.params.action == "exclude":
             record_selection(view, "capex", scores, ~breached, self.params)
             return weights_from_scores(scores, ~breached, self.params)
         record_selection(view, "capex", scores, None, self.params)

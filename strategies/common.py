@@ -11,9 +11,25 @@ from pydantic import Field, model_validator
 from airegime.asof import AsOfView
 from airegime.data.china_market import FACTOR_SERIES
 from airegime.strategy import Params
+from airegime.weighting import (
+    active_components,
+    china_multiplier,
+    combine,
+    components_scored,
+    normalise,
+    required_components,
+    select,
+    top_n_tie,
+)
 
-__all__ = ["FACTOR_SERIES", "ChinaParams", "SelectionParams", "apply_china", "fundamentals"]
-from airegime.weighting import china_multiplier, normalise, select
+__all__ = [
+    "FACTOR_SERIES",
+    "ChinaParams",
+    "SelectionParams",
+    "apply_china",
+    "combined_score",
+    "fundamentals",
+]
 
 
 class SelectionParams(Params):
@@ -23,7 +39,16 @@ class SelectionParams(Params):
     top_n: int = Field(6, ge=1, description="names held with selection=top_n")
     tilt_strength: float = Field(0.5, ge=0, description="weight = 1 + strength x z-score")
     missing: Literal["neutral", "exclude"] = Field(
-        "neutral", description="names without data: average score, or dropped"
+        "neutral",
+        description="a component (rule, or metric within a rule) a name has no data for: "
+        "neutral counts it as average (z = 0) with its full weight, so gaps never raise a "
+        "score; exclude drops the name",
+    )
+    min_components: int = Field(
+        2,
+        ge=1,
+        description="names scored on fewer of the active components (rules of a composite, "
+        "metrics of a rule) are excluded; capped at the number active",
     )
     max_staleness_days: int | None = Field(
         None,
@@ -121,6 +146,41 @@ def record_china(
     )
 
 
+def combined_score(
+    view: AsOfView,
+    components: dict[str, pd.Series],
+    weights: dict[str, float],
+    params: SelectionParams,
+    unit: str = "metrics",
+) -> pd.Series:
+    """The strategy's score from its components, with what it rests on recorded.
+
+    :func:`~airegime.weighting.combine` under ``params.missing`` and
+    ``params.min_components`` (NaN = not scored); on the view, per name, how many of the
+    active components it was scored on (:meth:`~airegime.asof.AsOfView.record_components`),
+    and each name left unscored as an exclusion naming the components it lacks.
+    ``unit`` words the components in that reason ("rules", "metrics").
+    """
+    score = combine(components, weights, params.missing, params.min_components)
+    active = active_components(weights)
+    counts = components_scored(components, weights)
+    view.record_components(counts, len(active))
+    need = required_components(len(active), params.missing, params.min_components)
+    for ticker in counts.index[counts.to_numpy() < need]:
+        lacking = ", ".join(
+            k for k in active if pd.isna(components[k].reindex(counts.index)[ticker])
+        )
+        if params.missing == "exclude":
+            reason = f"no data for {lacking} (missing: exclude)"
+        else:
+            reason = (
+                f"scored on {counts[ticker]} of {len(active)} {unit}, fewer than "
+                f"min_components {need} (no data for {lacking})"
+            )
+        view.exclude(ticker, reason)
+    return score
+
+
 def record_selection(
     view: AsOfView,
     name: str,
@@ -128,12 +188,20 @@ def record_selection(
     eligible: pd.Series | None,
     params: SelectionParams,
 ) -> None:
-    """Diagnostics of a score-based selection: the scores, the rule, names without a score."""
+    """Diagnostics of a score-based selection: the scores, the rule, and a tie at the
+    top-N boundary that decided weights (names not scored are never selected)."""
     view.record_scores(scores, name)
     ok = eligible.reindex(scores.index, fill_value=False) if eligible is not None else None
-    n = int(ok.sum()) if ok is not None else len(scores)
-    if params.missing == "exclude":
-        view.exclude(scores.isna() & (ok if ok is not None else True), f"no {name} score")
+    candidates = scores[ok.to_numpy(dtype=bool)] if ok is not None else scores
+    n = int(candidates.notna().sum())
+    tie = None
+    if params.selection == "top_n":
+        found = top_n_tie(candidates, params.top_n)
+        if found is not None:
+            tie = {"names": list(found.names), "slots": found.slots, "value": found.score}
+    view.record_selection(
+        name, params.selection, params.top_n if params.selection == "top_n" else None, tie
+    )
     if params.selection == "top_n":
         view.note(f"top {params.top_n} of {n} eligible by {name} score, equal weight")
     elif params.selection == "tilt":
@@ -145,6 +213,5 @@ def record_selection(
 def weights_from_scores(
     scores: pd.Series, eligible: pd.Series, params: SelectionParams
 ) -> pd.Series:
-    return select(
-        scores, eligible, params.selection, params.top_n, params.tilt_strength, params.missing
-    )
+    """Weights by the selection rule of ``params``; names without a score get none."""
+    return select(scores, eligible, params.selection, params.top_n, params.tilt_strength)

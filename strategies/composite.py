@@ -2,8 +2,12 @@
 
 Score: the weighted mean (``w_balance_sheet``, ``w_capex``, ``w_valuation``,
 ``w_supplier``) of the z-scored component scores of BalanceSheetQuality,
-CapexDiscipline, ValuationDiscipline and SupplierTilt. A component with a non-zero
-weight also brings its exclusion rules. The selected portfolio is then underweighted
+CapexDiscipline, ValuationDiscipline and SupplierTilt. ``missing`` and
+``min_components`` act on two levels: a rule is scored only on enough of its metrics,
+and a name only on enough rules (default: two; a rule it lacks counts as average with
+its full weight), so a name without facts, known to the supplier rule alone, is left out
+instead of being ranked on that rule. A component with a non-zero weight also brings
+its exclusion rules. The selected portfolio is then underweighted
 by China revenue (``china_power``, ``max_china_share``, ``unknown_china``). With every
 weight but one at zero and the China rule off, it equals that one strategy.
 """
@@ -17,7 +21,7 @@ from pydantic import Field
 
 from airegime.asof import AsOfView
 from airegime.strategy import Strategy
-from airegime.weighting import combine, normalise, zscore
+from airegime.weighting import normalise, zscore
 
 from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from .capex_discipline import CapexParams, capex_breached, capex_score
@@ -25,6 +29,7 @@ from .common import (
     FACTOR_SERIES,
     ChinaParams,
     apply_china,
+    combined_score,
     fundamentals,
     record_selection,
     weights_from_scores,
@@ -56,7 +61,7 @@ def composite_weights(
     fund = fundamentals(view, names, p)
     scores = {
         "balance_sheet": balance_sheet_score(fund, p),
-        "capex": capex_score(fund),
+        "capex": capex_score(fund, p),
         "valuation": valuation_score(fund, p),
         "supplier": supplier_score(names, view.groups, view.suppliers),
     }
@@ -84,7 +89,7 @@ def composite_weights(
     for name, score in scores.items():
         if weights[name]:
             view.record_scores(zscore(score), name)
-    composite = zscore(combine(scores, weights))
+    composite = zscore(combined_score(view, scores, weights, p, unit="rules"))
     record_selection(view, "composite", composite, eligible, p)
     selected = weights_from_scores(composite, eligible, p)
     if p.w_capex and p.action == "penalize":

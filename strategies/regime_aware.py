@@ -30,7 +30,7 @@ from pydantic import Field
 from airegime.asof import AsOfView
 from airegime.data.regimes import basket, drawdown, trailing_return
 from airegime.strategy import Params, Strategy
-from airegime.weighting import normalise
+from airegime.weighting import normalise, select, top_n_tie
 
 from .common import FACTOR_SERIES
 from .composite import CompositeParams, composite_weights
@@ -104,15 +104,33 @@ def defensive_share(signals: dict[str, bool], p: RegimeParams) -> float:
 
 
 def growth_weights(view: AsOfView, p: RegimeParams) -> pd.Series:
+    """The growth stance: equal weight, or the ``momentum_top_n`` names by trailing
+    return (ties at the boundary share the slots left, as in every top-N selection)."""
     names = view.tradable()
     if p.growth == "equal" or not names:
         return normalise(pd.Series(1.0, index=names))
     closes = view.closes(names, lookback=p.momentum_days + 1)
-    momentum = (closes.iloc[-1] / closes.iloc[0] - 1).dropna()
-    winners = momentum.nlargest(p.momentum_top_n).index
+    momentum = closes.iloc[-1] / closes.iloc[0] - 1
     view.record_scores(momentum, "momentum")
+    tie = top_n_tie(momentum, p.momentum_top_n)
+    view.record_selection(
+        "momentum",
+        "top_n",
+        p.momentum_top_n,
+        {"names": list(tie.names), "slots": tie.slots, "value": tie.score} if tie else None,
+    )
     view.note(f"growth stance: top {p.momentum_top_n} by {p.momentum_days}-day return")
-    return normalise(pd.Series(1.0, index=winners))
+    return select(momentum, method="top_n", top_n=p.momentum_top_n)
+
+
+def record_growth_coverage(view: AsOfView, growth: pd.Series, defensive: pd.Series) -> None:
+    """Record names held through the growth stance alone as scored on 1 of 1 component:
+    they were chosen on momentum, known for every name it holds (or by equal weight, which
+    scores nothing), whatever the composite could see. Names the composite leg holds keep
+    the composite's record, so their whole weight counts as uncovered when it lacked a
+    rule (the growth part included: the conservative side)."""
+    only_growth = growth.index[(growth > 0) & ~growth.index.isin(defensive.index[defensive > 0])]
+    view.record_components(pd.Series(1, index=only_growth), 1)
 
 
 class RegimeAware(Strategy):
@@ -146,6 +164,8 @@ class RegimeAware(Strategy):
         )
         growth = growth_weights(view, self.params) * (1 - share)
         if share == 0:  # the composite would get no weight: skip it (same weights, faster)
+            record_growth_coverage(view, growth, pd.Series(dtype=float))
             return normalise(growth)
         defensive = composite_weights(view, self.params.composite, boost) * share
+        record_growth_coverage(view, growth, defensive)
         return normalise(growth.add(defensive, fill_value=0.0))

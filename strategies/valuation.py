@@ -21,7 +21,13 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
-from .common import SelectionParams, fundamentals, record_selection, weights_from_scores
+from .common import (
+    SelectionParams,
+    combined_score,
+    fundamentals,
+    record_selection,
+    weights_from_scores,
+)
 
 
 class ValuationParams(SelectionParams):
@@ -38,13 +44,23 @@ class ValuationParams(SelectionParams):
 MULTIPLES = {"pe": "pe_ttm", "ps": "ps_ttm", "ev_to_sales": "ev_to_sales"}
 
 
-def valuation_score(fund: pd.DataFrame, p: ValuationParams | None = None) -> pd.Series:
-    """Higher is better value for the growth: growth, margin and a low multiple."""
+def valuation_components(
+    fund: pd.DataFrame, p: ValuationParams | None = None
+) -> tuple[dict[str, pd.Series], dict[str, float]]:
+    """The metrics of the valuation score (growth, margin, cheapness) and their weights."""
     multiple = fund[MULTIPLES[p.value_by if p is not None else "pe"]]
-    return combine(
+    return (
         {"growth": fund["revenue_growth"], "margin": fund["net_margin"], "cheap": -multiple},
         {"growth": 1.0, "margin": 1.0, "cheap": 1.0},
     )
+
+
+def valuation_score(fund: pd.DataFrame, p: ValuationParams | None = None) -> pd.Series:
+    """Higher is better value for the growth: growth, margin and a low multiple.
+
+    NaN for a name scored on too few metrics (``p.missing``, ``p.min_components``)."""
+    p = p or ValuationParams()
+    return combine(*valuation_components(fund, p), p.missing, p.min_components)
 
 
 def valuation_breaches(fund: pd.DataFrame, p: ValuationParams) -> dict[str, pd.Series]:
@@ -78,9 +94,10 @@ class ValuationDiscipline(Strategy):
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         fund = fundamentals(view, view.tradable(), self.params)
-        scores = zscore(valuation_score(fund, self.params))
         for reason, mask in valuation_breaches(fund, self.params).items():
             view.exclude(mask, reason)
+        components, weights = valuation_components(fund, self.params)
+        scores = zscore(combined_score(view, components, weights, self.params))
         eligible = valuation_eligible(fund, self.params)
         record_selection(view, "valuation", scores, eligible, self.params)
         return weights_from_scores(scores, eligible, self.params)

@@ -82,6 +82,7 @@ def test_tear_sheet_opens_without_errors_or_outside_requests(browser, quickstart
     assert errors == [] and outside == []
     text = page.inner_text("body")
     assert "quickstart: equal_weight, fill next_close" in text
+    assert "warning: hindsight: universe ai_us was hand-picked" in text
     assert "CAGR%" in text and "\ufe6a" not in text
     assert len(page.query_selector_all("svg")) >= 10
     page.screenshot(path=str(ROOT / "docs" / "tearsheet.png"), full_page=False)
@@ -90,6 +91,7 @@ def test_tear_sheet_opens_without_errors_or_outside_requests(browser, quickstart
 def test_portfolio_page_shows_holdings_china_and_stress(browser, quickstart):
     page, errors, outside = visit(browser, quickstart.portfolio_page, height=1100)
     assert errors == [] and outside == []
+    assert "warning: hindsight: universe ai_us was hand-picked" in page.inner_text("body")
     alts = [img.get_attribute("alt") for img in page.query_selector_all("img")]
     for alt in ("holdings by group and number of names", "China exposure over time"):
         assert alt in alts
@@ -118,8 +120,9 @@ def test_comparison_opens_without_errors_and_shows_every_strategy_and_plot(
     text = page.inner_text("body")
     for run in runs:
         assert run.config.name in text
-    assert len(page.query_selector_all("img")) == 3 and images_loaded(page)
+    assert len(page.query_selector_all("img")) == 4 and images_loaded(page)  # with coverage
     assert "Periods overlap" in text and "P (Sharpe)" in text
+    assert "What each run rests on" in text
     page.screenshot(path=str(ROOT / "docs" / "compare.png"), full_page=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -129,3 +130,73 @@ def test_the_explain_command_prints_the_holdings_with_reasons(composite_run):
     assert "rule: top 6 of" in out.output
     assert "held" in out.output and "excluded" in out.output
     assert Path(composite_run.run_dir).name in out.output
+
+
+def decided_folder(tmp_path: Path, diagnostics: dict) -> Path:
+    """A run folder holding one decision (2024-03-01) and its diagnostics, nothing else."""
+    weights = {"A": 0.5, "B": 0.25, "C": 0.25, "D": 0.0, "E": 0.0, "F": 0.0, "G": 0.0}
+    targets = pd.DataFrame(weights, index=pd.DatetimeIndex(["2024-03-01"], name="date"))
+    targets.to_csv(tmp_path / "targets.csv")
+    (tmp_path / "diagnostics.json").write_text(json.dumps({"2024-03-01": diagnostics}))
+    return tmp_path
+
+
+TIED = {
+    "scores": {"composite": {"A": 2.0, "B": 1.0, "C": 1.0, "D": 0.5, "E": 0.9, "F": None}},
+    "excluded": {"F": "scored on 1 of 4 rules, fewer than min_components 2"},
+    "components": {"A": [4, 4], "B": [4, 4], "C": [3, 4], "D": [4, 4], "E": [2, 4], "F": [1, 4]},
+    "selections": {
+        "composite": {
+            "method": "top_n",
+            "top_n": 2,
+            "tie": {"names": ["B", "C"], "slots": 1, "value": 1.0},
+        }
+    },
+    "untradable": ["G"],
+}
+
+
+def test_explain_orders_names_by_the_decision(tmp_path):
+    table = explain(decided_folder(tmp_path, TIED), "2024-03-05").table
+    assert table["ticker"].tolist() == ["A", "B", "C", "E", "D", "F", "G"]
+    assert table["status"].tolist() == [
+        "held",
+        "held",
+        "held",
+        "not selected",
+        "not selected",
+        "excluded",
+        "not tradable",
+    ]
+
+
+def test_explain_says_on_how_many_components_each_name_was_scored(tmp_path):
+    table = explain(decided_folder(tmp_path, TIED), "2024-03-05").table.set_index("ticker")
+    assert table["scored on"].to_dict() == {
+        "A": "4/4",
+        "B": "4/4",
+        "C": "3/4",
+        "D": "4/4",
+        "E": "2/4",
+        "F": "1/4",
+        "G": "",
+    }
+
+
+def test_explain_marks_a_tie_once_where_it_decided_weights(tmp_path):
+    out = explain(decided_folder(tmp_path, TIED), "2024-03-05")
+    assert out.ties == [
+        "at the top-2 boundary by composite (+1.00): B, C tie; 2 names share 1 slot equally"
+    ]
+    reasons = out.table.set_index("ticker")["reason"]
+    assert [t for t, r in reasons.items() if "tied" in r] == ["B", "C"]
+    assert not reasons.str.contains("universe order").any()
+    printed = runner.invoke(app, ["explain", str(tmp_path), "--date", "2024-03-05"]).output
+    assert printed.count("tie: at the top-2 boundary") == 1
+
+
+def test_explain_reads_a_run_folder_written_before_components_were_recorded(tmp_path):
+    old = {k: v for k, v in TIED.items() if k not in ("components", "selections")}
+    out = explain(decided_folder(tmp_path, old), "2024-03-05")
+    assert "scored on" not in out.table.columns and out.ties == []
+    assert out.table["ticker"].tolist() == ["A", "B", "C", "E", "D", "F", "G"]

@@ -19,7 +19,7 @@ from airegime.loading import attach_reference_data, build_context
 from airegime.paths import project_root
 from airegime.registry import registered
 from airegime.run import run_backtest
-from airegime.weighting import china_multiplier, combine, select, zscore
+from airegime.weighting import china_multiplier, select, zscore
 from strategies.balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from strategies.capex_discipline import capex_breaches, capex_score
 from strategies.regime_aware import RegimeParams, defensive_share
@@ -47,14 +47,12 @@ def fund(**columns) -> pd.DataFrame:
 # --- scoring functions on hand-made inputs -----------------------------------------------
 
 
-def test_zscore_and_combine_ignore_missing_components():
+def test_zscore_is_cross_sectional_and_keeps_nan():
     assert zscore(pd.Series([1.0, 2.0, 3.0])).tolist() == pytest.approx(
         [-1.2247, 0, 1.2247], abs=1e-4
     )
-    scores = {"x": pd.Series([1.0, 2.0, 3.0]), "y": pd.Series([np.nan, 1.0, 2.0])}
-    combined = combine(scores, {"x": 1.0, "y": 1.0})
-    assert combined[0] == pytest.approx(zscore(scores["x"])[0])  # only x is known for name 0
-    assert combined[2] == pytest.approx((1.2247 + 1.0) / 2, abs=1e-4)
+    assert np.isnan(zscore(pd.Series([1.0, np.nan, 3.0]))[1])
+    # combining components with missing data: tests/test_missing_data.py
 
 
 def test_balance_sheet_prefers_net_cash_low_debt_and_steady_fcf():

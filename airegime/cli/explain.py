@@ -25,6 +25,8 @@ def explain(
     console.print(f"rebalance of {out.date.date()}{when}", highlight=False)
     for note in out.notes:
         console.print(f"rule: {note}", highlight=False)
+    for tie in out.ties:
+        console.print(f"tie: {tie}", highlight=False)
     if out.signals:
         shown = []
         for name, value in out.signals.items():
@@ -38,7 +40,7 @@ def explain(
     table = Table(title=f"{out.run_dir}: decided on {out.date.date()}", title_justify="left")
     formats = {"weight": "{:.1%}", "china_share": "{:.0%}", "momentum": "{:+.0%}"}
     for col in out.table.columns:
-        text = col in ("ticker", "status", "reason")
+        text = col in ("ticker", "status", "reason", "scored on")
         table.add_column(col, justify="left" if text else "right", no_wrap=col != "reason")
     for _, row in out.table.iterrows():
         cells = []

@@ -20,14 +20,20 @@ from .common import (
 )
 
 
-def run_caption(provenance: dict) -> str:
-    """What a run rests on, under its metrics: the fill rule and the universe."""
+def run_caption(provenance: dict, metrics: dict | None = None) -> str:
+    """What a run rests on, under its metrics: the fill rule, the universe, the coverage."""
     parts = [f"fills: {provenance.get('fill', '?')}"]
     universe = provenance.get("universe")
     if universe:
         late = len(universe.get("listed_after_start") or [])
         parts.append(
             f"universe: {universe['name']} ({universe['count']} names, {late} listed after start)"
+        )
+    metrics = metrics or {}
+    if "uncovered_weight_mean" in metrics:
+        parts.append(
+            f"weight without full data: {metrics['uncovered_weight_mean']:.0%} mean, "
+            f"{metrics['uncovered_weight_max']:.0%} max"
         )
     return "; ".join(parts)
 
@@ -73,7 +79,7 @@ def run(
     table = summary_table(
         tearsheet_title(result), {"strategy": metrics, result.config.benchmark: bench}
     )
-    table.caption = run_caption(result.provenance)
+    table.caption = run_caption(result.provenance, result.metrics)
     console.print(table)
     console.print(f"run folder: {result.run_dir}", highlight=False, markup=False)
     if result.portfolio_page:

@@ -31,6 +31,7 @@ from ..stats.comparison import (
     rolling_sharpe,
 )
 from ..stats.metrics import performance
+from .caveats import caveats_html, coverage_figure, coverage_series
 from .html import e, img, num, page, pct, percent_axis, table, tidy
 from .universe import html_section
 
@@ -207,6 +208,25 @@ def summary_section(t: CompareTables) -> tuple[str, str, str]:
     return "summary", "Summary on the common dates", table(shown, formats, headers)
 
 
+def caveats_section(t: CompareTables) -> tuple[str, str, str]:
+    """Each run's warnings, fill rule, universe and coverage, as its own pages show them,
+    and the uncovered weight of every run that recorded it on one chart."""
+    parts = []
+    series = {}
+    for name, run in zip(t.comparison.names, t.comparison.runs, strict=True):
+        parts.append(f"<h3>{e(name)}</h3>" + caveats_html(run.provenance, run.metrics))
+        coverage = coverage_series(run)
+        if coverage is not None:
+            series[name] = coverage
+    if series and any(s.max() > 0 for s in series.values()):
+        parts.append(
+            "<p class='muted'>Share of the target weight at each rebalance in names that at "
+            "least one of the run's active rules had no data for (runs made before coverage "
+            "was recorded are left out).</p>" + coverage_figure(series)
+        )
+    return "caveats", "What each run rests on", "".join(parts)
+
+
 def curves_section(t: CompareTables) -> tuple[str, str, str]:
     body = equity_figure(t.comparison, t.periods) + drawdown_figure(t.comparison)
     return "curves", "Equity and drawdowns", body
@@ -296,6 +316,7 @@ def runs_section(t: CompareTables) -> tuple[str, str, str]:
 
 SECTIONS: list[Section] = [
     summary_section,
+    caveats_section,
     curves_section,
     sharpe_section,
     regime_section,

@@ -14,6 +14,7 @@ import pandas as pd
 from ..data.cache import atomic_write_text
 from ..results import RunResult
 from ..stats.exposures import BETA_FACTORS, TABLES
+from .caveats import caveats_html, coverage_figure, coverage_line, coverage_series
 from .html import GROUP_COLORS, e, img, page, pct, percent_axis, table, tidy
 from .tearsheet import tearsheet_title
 
@@ -345,6 +346,7 @@ def render(run_dir: Path) -> str:
         f"<h1>Portfolio: {e(run.config.name)}</h1>",
         f"<p class='sub'>{e(title)} &middot; {start} to {end} &middot; benchmark {e(bench)}"
         f" &middot; {e(run.config.rebalance)} rebalance</p>",
+        caveats_html(run.provenance, run.metrics),
         facts(run, tables),
     ]
     sections: list[tuple[str, str, str]] = []  # (id, heading, html)
@@ -373,6 +375,21 @@ def render(run_dir: Path) -> str:
             + "</details>",
         )
     )
+    coverage = coverage_series(run)
+    if coverage is not None and coverage.max() > 0:  # else the caveats line says it
+        threshold = run.config.checks.max_uncovered
+        sections.append(
+            (
+                "coverage",
+                "Coverage of the rules",
+                "<p class='muted'>At each rebalance, the share of the target weight in names "
+                "that at least one of the strategy's active rules had no data for (scored on "
+                "fewer components than active; <code>airegime explain</code> gives each "
+                f"name's count). The run warns above {threshold:.0%} "
+                f"(<code>checks.max_uncovered</code>); {e(coverage_line(run.metrics))}.</p>"
+                + coverage_figure({run.config.name: coverage}, threshold),
+            )
+        )
     if "china" in tables:
         china = tables["china"]
         market = "market" in china

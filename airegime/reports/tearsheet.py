@@ -280,8 +280,9 @@ def quantstats_fixes() -> Iterator[None]:
         yield
 
 
-def template(portfolio_link: bool) -> str:
-    """quantstats' report template without its broken onload call and outside favicon."""
+def template(portfolio_link: bool, caveats: str = "") -> str:
+    """quantstats' report template without its broken onload call and outside favicon;
+    ``caveats`` (HTML) goes under the title, above everything else."""
     import quantstats as qs
 
     text = (Path(qs.__file__).parent / "report.html").read_text(encoding="utf-8")
@@ -302,6 +303,8 @@ def template(portfolio_link: bool) -> str:
             "China exposure, stress replays</a></p><hr>",
             1,
         )
+    if caveats:
+        text = text.replace("<hr>", f"{caveats}<hr>", 1)
     return text
 
 
@@ -312,15 +315,19 @@ def write_tearsheet(
     title: str,
     benchmark_name: str,
     portfolio_link: bool = True,
+    caveats: str = "",
 ) -> Path:
-    """Write quantstats' full HTML report; both series share the same naive dates."""
+    """Write quantstats' full HTML report; both series share the same naive dates.
+
+    ``caveats``: HTML shown under the title (the run's warnings, fill rule, coverage; see
+    :func:`airegime.reports.caveats.caveats_html`)."""
     import quantstats as qs
 
     strategy = returns.rename("Strategy")
     bench = benchmark.reindex(strategy.index).fillna(0.0).rename(benchmark_name)
     with tempfile.TemporaryDirectory() as tmp:
         template_path = Path(tmp) / "report.html"
-        template_path.write_text(template(portfolio_link), encoding="utf-8")
+        template_path.write_text(template(portfolio_link, caveats), encoding="utf-8")
         out = Path(tmp) / "tearsheet.html"
         with silenced(), quantstats_fixes():
             qs.reports.html(

@@ -1,5 +1,5 @@
 """Warnings about what a run actually held: too few names, mostly cash, a China cap that
-excludes every undisclosed name.
+excludes every undisclosed name, weight in names a rule had no data for.
 
 Pure functions over a run's target weights (one row per rebalance date) and plain
 parameter dicts, so they are testable without a backtest. A run lists what they find
@@ -79,6 +79,51 @@ def degenerate_warning(
         f"degenerate portfolio on {len(flagged)} of {len(targets)} rebalance dates "
         f"(fewer than {min_names} names or more than {max_cash:.0%} cash; "
         f"checks.min_names / checks.max_cash): " + "; ".join(parts[:shown]) + more
+    )
+
+
+def uncovered_weights(
+    targets: pd.DataFrame, diagnostics: dict[pd.Timestamp, dict[str, Any]]
+) -> pd.Series:
+    """Per rebalance date, the target weight in names for which at least one active
+    component of the strategy had no data (0 to 1).
+
+    ``targets``: one row per rebalance date, one column per ticker (weights).
+    ``diagnostics``: per date, what the strategy recorded; its ``components`` entry maps
+    ticker -> [components scored, components active] (see
+    :meth:`airegime.asof.AsOfView.record_components`). A date without that entry, as
+    with strategies that score nothing (equal weight), is fully covered: 0.
+    """
+    values = {}
+    for date, row in targets.iterrows():
+        components = (diagnostics.get(date) or {}).get("components") or {}
+        short = [t for t, (scored, active) in components.items() if scored < active]
+        held = row.reindex(short).fillna(0.0).clip(lower=0.0)
+        values[date] = float(held.sum())
+    return pd.Series(values, index=targets.index, dtype=float, name="uncovered_weight")
+
+
+def coverage_warning(uncovered: pd.Series, max_uncovered: float, shown: int = 6) -> str | None:
+    """One line naming the rebalance dates whose uncovered weight (see
+    :func:`uncovered_weights`) is above ``max_uncovered`` (stretches as first..last)."""
+    flagged = uncovered[uncovered > max_uncovered + 1e-9]
+    if flagged.empty:
+        return None
+    parts = []
+    for stretch in _runs(list(flagged.index), list(uncovered.index)):
+        span = (
+            f"{stretch[0].date()}"
+            if len(stretch) == 1
+            else f"{stretch[0].date()}..{stretch[-1].date()} ({len(stretch)} dates)"
+        )
+        parts.append(f"{span}: up to {flagged[stretch].max():.0%}")
+    more = f"; and {len(parts) - shown} more stretches" if len(parts) > shown else ""
+    return (
+        f"missing data: on {len(flagged)} of {len(uncovered)} rebalance dates more than "
+        f"{max_uncovered:.0%} of the target weight is in names that at least one active rule "
+        f"could not score (checks.max_uncovered; airegime explain shows which): "
+        + "; ".join(parts[:shown])
+        + more
     )
 
 

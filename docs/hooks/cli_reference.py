@@ -7,7 +7,7 @@ from __future__ import annotations
 MARKER = "<!-- cli-reference -->"
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 - mkdocs hook
+def on_page_markdown(markdown: str, page, config, files) -> str:
     if MARKER not in markdown:
         return markdown
     import click

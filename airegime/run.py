@@ -14,14 +14,28 @@ from .data.cache import atomic_write
 from .data.context import MarketContext
 from .data.universes import universe_line
 from .engines import EngineResult, EngineSettings, daily_weights, run_engine
+from .engines.contract import trading_calendar
 from .engines.rebalance import FILL_DESCRIPTIONS
-from .errors import AiregimeError, ConfigError, DataError, ResultsError
-from .loading import Step, check_window, coverage_notes, load_context, no_step
+from .errors import AiregimeError, ConfigError, DataError, ResultsError, wording
+from .loading import (
+    WINDOW_SLACK_DAYS,
+    Step,
+    check_window,
+    coverage_notes,
+    load_context,
+    no_step,
+)
 from .reports.portfolio import write_portfolio_page
 from .reports.tearsheet import tearsheet_title, write_tearsheet
 from .results import RunResult, check_writable, package_versions, staged_run
 from .stats.exposures import TABLES, portfolio_tables
-from .stats.metrics import run_metrics
+from .stats.metrics import (
+    annualisable,
+    benchmark_returns,
+    infer_periods_per_year,
+    min_returns,
+    run_metrics,
+)
 from .stats.portfolio_checks import (
     china_cap_warning,
     china_rules,
@@ -60,22 +74,34 @@ def backtest(
     """
     window, window_notes = check_window(context, config.start, config.end, strict_dates, source)
     strategy = config.build_strategy()
+    settings = engine_settings(config)
+    benchmark = config.benchmark.upper()
+    bench_close = context.prices.close[benchmark]
+    try:
+        calendar = trading_calendar(context, settings)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from None
+    # before the engine: a benchmark refused under strict_dates costs no computation
+    bench, bench_base = benchmark_returns(bench_close, calendar)
+    coverage = benchmark_coverage(benchmark, bench, bench_base, calendar, strict_dates, source)
     result = engine_result
     if result is None:
         try:
-            result = run_engine(config.engine, context, strategy, engine_settings(config))
+            result = run_engine(config.engine, context, strategy, settings)
         except (ConfigError, DataError) as exc:  # the settings or the data, not the strategy
             raise type(exc)(f"{source}: {exc}") from None
         except ValueError as exc:
             raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
     values = result.values
     returns = values.pct_change().iloc[1:].rename("strategy")
-    bench_close = context.prices.close[config.benchmark.upper()]
-    bench = bench_close.reindex(values.index).ffill().pct_change().iloc[1:].fillna(0.0)
+    if not values.index.equals(calendar):
+        bench, bench_base = benchmark_returns(bench_close, values.index)
     weights = daily_weights(result, context.prices.close[context.universe])
-    metrics = run_metrics(returns, bench, result.trades, values, weights)
+    ppy = config.data.periods_per_year or infer_periods_per_year(values.index)
+    metrics = run_metrics(returns, bench, result.trades, values, weights, ppy, bench_base)
     notes = [
         *window_notes,
+        *([coverage] if coverage else []),
         *context.extras.get("notes", []),
         *coverage_notes(context, config.start, config.end),
     ]
@@ -96,6 +122,7 @@ def backtest(
         *strategy.run_notes(),
         china_note(config, context, result.targets),
         degenerate_warning(held, checks.min_names, checks.max_cash),
+        short_warning(returns, ppy, config.data.periods_per_year is not None),
     ]
     warnings = [w for w in warnings if w]
     provenance = {
@@ -128,6 +155,64 @@ def backtest(
         metrics,
         provenance=provenance,
         diagnostics=result.diagnostics,
+    )
+
+
+def benchmark_coverage(
+    name: str,
+    returns: pd.Series,
+    base: pd.Timestamp | None,
+    calendar: pd.DatetimeIndex,
+    strict: bool = False,
+    source: str = "<config>",
+) -> str | None:
+    """A note when the benchmark's prices do not span the run (beyond ``WINDOW_SLACK_DAYS``
+    at either end), naming its dates; a :class:`DataError` instead with ``strict``.
+
+    ``returns`` and ``base`` are :func:`~airegime.stats.metrics.benchmark_returns`' output
+    on the run's ``calendar``.
+    """
+    own = returns.dropna()
+    run_start, run_end = calendar[0].date(), calendar[-1].date()
+    if own.empty:
+        message = f"benchmark {name} has no prices in the run's window {run_start}..{run_end}"
+        if strict:
+            raise DataError(f"{source}: {message}; choose another benchmark")
+        return f"{message}; its figures are blank"
+    first = pd.Timestamp(base if base is not None else own.index[0]).date()
+    last = own.index[-1].date()
+    short = (first - run_start).days > WINDOW_SLACK_DAYS or (run_end - last).days > (
+        WINDOW_SLACK_DAYS
+    )
+    if not short:
+        return None
+    described = (
+        f"benchmark {name} has prices only for {first}..{last} of the run's "
+        f"{run_start}..{run_end} ({len(own)} of {len(returns)} returns)"
+    )
+    if strict:
+        raise DataError(
+            f"{source}: {described}; choose a benchmark that covers the window or run "
+            f"without {wording('--strict-dates', 'strict_dates')} to measure it on its own dates"
+        )
+    return (
+        f"{described}; its figures are measured on those dates only; "
+        f"{wording('--strict-dates', 'strict_dates=True')} refuses instead"
+    )
+
+
+def short_warning(returns: pd.Series, periods_per_year: int, configured: bool) -> str | None:
+    """A warning when the run has too few returns to annualise (see ``min_returns``)."""
+    if annualisable(len(returns), periods_per_year):
+        return None
+    dates = sorted({str(returns.index[0].date()), str(returns.index[-1].date())})
+    span = f" ({'..'.join(dates)})" if len(returns) else ""
+    basis = "data.periods_per_year" if configured else "the data's calendar"
+    return (
+        f"too few returns to annualise: {len(returns)}{span}, fewer than "
+        f"{min_returns(periods_per_year)} (a quarter of a year at {periods_per_year} a year, "
+        f"from {basis}); CAGR, Sharpe, Sortino, volatility and turnover per year are left "
+        "blank, total return and max drawdown are shown"
     )
 
 

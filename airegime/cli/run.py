@@ -21,7 +21,8 @@ from .common import (
 
 
 def run_caption(provenance: dict) -> str:
-    """What a run rests on, under its metrics: the fill rule and the universe."""
+    """What a run rests on, under its metrics: the fill rule, the universe and how
+    turnover counts (one-way, per year; the initial purchase only on the second row)."""
     parts = [f"fills: {provenance.get('fill', '?')}"]
     universe = provenance.get("universe")
     if universe:
@@ -29,6 +30,7 @@ def run_caption(provenance: dict) -> str:
         parts.append(
             f"universe: {universe['name']} ({universe['count']} names, {late} listed after start)"
         )
+    parts.append("turnover: one-way, initial buy left out")
     return "; ".join(parts)
 
 

@@ -1,0 +1,91 @@
+"""A run's figures on price files people bring: a benchmark that does not cover the window,
+too few returns to annualise, a calendar's periods per year. Small CSV folders made here
+(issue 18)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from airegime.errors import DataError
+from airegime.run import run_backtest
+from tests.conftest import write_closes, write_config
+
+DAYS = [d.strftime("%Y-%m-%d") for d in pd.bdate_range("2023-01-02", "2023-12-29")]
+
+
+def walk(seed: int, n: int = len(DAYS)) -> list[float]:
+    steps = np.random.default_rng(seed).normal(0.0008, 0.012, n)
+    return list(100 * np.cumprod(1 + steps))
+
+
+@pytest.fixture
+def prices(project):
+    """A and B every weekday of 2023; SPY only from 2023-03-15."""
+    spy = walk(3)
+    first = DAYS.index("2023-03-15")
+    folder = write_closes(project / "closes", {"A": walk(1), "B": walk(2)}, DAYS)
+    pd.DataFrame({"date": DAYS[first:], "adj_close": spy[first:]}).to_csv(
+        folder / "SPY.csv", index=False
+    )
+    return folder
+
+
+def make_config(project, folder, **keys) -> str:
+    text = {
+        "name": "files",
+        "strategy": {"name": "equal_weight"},
+        "universe": ["A", "B"],
+        "benchmark": "SPY",
+        "start": "2023-01-01",
+        "end": "2023-12-31",
+        "data": {"source": "csv", "path": str(folder), "fundamentals": "none"},
+        **keys,
+    }
+    return write_config(project / "backtests" / "files.yaml", yaml.safe_dump(text))
+
+
+def test_a_benchmark_that_starts_late_is_noted_with_its_dates(project, prices):
+    result = run_backtest(make_config(project, prices), save=False)
+    note = next(n for n in result.provenance["notes"] if n.startswith("benchmark SPY"))
+    assert "has prices only for 2023-03-15..2023-12-29 of the run's 2023-01-02..2023-12-29" in note
+
+
+def test_a_benchmark_that_starts_late_is_measured_on_its_own_dates(project, prices):
+    result = run_backtest(make_config(project, prices), save=False)
+    own = result.benchmark_returns.dropna()
+    assert result.benchmark_returns.loc[:"2023-03-15"].isna().all()  # never 0%
+    assert own.index[0] == pd.Timestamp("2023-03-16")
+    assert result.metrics["benchmark_total_return"] == pytest.approx((1 + own).prod() - 1)
+    assert result.metrics["benchmark_volatility"] == pytest.approx(own.std() * math.sqrt(252))
+
+
+def test_strict_dates_refuse_a_benchmark_that_does_not_cover_the_window(project, prices):
+    with pytest.raises(DataError, match="benchmark SPY has prices only for 2023-03-15"):
+        run_backtest(make_config(project, prices), save=False, strict_dates=True)
+
+
+def test_a_window_too_short_to_annualise_gives_blanks_and_a_warning(project, prices):
+    result = run_backtest(
+        make_config(project, prices, start="2023-12-27", end="2023-12-29"), save=False
+    )
+    for key in ("cagr", "sharpe", "sortino", "volatility", "turnover", "benchmark_cagr"):
+        assert math.isnan(result.metrics[key]), key
+    assert not math.isnan(result.metrics["benchmark_total_return"])
+    warning = next(w for w in result.provenance["warnings"] if w.startswith("too few returns"))
+    assert "fewer than 63 (a quarter of a year at 252 a year" in warning
+
+
+def test_data_periods_per_year_sets_the_annualisation(project, prices):
+    result = run_backtest(make_config(project, prices), save=False)
+    data = {"source": "csv", "path": str(prices), "fundamentals": "none", "periods_per_year": 365}
+    configured = run_backtest(make_config(project, prices, data=data), save=False)
+    assert result.metrics["periods_per_year"] == 252
+    assert configured.metrics["periods_per_year"] == 365
+    assert configured.metrics["volatility"] == pytest.approx(
+        result.metrics["volatility"] * math.sqrt(365 / 252)
+    )

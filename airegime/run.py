@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -303,23 +304,54 @@ def write_reports(
     run_dir: Path,
     tearsheet: bool = True,
     on_step: Step = no_step,
-) -> None:
-    """The portfolio tables and page (with a context) and the tear sheet (optional) of a run."""
+) -> list[str]:
+    """The portfolio tables and page (with a context) and the tear sheet (optional) of a run.
+
+    A page or table that fails never takes the run with it: the others are written, and
+    the failure becomes one warning line in the run's provenance (``config.yaml`` is
+    written again with it) and in the returned list. Disk errors (``OSError``) and
+    Ctrl-C still stop the run.
+    """
+    failures: list[str] = []
+
+    def attempt(what: str, write: Callable[[], object]) -> bool:
+        try:
+            write()
+        except (OSError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failing page must not lose the run
+            text = str(exc).splitlines()[0] if str(exc) else ""
+            failures.append(f"{what} not written: {type(exc).__name__}: {text}".rstrip(": "))
+            return False
+        return True
+
     if context is not None:
         on_step("measuring exposures")
-        for key, table in portfolio_tables(result, context).items():
-            atomic_write(
-                run_dir / TABLES[key], lambda tmp, t=table: t.to_csv(tmp, float_format="%.8g")
-            )
+        attempt("portfolio tables", lambda: write_tables(result, context, run_dir))
     if tearsheet:
         on_step("writing tear sheet")
-        write_tearsheet(
-            result.returns,
-            result.benchmark_returns,
-            run_dir / "tearsheet.html",
-            tearsheet_title(result),
-            result.config.benchmark.upper(),
+        attempt(
+            "tear sheet",
+            lambda: write_tearsheet(
+                result.returns,
+                result.benchmark_returns,
+                run_dir / "tearsheet.html",
+                tearsheet_title(result),
+                result.config.benchmark.upper(),
+                periods_per_year=result.periods_per_year,
+                base=result.base,
+            ),
         )
     if context is not None:  # last, so that it links to the tear sheet
         on_step("writing portfolio page")
-        write_portfolio_page(run_dir)
+        attempt("portfolio page", lambda: write_portfolio_page(run_dir))
+    if failures:
+        result.provenance["warnings"] = [*result.provenance.get("warnings", []), *failures]
+        result.save_config(run_dir)
+    return failures
+
+
+def write_tables(result: RunResult, context: MarketContext, run_dir: Path) -> None:
+    """The portfolio page's tables (``portfolio_*.csv``), each written atomically."""
+    for key, table in portfolio_tables(result, context).items():
+        atomic_write(run_dir / TABLES[key], lambda tmp, t=table: t.to_csv(tmp, float_format="%.8g"))

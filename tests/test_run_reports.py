@@ -1,9 +1,10 @@
-"""A run's figures on price files people bring: a benchmark that does not cover the window,
-too few returns to annualise, a calendar's periods per year. Small CSV folders made here
-(issue 18)."""
+"""A run's figures and pages on price files people bring: a benchmark that does not cover
+the window, too few returns to annualise, a strategy that holds only cash, a page that
+fails. Small CSV folders made here (issue 18)."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -13,9 +14,20 @@ import yaml
 
 from airegime.errors import DataError
 from airegime.run import run_backtest
+from airegime.strategy import Params, Strategy
 from tests.conftest import write_closes, write_config
 
 DAYS = [d.strftime("%Y-%m-%d") for d in pd.bdate_range("2023-01-02", "2023-12-29")]
+
+
+class Cash(Strategy):
+    """Holds nothing: every target is empty (all cash)."""
+
+    class Params(Params):
+        pass
+
+    def target_weights(self, view) -> pd.Series:
+        return pd.Series(dtype=float)
 
 
 def walk(seed: int, n: int = len(DAYS)) -> list[float]:
@@ -89,3 +101,32 @@ def test_data_periods_per_year_sets_the_annualisation(project, prices):
     assert configured.metrics["volatility"] == pytest.approx(
         result.metrics["volatility"] * math.sqrt(365 / 252)
     )
+
+
+def test_a_cash_only_strategy_writes_its_run_folder_and_tear_sheet(project, prices):
+    # quantstats stopped the run: "Cannot calculate a linear regression if all x values
+    # are identical", exit 2, nothing written
+    config = make_config(project, prices, strategy={"name": "tests.test_run_reports:Cash"})
+    result = run_backtest(config, results_root=project / "results")
+    assert (result.run_dir / "tearsheet.html").is_file()
+    assert (result.run_dir / "portfolio.html").is_file()
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    assert metrics["total_return"] == 0.0 and math.isnan(metrics["sharpe"])
+    page = (result.run_dir / "tearsheet.html").read_text()
+    assert "<tr><td>R^2</td><td>-</td><td>-</td></tr>" in page
+
+
+def test_a_page_that_fails_leaves_the_run_and_one_warning(project, prices, monkeypatch):
+    import airegime.run
+
+    def broken(*args, **kwargs):
+        raise ValueError("Cannot calculate a linear regression\nsecond line")
+
+    monkeypatch.setattr(airegime.run, "write_tearsheet", broken)
+    result = run_backtest(make_config(project, prices), results_root=project / "results")
+    warning = "tear sheet not written: ValueError: Cannot calculate a linear regression"
+    assert warning in result.provenance["warnings"]
+    assert (result.run_dir / "portfolio.html").is_file()
+    assert not (result.run_dir / "tearsheet.html").exists()
+    saved = yaml.safe_load((result.run_dir / "config.yaml").read_text())
+    assert warning in saved["provenance"]["warnings"]

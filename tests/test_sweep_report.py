@@ -102,3 +102,8 @@ def test_the_engine_column_is_shown_but_is_not_a_swept_parameter():
     head = re.search(r"<thead>(.*?)</thead>", page).group(1)
     assert re.findall(r"<th[^>]*>([^<]+)</th>", head)[-1] == "figures from"
     assert "the 2 best points were confirmed on backtrader" in page
+
+
+def test_the_deflated_sharpe_ratio_is_annualised_with_the_runs_periods_per_year():
+    page = ranking_html(RANKING, {**REPORT, "periods_per_year": 365}, SimpleNamespace(name="c"))
+    assert f"beats {0.02 * math.sqrt(365):.2f} (annualised)" in page

@@ -173,7 +173,7 @@ def scatter(ranking: pd.DataFrame, metric: str) -> str:
 def overfitting_text(report: dict[str, Any], metric: str) -> str:
     """The deflated Sharpe ratio, PBO and the split in a sentence each, annualised."""
     parts = []
-    annual = math.sqrt(TRADING_DAYS)
+    annual = math.sqrt(report.get("periods_per_year", TRADING_DAYS))
     dsr = report.get("deflated_sharpe")
     if dsr:
         parts.append(

@@ -130,3 +130,18 @@ def test_a_page_that_fails_leaves_the_run_and_one_warning(project, prices, monke
     assert not (result.run_dir / "tearsheet.html").exists()
     saved = yaml.safe_load((result.run_dir / "config.yaml").read_text())
     assert warning in saved["provenance"]["warnings"]
+
+
+def test_a_run_without_pages_never_imports_quantstats(project, prices):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from airegime.run import run_backtest\n"
+        f"result = run_backtest({str(make_config(project, prices))!r}, save=False)\n"
+        "assert result.metrics['cagr'] == result.metrics['cagr']\n"
+        "print('quantstats' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

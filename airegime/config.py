@@ -51,6 +51,13 @@ class DataSpec(_Model):
         "trading day (many filings come out after the close)",
     )
     sec_user_agent: str | None = Field(None, description="sec: 'Name email' (or SEC_USER_AGENT)")
+    periods_per_year: int | None = Field(
+        None,
+        ge=1,
+        le=366,
+        description="returns per year for annualising; default from the data's calendar: "
+        "252 for exchange days, 365 when there is a row every day",
+    )
 
 
 class Costs(_Model):

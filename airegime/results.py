@@ -209,12 +209,29 @@ class RunResult:
     def portfolio_page(self) -> Path | None:
         return self.paths.get("portfolio")
 
-    def save(self, run_dir: Path) -> None:
-        """Write every table of the run into ``run_dir`` (atomically, file by file)."""
-        self.run_dir = run_dir
+    @property
+    def periods_per_year(self) -> int | None:
+        """Returns per year the run annualised with (None for folders written before
+        metrics.json recorded it: infer it from the calendar then)."""
+        stored = self.metrics.get("periods_per_year")
+        return int(stored) if stored else None
+
+    @property
+    def base(self) -> pd.Timestamp | None:
+        """The valuation date the first return is measured from (the run's first day)."""
+        index = self.weights.index
+        return index[0] if isinstance(index, pd.DatetimeIndex) and len(index) else None
+
+    def save_config(self, run_dir: Path) -> None:
+        """Write ``config.yaml``: the resolved config and its provenance block."""
         snapshot = {**self.config.snapshot(), "provenance": self.provenance}
         body = yaml.safe_dump(snapshot, sort_keys=False)
         atomic_write_text(run_dir / "config.yaml", header_comment(self.provenance) + body)
+
+    def save(self, run_dir: Path) -> None:
+        """Write every table of the run into ``run_dir`` (atomically, file by file)."""
+        self.run_dir = run_dir
+        self.save_config(run_dir)
         frame = pd.DataFrame({"strategy": self.returns, "benchmark": self.benchmark_returns})
         frame.index.name = "date"
         _write_csv(run_dir / "returns.csv", frame)

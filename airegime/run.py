@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,15 +15,29 @@ from .data.cache import atomic_write
 from .data.context import MarketContext
 from .data.universes import universe_line
 from .engines import EngineResult, EngineSettings, daily_weights, run_engine
+from .engines.contract import trading_calendar
 from .engines.rebalance import FILL_DESCRIPTIONS
-from .errors import AiregimeError, ConfigError, DataError, ResultsError
-from .loading import Step, check_window, coverage_notes, load_context, no_step
+from .errors import AiregimeError, ConfigError, DataError, ResultsError, wording
+from .loading import (
+    WINDOW_SLACK_DAYS,
+    Step,
+    check_window,
+    coverage_notes,
+    load_context,
+    no_step,
+)
 from .reports.caveats import caveats_html
 from .reports.portfolio import write_portfolio_page
 from .reports.tearsheet import tearsheet_title, write_tearsheet
 from .results import RunResult, check_writable, package_versions, staged_run
 from .stats.exposures import TABLES, portfolio_tables
-from .stats.metrics import run_metrics
+from .stats.metrics import (
+    annualisable,
+    benchmark_returns,
+    infer_periods_per_year,
+    min_returns,
+    run_metrics,
+)
 from .stats.portfolio_checks import (
     china_cap_warning,
     china_rules,
@@ -63,24 +78,36 @@ def backtest(
     """
     window, window_notes = check_window(context, config.start, config.end, strict_dates, source)
     strategy = config.build_strategy()
+    settings = engine_settings(config)
+    benchmark = config.benchmark.upper()
+    bench_close = context.prices.close[benchmark]
+    try:
+        calendar = trading_calendar(context, settings)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from None
+    # before the engine: a benchmark refused under strict_dates costs no computation
+    bench, bench_base = benchmark_returns(bench_close, calendar)
+    coverage = benchmark_coverage(benchmark, bench, bench_base, calendar, strict_dates, source)
     result = engine_result
     if result is None:
         try:
-            result = run_engine(config.engine, context, strategy, engine_settings(config))
+            result = run_engine(config.engine, context, strategy, settings)
         except (ConfigError, DataError) as exc:  # the settings or the data, not the strategy
             raise type(exc)(f"{source}: {exc}") from None
         except ValueError as exc:
             raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
     values = result.values
     returns = values.pct_change().iloc[1:].rename("strategy")
-    bench_close = context.prices.close[config.benchmark.upper()]
-    bench = bench_close.reindex(values.index).ffill().pct_change().iloc[1:].fillna(0.0)
+    if not values.index.equals(calendar):
+        bench, bench_base = benchmark_returns(bench_close, values.index)
     weights = daily_weights(result, context.prices.close[context.universe])
-    metrics = run_metrics(returns, bench, result.trades, values, weights)
+    ppy = config.data.periods_per_year or infer_periods_per_year(values.index)
+    metrics = run_metrics(returns, bench, result.trades, values, weights, ppy, bench_base)
     uncovered = uncovered_weights(result.targets, result.diagnostics)
     metrics.update(coverage_metrics(uncovered))
     notes = [
         *window_notes,
+        *([coverage] if coverage else []),
         *context.extras.get("notes", []),
         *coverage_notes(context, config.start, config.end),
     ]
@@ -102,6 +129,7 @@ def backtest(
         china_note(config, context, result.targets),
         degenerate_warning(held, checks.min_names, checks.max_cash),
         coverage_warning(uncovered, checks.max_uncovered),
+        short_warning(returns, ppy, config.data.periods_per_year is not None),
     ]
     warnings = [w for w in warnings if w]
     provenance = {
@@ -146,6 +174,64 @@ def coverage_metrics(uncovered: pd.Series) -> dict[str, float]:
         "uncovered_weight_mean": float(uncovered.mean()),
         "uncovered_weight_max": float(uncovered.max()),
     }
+
+
+def benchmark_coverage(
+    name: str,
+    returns: pd.Series,
+    base: pd.Timestamp | None,
+    calendar: pd.DatetimeIndex,
+    strict: bool = False,
+    source: str = "<config>",
+) -> str | None:
+    """A note when the benchmark's prices do not span the run (beyond ``WINDOW_SLACK_DAYS``
+    at either end), naming its dates; a :class:`DataError` instead with ``strict``.
+
+    ``returns`` and ``base`` are :func:`~airegime.stats.metrics.benchmark_returns`' output
+    on the run's ``calendar``.
+    """
+    own = returns.dropna()
+    run_start, run_end = calendar[0].date(), calendar[-1].date()
+    if own.empty:
+        message = f"benchmark {name} has no prices in the run's window {run_start}..{run_end}"
+        if strict:
+            raise DataError(f"{source}: {message}; choose another benchmark")
+        return f"{message}; its figures are blank"
+    first = pd.Timestamp(base if base is not None else own.index[0]).date()
+    last = own.index[-1].date()
+    short = (first - run_start).days > WINDOW_SLACK_DAYS or (run_end - last).days > (
+        WINDOW_SLACK_DAYS
+    )
+    if not short:
+        return None
+    described = (
+        f"benchmark {name} has prices only for {first}..{last} of the run's "
+        f"{run_start}..{run_end} ({len(own)} of {len(returns)} returns)"
+    )
+    if strict:
+        raise DataError(
+            f"{source}: {described}; choose a benchmark that covers the window or run "
+            f"without {wording('--strict-dates', 'strict_dates')} to measure it on its own dates"
+        )
+    return (
+        f"{described}; its figures are measured on those dates only; "
+        f"{wording('--strict-dates', 'strict_dates=True')} refuses instead"
+    )
+
+
+def short_warning(returns: pd.Series, periods_per_year: int, configured: bool) -> str | None:
+    """A warning when the run has too few returns to annualise (see ``min_returns``)."""
+    if annualisable(len(returns), periods_per_year):
+        return None
+    dates = sorted({str(returns.index[0].date()), str(returns.index[-1].date())})
+    span = f" ({'..'.join(dates)})" if len(returns) else ""
+    basis = "data.periods_per_year" if configured else "the data's calendar"
+    return (
+        f"too few returns to annualise: {len(returns)}{span}, fewer than "
+        f"{min_returns(periods_per_year)} (a quarter of a year at {periods_per_year} a year, "
+        f"from {basis}); CAGR, Sharpe, Sortino, volatility and turnover per year are left "
+        "blank, total return and max drawdown are shown"
+    )
 
 
 def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataFrame) -> str | None:
@@ -235,24 +321,55 @@ def write_reports(
     run_dir: Path,
     tearsheet: bool = True,
     on_step: Step = no_step,
-) -> None:
-    """The portfolio tables and page (with a context) and the tear sheet (optional) of a run."""
+) -> list[str]:
+    """The portfolio tables and page (with a context) and the tear sheet (optional) of a run.
+
+    A page or table that fails never takes the run with it: the others are written, and
+    the failure becomes one warning line in the run's provenance (``config.yaml`` is
+    written again with it) and in the returned list. Disk errors (``OSError``) and
+    Ctrl-C still stop the run.
+    """
+    failures: list[str] = []
+
+    def attempt(what: str, write: Callable[[], object]) -> bool:
+        try:
+            write()
+        except (OSError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failing page must not lose the run
+            text = str(exc).splitlines()[0] if str(exc) else ""
+            failures.append(f"{what} not written: {type(exc).__name__}: {text}".rstrip(": "))
+            return False
+        return True
+
     if context is not None:
         on_step("measuring exposures")
-        for key, table in portfolio_tables(result, context).items():
-            atomic_write(
-                run_dir / TABLES[key], lambda tmp, t=table: t.to_csv(tmp, float_format="%.8g")
-            )
+        attempt("portfolio tables", lambda: write_tables(result, context, run_dir))
     if tearsheet:
         on_step("writing tear sheet")
-        write_tearsheet(
-            result.returns,
-            result.benchmark_returns,
-            run_dir / "tearsheet.html",
-            tearsheet_title(result),
-            result.config.benchmark.upper(),
-            caveats=caveats_html(result.provenance, result.metrics, inline=True),
+        attempt(
+            "tear sheet",
+            lambda: write_tearsheet(
+                result.returns,
+                result.benchmark_returns,
+                run_dir / "tearsheet.html",
+                tearsheet_title(result),
+                result.config.benchmark.upper(),
+                periods_per_year=result.periods_per_year,
+                base=result.base,
+                caveats=caveats_html(result.provenance, result.metrics, inline=True),
+            ),
         )
     if context is not None:  # last, so that it links to the tear sheet
         on_step("writing portfolio page")
-        write_portfolio_page(run_dir)
+        attempt("portfolio page", lambda: write_portfolio_page(run_dir))
+    if failures:
+        result.provenance["warnings"] = [*result.provenance.get("warnings", []), *failures]
+        result.save_config(run_dir)
+    return failures
+
+
+def write_tables(result: RunResult, context: MarketContext, run_dir: Path) -> None:
+    """The portfolio page's tables (``portfolio_*.csv``), each written atomically."""
+    for key, table in portfolio_tables(result, context).items():
+        atomic_write(run_dir / TABLES[key], lambda tmp, t=table: t.to_csv(tmp, float_format="%.8g"))

@@ -42,7 +42,7 @@ from .loading import check_window, load_context
 from .reports.sweep import ranking_html
 from .results import check_writable, staged_dir
 from .run import backtest, engine_settings, write_reports
-from .stats.metrics import METRIC_NAMES, performance
+from .stats.metrics import METRIC_NAMES, base_before, infer_periods_per_year, performance
 from .stats.overfitting import (
     deflated_sharpe_ratio,
     probability_of_backtest_overfitting,
@@ -51,7 +51,7 @@ from .stats.overfitting import (
 )
 
 #: Metrics where smaller is better; every other metric is ranked descending.
-LOWER_IS_BETTER = {"volatility", "turnover"}
+LOWER_IS_BETTER = {"volatility", "turnover", "turnover_incl_initial"}
 ProgressCallback = Callable[[int, int, str, str | None], None]
 
 
@@ -440,7 +440,7 @@ def rank(
     errors: dict[str, str],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The ranking table and the overfitting report from the finished point folders."""
-    rows, returns = [], {}
+    rows, returns, periods = [], {}, {}
     for point in points:
         folder = points_dir / point.point_id
         row: dict[str, Any] = {"point": point.point_id, **point.params}
@@ -450,11 +450,15 @@ def rank(
                 "strategy"
             ]
             returns[point.point_id] = series
+            ppy = metrics.get("periods_per_year") or infer_periods_per_year(series.index)
+            periods[point.point_id] = int(ppy)
             row.update({"status": "ok", "engine": point_engine(folder), metric: metrics[metric]})
             if split:
                 cut = pd.Timestamp(split)
-                row[f"is_{metric}"] = performance(series[series.index < cut]).get(metric)
-                row[f"oos_{metric}"] = performance(series[series.index >= cut]).get(metric)
+                before, after = series[series.index < cut], series[series.index >= cut]
+                base = base_before(series.index, after.index[0]) if len(after) else None
+                row[f"is_{metric}"] = performance(before, ppy).get(metric)
+                row[f"oos_{metric}"] = performance(after, ppy, base).get(metric)
             row.update({k: metrics[k] for k in ("cagr", "sharpe", "max_drawdown") if k != metric})
         else:
             row.update(
@@ -471,9 +475,8 @@ def rank(
             sort_key, ascending=not _better_first(metric), na_position="last", kind="stable"
         )
     ranking.insert(0, "rank", range(1, len(ranking) + 1))
-    return ranking.reset_index(drop=True), overfitting_report(
-        ranking, returns, metric, split, walk_forward_days
-    )
+    report = overfitting_report(ranking, returns, metric, split, walk_forward_days, periods)
+    return ranking.reset_index(drop=True), report
 
 
 def overfitting_report(
@@ -482,10 +485,17 @@ def overfitting_report(
     metric: str,
     split: str | None,
     walk_forward_days: tuple[int, int] | None,
+    periods: dict[str, int] | None = None,
 ) -> dict:
+    """DSR, PBO, the split and walk-forward; ``periods_per_year`` (the points' own, from
+    their metrics.json) annualises what the report states annualised."""
     report: dict[str, Any] = {"metric": metric, "points": len(ranking), "finished": len(returns)}
     if not returns:
         return report
+    ppy = max((periods or {}).values(), default=0) or infer_periods_per_year(
+        next(iter(returns.values())).index
+    )
+    report["periods_per_year"] = ppy
     matrix = pd.DataFrame(returns).dropna()
     selection = matrix[matrix.index < pd.Timestamp(split)] if split else matrix
     if split and (len(selection) < 2 or len(selection) == len(matrix)):
@@ -526,6 +536,6 @@ def overfitting_report(
             "windows": windows.assign(
                 start=windows["start"].astype(str), end=windows["end"].astype(str)
             ).to_dict("records"),
-            "oos": performance(chained) if len(chained) else {},
+            "oos": performance(chained, ppy) if len(chained) else {},
         }
     return report

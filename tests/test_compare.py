@@ -85,3 +85,57 @@ def test_report_is_self_contained_and_escapes_names(project):
     for name in ("metrics.csv", "regimes.csv", "bootstrap.csv"):
         assert (out["directory"] / name).is_file()
     assert "ai_boom" in (out["directory"] / "regimes.csv").read_text()
+
+
+# --- annualisation and the benchmark's dates (issue 18) -----------------------------------------
+
+
+def synthetic_run(name: str, returns: pd.Series, benchmark: pd.Series, ppy: int | None = None):
+    from airegime.config import validate_config
+    from airegime.results import RunResult
+
+    config = validate_config(
+        {
+            "name": name,
+            "strategy": {"name": "equal_weight"},
+            "universe": ["A"],
+            "start": str(returns.index[0].date()),
+            "end": str(returns.index[-1].date()),
+        }
+    )
+    calendar = returns.index.insert(0, returns.index[0] - pd.Timedelta(days=1))
+    weights = pd.DataFrame({"A": 1.0}, index=calendar)
+    metrics = {"periods_per_year": ppy} if ppy else {}
+    return RunResult(config, returns, benchmark, weights, weights, pd.DataFrame(), metrics)
+
+
+def test_a_comparison_annualises_with_the_runs_periods_per_year():
+    days = pd.date_range("2023-01-02", periods=364, freq="D")
+    a = pd.Series(np.random.default_rng(1).normal(0.001, 0.02, 364), index=days)
+    comparison = align([synthetic_run("a", a, a, 365), synthetic_run("b", a * 0.5, a, 365)])
+    assert comparison.periods_per_year == 365
+    table = regime_table(comparison, [Period("all", days[0], days[-1])])
+    row = table[table["strategy"] == "a"].iloc[0]
+    assert row["annual_return"] == pytest.approx((1 + a).prod() ** (365.25 / 364) - 1)
+
+
+def test_a_regime_period_too_short_to_annualise_has_no_annual_return():
+    days = pd.bdate_range("2023-01-02", periods=300)
+    a = pd.Series(np.random.default_rng(2).normal(0.001, 0.02, 300), index=days)
+    comparison = align([synthetic_run("a", a, a)])
+    short = Period("month", days[100], days[120])
+    row = regime_table(comparison, [short]).iloc[0]
+    assert np.isnan(row["annual_return"]) and not row["annualised"]
+    assert row["return"] == pytest.approx((1 + a.iloc[100:121]).prod() - 1)
+
+
+def test_a_benchmark_missing_days_is_noted_and_never_counted_as_zero():
+    days = pd.bdate_range("2023-01-02", periods=300)
+    a = pd.Series(np.random.default_rng(3).normal(0.001, 0.02, 300), index=days)
+    bench = a.copy()
+    bench.iloc[:50] = np.nan
+    comparison = align([synthetic_run("a", a, bench)])
+    assert comparison.benchmark.iloc[:50].isna().all()
+    assert any(
+        "benchmark SPY has prices on" in n and "250 of the 300" in n for n in comparison.notes
+    )

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from airegime.paths import project_root
+from airegime.reports.portfolio import turnover_label, turnover_text
 from airegime.run import run_backtest
 from airegime.stats.exposures import (
     TABLES,
@@ -204,3 +205,21 @@ def test_a_run_without_its_portfolio_page_writes_neither_page_nor_tables(tmp_pat
     assert (result.run_dir / "metrics.json").is_file()
     assert not (result.run_dir / "portfolio.html").exists()
     assert not list(result.run_dir.glob("portfolio_*.csv"))
+
+
+def test_the_turnover_section_says_the_first_bar_is_the_initial_purchase():
+    per_day = pd.DataFrame(
+        {"turnover": [0.49, 0.03, 0.09]},
+        index=pd.to_datetime(["2016-01-05", "2016-02-02", "2016-03-02"]),
+    )
+    metrics = {"turnover": 0.47, "turnover_incl_initial": 0.48}
+    text = turnover_text(metrics, per_day)
+    assert "0.47 a year on average without the initial purchase (0.48 with it)" in text
+    assert "The first bar (2016-01-05, 49%) is the initial purchase" in text
+    assert "The largest after it: 9% on 2016-03-02." in text
+
+
+def test_the_turnover_fact_says_which_turnover_it_is():
+    label = turnover_label({"turnover": 0.47, "turnover_incl_initial": 0.48})
+    assert label == "turnover per year, initial purchase left out (0.48 with it)"
+    assert turnover_label({"turnover": 0.48}) == "turnover per year (initial purchase included)"

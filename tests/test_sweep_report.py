@@ -7,9 +7,11 @@ import math
 import re
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from airegime.reports.sweep import ranking_html
+from airegime.reports.sweep import colour_scale, ranking_html
 
 RANKING = pd.DataFrame(
     {
@@ -102,3 +104,24 @@ def test_the_engine_column_is_shown_but_is_not_a_swept_parameter():
     head = re.search(r"<thead>(.*?)</thead>", page).group(1)
     assert re.findall(r"<th[^>]*>([^<]+)</th>", head)[-1] == "figures from"
     assert "the 2 best points were confirmed on backtrader" in page
+
+
+def test_a_narrow_sharpe_range_is_coloured_on_a_scale_half_a_unit_wide():
+    # 1.15 to 1.19 went from deep red to deep green
+    low, high = colour_scale(np.array([1.15, 1.17, 1.19]), "sharpe")
+    assert (low, high) == pytest.approx((0.92, 1.42))
+
+
+def test_a_wide_range_is_coloured_on_its_own_span():
+    assert colour_scale(np.array([0.2, 1.4]), "sharpe") == pytest.approx((0.2, 1.4))
+
+
+def test_the_page_states_each_heatmaps_colour_range():
+    narrow = RANKING.assign(sharpe=[1.15, 1.16, 1.18, 1.19])
+    page = ranking_html(narrow, REPORT, SimpleNamespace(name="composite"))
+    assert "Sharpe, whole period: cells 1.15 to 1.19, colours 0.92 (red) to 1.42 (green)" in page
+
+
+def test_the_deflated_sharpe_ratio_is_annualised_with_the_runs_periods_per_year():
+    page = ranking_html(RANKING, {**REPORT, "periods_per_year": 365}, SimpleNamespace(name="c"))
+    assert f"beats {0.02 * math.sqrt(365):.2f} (annualised)" in page

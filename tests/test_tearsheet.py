@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
+from pandas.tseries.offsets import BDay
 
 from airegime.config import load_config
 from airegime.data.prices import load_sample
@@ -18,6 +20,7 @@ from airegime.reports.tearsheet import (
     worst_drawdowns,
     write_tearsheet,
 )
+from airegime.stats.metrics import performance
 
 ROOT = project_root()
 
@@ -131,3 +134,87 @@ def test_the_drawdown_periods_chart_shades_the_deepest_like_the_table_beside_it(
     worst = worst_drawdowns(returns, 2)
     # the 1-day 30% fall ranks first, before the 4-day 5% one
     assert list(worst["max drawdown"].round(1)) == [-30.0, -5.0]
+
+
+# --- the page agrees with itself and with metrics.json (issue 18) ----------------------------
+
+SYNTHETIC = pd.bdate_range("2023-01-03", periods=300)
+
+
+@pytest.fixture(scope="module")
+def partial(tmp_path_factory) -> tuple[str, pd.Series, pd.Series]:
+    """A strategy that ends 10% below its peak, against a benchmark with no prices
+    before 2023-03-28 (its 60th return)."""
+    rng = np.random.default_rng(11)
+    bench = pd.Series(rng.normal(0.0008, 0.01, 300), index=SYNTHETIC)
+    strategy = 1.2 * bench + rng.normal(0.0005, 0.004, 300)
+    strategy.iloc[-15:] = -0.007
+    bench.iloc[:60] = np.nan
+    path = tmp_path_factory.mktemp("partial") / "tearsheet.html"
+    write_tearsheet(strategy, bench, path, "partial: a test", "SPY", base=SYNTHETIC[0] - BDay(1))
+    return path.read_text(), strategy, bench
+
+
+def metric_row(page: str, label: str) -> list[str]:
+    row = re.search(rf"<tr><td>{re.escape(label)}</td>((?:<td>[^<]*</td>)+)</tr>", page)
+    assert row, label
+    return re.findall(r"<td>([^<]*)</td>", row.group(1))
+
+
+def test_a_drawdown_still_open_at_the_end_is_not_listed_as_recovered(partial):
+    page = partial[0]
+    table = page[page.index('<div id="ddinfo">') :]
+    first = re.search(r"<tr><td>([\d-]+)</td><td>([^<]+)</td>", table[table.index("<tbody>") :])
+    assert first.group(2) == "not recovered"  # the deepest one is the open one
+    assert metric_row(page, "Max DD Period End")[1] == "not recovered"
+
+
+def test_the_page_headline_figures_are_the_run_metrics(partial):
+    page, strategy, bench = partial
+    ours = performance(strategy, 252, SYNTHETIC[0] - BDay(1))
+    assert metric_row(page, "Cumulative Return")[1] == f"{ours['total_return'] * 100:,.2f}%"
+    assert metric_row(page, "CAGR%")[1] == f"{ours['cagr'] * 100:.2f}%"
+    assert metric_row(page, "Sharpe")[1] == f"{ours['sharpe']:.2f}"
+    own = bench.dropna()
+    assert metric_row(page, "Cumulative Return")[0] == f"{((1 + own).prod() - 1) * 100:,.2f}%"
+
+
+def test_the_page_says_the_benchmark_is_measured_on_its_own_dates(partial):
+    page, _, bench = partial
+    own = bench.dropna()
+    assert f"SPY has returns on {len(own)} of the strategy's 300 days (prices 2023-03-27" in page
+    assert "(matched dates)" not in page
+
+
+def test_a_year_the_benchmark_does_not_cover_is_blank_in_the_eoy_table(partial):
+    page, _, _ = partial
+    table = page[page.index('<div id="eoy">') :]
+    rows = re.findall(r"<tr><td>(20\d\d)</td><td>([^<]*)</td>", table[: table.index("</table>")])
+    assert rows[0] == ("2023", "-")  # SPY starts in March 2023
+    assert rows[1][1] != "-"
+
+
+def test_the_relative_statistics_are_blank_under_the_benchmark(partial):
+    page, _, _ = partial
+    for label in ("R^2", "Information Ratio", "Beta", "Treynor Ratio"):
+        assert metric_row(page, label)[0] == "-", label
+
+
+@pytest.fixture(scope="module")
+def cash_page(tmp_path_factory) -> str:
+    """A strategy that holds only cash, over 40 returns."""
+    bench = pd.Series(np.random.default_rng(3).normal(0, 0.01, 40), index=SYNTHETIC[:40])
+    cash = pd.Series(0.0, index=SYNTHETIC[:40])
+    path = tmp_path_factory.mktemp("cash") / "tearsheet.html"
+    write_tearsheet(cash, bench, path, "cash: a test", "SPY")
+    return path.read_text()
+
+
+def test_a_strategy_that_never_moves_gets_a_tear_sheet_with_r2_blank(cash_page):
+    assert metric_row(cash_page, "R^2") == ["-", "-"]
+    assert metric_row(cash_page, "Cumulative Return")[1] == "0.00%"
+
+
+def test_a_page_with_too_few_returns_says_why_its_annualised_rows_are_blank(cash_page):
+    assert "40 returns: too few to annualise (fewer than 63" in cash_page
+    assert metric_row(cash_page, "CAGR%") == ["-", "-"]

@@ -125,6 +125,7 @@ METRIC_ROWS = (
     ("max_drawdown", "Max drawdown", "{:.1%}"),
     ("volatility", "Volatility", "{:.1%}"),
     ("turnover", "Turnover / yr", "{:.2f}"),
+    ("turnover_incl_initial", "  with initial buy", "{:.2f}"),
     ("exposure", "Exposure", "{:.1%}"),
 )
 

@@ -21,7 +21,9 @@ from .common import (
 
 
 def run_caption(provenance: dict, metrics: dict | None = None) -> str:
-    """What a run rests on, under its metrics: the fill rule, the universe, the coverage."""
+    """What a run rests on, under its metrics: the fill rule, the universe, the coverage
+    and how turnover counts (one-way, per year; the initial purchase only on the second
+    row)."""
     parts = [f"fills: {provenance.get('fill', '?')}"]
     universe = provenance.get("universe")
     if universe:
@@ -35,6 +37,7 @@ def run_caption(provenance: dict, metrics: dict | None = None) -> str:
             f"weight without full data: {metrics['uncovered_weight_mean']:.0%} mean, "
             f"{metrics['uncovered_weight_max']:.0%} max"
         )
+    parts.append("turnover: one-way, initial buy left out")
     return "; ".join(parts)
 
 

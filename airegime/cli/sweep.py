@@ -113,9 +113,10 @@ def sweep(
     report = result.report
     if "deflated_sharpe" in report:
         dsr = report["deflated_sharpe"]
+        annual = report.get("periods_per_year", 252) ** 0.5
         console.print(
             f"deflated Sharpe ratio of the best point: {dsr['dsr']:.3f} ({dsr['trials']:.0f} "
-            f"trials; the best of as many skill-less tries: Sharpe {dsr['sr0'] * 252**0.5:.2f}"
+            f"trials; the best of as many skill-less tries: Sharpe {dsr['sr0'] * annual:.2f}"
             " annualised)"
         )
     if "pbo" in report:

@@ -30,7 +30,7 @@ from ..stats.comparison import (
     regime_table,
     rolling_sharpe,
 )
-from ..stats.metrics import performance
+from ..stats.metrics import min_returns, performance
 from .caveats import caveats_html, coverage_figure, coverage_series
 from .html import e, img, num, page, pct, percent_axis, table, tidy
 from .universe import html_section
@@ -139,7 +139,7 @@ def sharpe_figure(comparison: Comparison) -> str:
     import matplotlib.pyplot as plt
 
     frame = _frame(comparison)
-    rolling = rolling_sharpe(frame)
+    rolling = rolling_sharpe(frame, comparison.periods_per_year)
     fig, ax = plt.subplots(figsize=(11, 3.4))
     for name in frame.columns:
         ax.plot(rolling.index, rolling[name], label=name, lw=1.0, **_style(name, comparison))
@@ -150,23 +150,28 @@ def sharpe_figure(comparison: Comparison) -> str:
 
 
 def summary_table(comparison: Comparison) -> pd.DataFrame:
-    """Headline metrics of each strategy and the benchmark over the aligned dates."""
+    """Headline metrics of each strategy and the benchmark over the aligned dates (the
+    benchmark on the ones it has a price), with the runs' annualisation."""
     frame = _frame(comparison)
-    rows = [{"strategy": name, **performance(frame[name])} for name in frame.columns]
+    rows = []
+    for name in frame.columns:
+        own = frame[name].dropna()
+        figures = performance(own, comparison.periods_per_year, comparison.base_of(own.index))
+        rows.append({"strategy": name, **figures})
     return pd.DataFrame(rows)[
         ["strategy", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "volatility"]
     ]
 
 
-def regime_wide(regimes: pd.DataFrame) -> str:
+def regime_wide(regimes: pd.DataFrame, periods_per_year: int = 252) -> str:
     """One row per strategy, one column group per period: annualised return, max drawdown."""
     periods = list(dict.fromkeys(regimes["period"]))
     strategies = list(dict.fromkeys(regimes["strategy"]))
     head1, head2 = ["<th rowspan='2' class='l'>Strategy</th>"], []
     for name in periods:
         row = regimes[regimes["period"] == name].iloc[0]
-        years = row["days"] / 252
-        short = "*" if row["days"] < 252 else ""
+        years = row["days"] / periods_per_year
+        short = "*" if row["days"] < periods_per_year else ""
         head1.append(
             f"<th colspan='2'>{e(name)}<br><span class='muted'>{row['start']} to "
             f"{row['end']} ({years:.1f} y){short}</span></th>"
@@ -181,7 +186,7 @@ def regime_wide(regimes: pd.DataFrame) -> str:
                 cells += ["<td></td>", "<td></td>"]
                 continue
             r = match.iloc[0]
-            sign = "neg" if r["annual_return"] < 0 else "pos"
+            sign = "neg" if r["annual_return"] < 0 else "pos" if r["annual_return"] >= 0 else ""
             cells.append(f"<td class='{sign}'>{e(pct(r['annual_return'], 1, True))}</td>")
             cells.append(f"<td>{e(pct(r['max_drawdown'], 1))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -247,10 +252,13 @@ def regime_section(t: CompareTables) -> tuple[str, str, str]:
             f"<p class='note'>Periods overlap ({e(listed)}): a day can count in more than "
             "one column, so the columns are not independent.</p>"
         )
+    ppy = t.comparison.periods_per_year
     body = (
-        "<p class='muted'>Annualised return (CAGR) and maximum drawdown inside each period of "
-        "data/regimes.yaml. * shorter than a year: annualising magnifies it (total returns "
-        "and Sharpe ratios are in regimes.csv).</p>" + note + regime_wide(t.regimes)
+        "<p class='muted'>Annualised return (CAGR over calendar time) and maximum drawdown "
+        "inside each period of data/regimes.yaml. * shorter than a year: annualising "
+        f"magnifies it; blank: fewer than {min_returns(ppy)} returns (a quarter of a year "
+        f"at {ppy} a year), too few to annualise. Total returns and Sharpe ratios are in "
+        "regimes.csv.</p>" + note + regime_wide(t.regimes, ppy)
     )
     return "regimes", "Per regime", body
 

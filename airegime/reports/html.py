@@ -148,11 +148,37 @@ def img(fig, alt: str) -> str:
     return f"<img alt='{e(alt)}' src='data:image/png;base64,{png(fig)}'>"
 
 
+def percent_digits(locations: Iterable[float], least: int = 0, most: int = 4) -> int:
+    """The fewest decimals (at least ``least``) that write every tick (a fraction, 0.025 =
+    2.5%) exactly: rounding 2.5% and 7.5% to whole percents gave 0, 2, 5, 8, 10, 12%."""
+    values = [v * 100 for v in locations if math.isfinite(v)]
+    for digits in range(least, most + 1):
+        if all(abs(round(v, digits) - v) < 1e-9 * max(1.0, abs(v)) for v in values):
+            return digits
+    return most
+
+
 def percent_axis(ax, axis: str = "y", digits: int = 0) -> None:
-    from matplotlib.ticker import PercentFormatter
+    """Label an axis of fractions as percentages at even steps (1, 2 or 5 times a power of
+    ten), each label exact: with ``digits`` decimals or as many more as a step needs."""
+    from matplotlib.ticker import Formatter, MaxNLocator
+
+    class Percent(Formatter):
+        decimals = digits
+
+        def set_locs(self, locs):
+            super().set_locs(locs)
+            view = self.axis.get_view_interval() if self.axis is not None else (-math.inf, math.inf)
+            low, high = min(view), max(view)
+            shown = [v for v in locs if low - 1e-12 <= v <= high + 1e-12]
+            self.decimals = percent_digits(shown, digits)
+
+        def __call__(self, x, pos=None):
+            return f"{x * 100:.{self.decimals}f}%"
 
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(PercentFormatter(1.0, decimals=digits))
+    target.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+    target.set_major_formatter(Percent())
 
 
 def tidy(ax, legend: bool = True, outside: bool = False) -> None:

@@ -15,7 +15,7 @@ from ..data.cache import atomic_write_text
 from ..results import RunResult
 from ..stats.exposures import BETA_FACTORS, TABLES
 from .caveats import caveats_html, coverage_figure, coverage_line, coverage_series
-from .html import GROUP_COLORS, e, img, page, pct, percent_axis, table, tidy
+from .html import GROUP_COLORS, e, img, num, page, pct, percent_axis, table, tidy
 from .tearsheet import tearsheet_title
 
 TOP_NAMES = 5
@@ -302,6 +302,14 @@ def stress_table(stress: pd.DataFrame, benchmark: str) -> str:
     )
 
 
+def turnover_label(metrics: dict) -> str:
+    """What the turnover figure counts: without the initial purchase, and the figure with."""
+    incl = metrics.get("turnover_incl_initial")
+    if "turnover_incl_initial" not in metrics:  # run folders written before it existed
+        return "turnover per year (initial purchase included)"
+    return f"turnover per year, initial purchase left out ({num(incl, 2) or 'blank'} with it)"
+
+
 def facts(run: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     latest = run.weights.iloc[-1]
     held = latest[latest > 1e-9].sort_values(ascending=False)
@@ -329,9 +337,33 @@ def facts(run: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     betas = tables.get("betas")
     if betas is not None and "SPY" in betas and betas["SPY"].notna().any():
         items.append((f"{betas['SPY'].dropna().iloc[-1]:.2f}", "beta to SPY (last 126 days)"))
-    items.append((f"{run.metrics.get('turnover', float('nan')):.2f}", "turnover per year"))
+    items.append((num(run.metrics.get("turnover"), 2), turnover_label(run.metrics)))
     cells = "".join(f"<div class='fact'><b>{e(v)}</b><span>{e(t)}</span></div>" for v, t in items)
     return f"<div class='facts'>{cells}</div>"
+
+
+def turnover_text(metrics: dict, per_day: pd.DataFrame) -> str:
+    """The turnover section's words: the yearly figure and how it counts, the largest day
+    after the initial purchase (the first day's bar, which builds the book from cash)."""
+    annual = metrics.get("turnover")
+    rest = per_day["turnover"].iloc[1:]
+    largest = (
+        f" The largest after it: {rest.max():.0%} on {rest.idxmax().date()}." if len(rest) else ""
+    )
+    if "turnover_incl_initial" in metrics:
+        yearly = (
+            f"{num(annual, 2)} a year on average without the initial purchase "
+            f"({num(metrics.get('turnover_incl_initial'), 2)} with it)"
+            if num(annual, 2)
+            else "too few returns for a yearly figure"
+        )
+    else:
+        yearly = f"{num(annual, 2)} a year on average, initial purchase included"
+    return (
+        "<p class='muted'>One-way turnover of each trading day with fills (traded value / 2 "
+        f"/ portfolio value); {e(yearly)}. The first bar ({per_day.index[0].date()}, "
+        f"{per_day['turnover'].iloc[0]:.0%}) is the initial purchase.{e(largest)}</p>"
+    )
 
 
 def render(run_dir: Path) -> str:
@@ -431,10 +463,7 @@ def render(run_dir: Path) -> str:
             (
                 "turnover",
                 "Turnover per rebalance",
-                f"<p class='muted'>One-way turnover of each trading day with fills (traded "
-                f"value / 2 / portfolio value); {run.metrics.get('turnover', 0):.2f} a year "
-                f"on average, the largest {t['turnover'].max():.0%} on "
-                f"{t['turnover'].idxmax().date()}.</p>" + turnover_figure(t),
+                turnover_text(run.metrics, t) + turnover_figure(t),
             )
         )
     if "contribution" in tables:

@@ -13,7 +13,7 @@ COLUMNS = {
     "sortino": ("Sortino", "{:.2f}"),
     "max_drawdown": ("Max DD", "{:.1%}"),
     "volatility": ("Vol", "{:.1%}"),
-    "turnover": ("Turnover/yr", "{:.2f}"),
+    "turnover": ("Turnover/yr (excl. initial buy)", "{:.2f}"),
     "exposure": ("Exposure", "{:.0%}"),
 }
 

@@ -109,9 +109,41 @@ def ranking_table(ranking: pd.DataFrame, metric: str, directory: Path | None) ->
     return html
 
 
+#: The narrowest colour scale of a heatmap, per metric: differences smaller than this are
+#: within the noise of a decade of daily returns (one standard error of an annualised
+#: Sharpe ratio is about 0.35 over 10 years, of an annual return about 10 points at 30%
+#: volatility), so they get nearby colours, not the ends of the scale.
+MIN_COLOUR_SPAN = {
+    "sharpe": 0.5,
+    "sortino": 0.5,
+    "cagr": 0.10,
+    "total_return": 0.5,
+    "volatility": 0.10,
+    "max_drawdown": 0.10,
+    "exposure": 0.10,
+    "turnover": 0.5,
+    "turnover_incl_initial": 0.5,
+}
+
+
+def colour_scale(cells: Any, metric: str) -> tuple[float, float]:
+    """The (low, high) a heatmap's colours span: the cells' range, widened about its middle
+    to at least ``MIN_COLOUR_SPAN`` (10% of the largest magnitude for other metrics), so
+    that a range of 1.15 to 1.19 is not drawn from deep red to deep green."""
+    values = pd.Series(cells.ravel() if hasattr(cells, "ravel") else cells, dtype=float).dropna()
+    if values.empty:
+        return 0.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    floor = MIN_COLOUR_SPAN.get(metric, 0.1 * float(values.abs().max()))
+    span = max(high - low, floor, 1e-12)
+    middle = (low + high) / 2
+    return middle - span / 2, middle + span / 2
+
+
 def heatmaps(ranking: pd.DataFrame, metric: str) -> str:
     """For each pair of swept parameters (up to three pairs): the metric averaged over the
-    other parameters, whole period (and out of sample with a split)."""
+    other parameters, whole period (and out of sample with a split), coloured on
+    :func:`colour_scale` with the scale's range written under each map."""
     import matplotlib.pyplot as plt
 
     ok = ranking[ranking.get("status", "ok") == "ok"] if "status" in ranking else ranking
@@ -124,15 +156,15 @@ def heatmaps(ranking: pd.DataFrame, metric: str) -> str:
     fmt = metric_format(metric)
     for a, b in pairs:
         fig, axes = plt.subplots(1, len(values), figsize=(5.2 * len(values), 3.6), squeeze=False)
+        captions = []
         for ax, value in zip(axes[0], values, strict=True):
             grid = ok.pivot_table(index=a, columns=b, values=value, aggfunc="mean")
             cells = grid.to_numpy(dtype=float)
-            image = ax.imshow(cells, cmap="RdYlGn", aspect="auto")
+            low, high = colour_scale(cells, metric)
+            image = ax.imshow(cells, cmap="RdYlGn", aspect="auto", vmin=low, vmax=high)
             ax.grid(False)
-            low, high = float(pd.Series(cells.ravel()).min()), float(pd.Series(cells.ravel()).max())
             ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
             ax.set_yticks(range(len(grid.index)), [str(i) for i in grid.index])
-            ax.set_xlabel(short(b))
             ax.set_ylabel(short(a))
             for (i, j), v in pd.DataFrame(cells).stack().items():
                 extreme = high > low and abs((v - low) / (high - low) - 0.5) > 0.35
@@ -140,10 +172,27 @@ def heatmaps(ranking: pd.DataFrame, metric: str) -> str:
                 ax.text(j, i, fmt(v), ha="center", va="center", fontsize=9, color=colour)
             where = "out of sample" if value.startswith("oos_") else "whole period"
             ax.set_title(f"{metric_label(metric)}, {where}", fontsize=9)
+            ax.set_xlabel(short(b))
             fig.colorbar(image, ax=ax, shrink=0.8)
+            shown = pd.Series(cells.ravel()).dropna()
+            captions.append(
+                f"{metric_label(metric)}, {where}: cells {fmt(shown.min())} to "
+                f"{fmt(shown.max())}, colours {fmt(low)} (red) to {fmt(high)} (green)"
+            )
         fig.tight_layout()
         out.append(img(fig, f"heatmap of {short(a)} x {short(b)}"))
+        out.append(f"<p class='muted'>{e('; '.join(captions))}.</p>")
     return "".join(out)
+
+
+def span_words(metric: str) -> str:
+    """The narrowest colour scale of ``metric``'s heatmaps, in words."""
+    floor = MIN_COLOUR_SPAN.get(metric)
+    if floor is None:
+        return "10% of the largest magnitude"
+    if metric in PERCENT_METRICS or metric == "total_return":
+        return f"{floor * 100:.0f} percentage points"
+    return f"{floor:.2f}"
 
 
 def scatter(ranking: pd.DataFrame, metric: str) -> str:
@@ -173,7 +222,7 @@ def scatter(ranking: pd.DataFrame, metric: str) -> str:
 def overfitting_text(report: dict[str, Any], metric: str) -> str:
     """The deflated Sharpe ratio, PBO and the split in a sentence each, annualised."""
     parts = []
-    annual = math.sqrt(TRADING_DAYS)
+    annual = math.sqrt(report.get("periods_per_year", TRADING_DAYS))
     dsr = report.get("deflated_sharpe")
     if dsr:
         parts.append(
@@ -246,7 +295,11 @@ def ranking_html(
     if maps:
         parts += [
             "<h2 id='heatmaps'>Parameter heatmaps</h2><p class='muted'>The metric for each "
-            "pair of swept parameters, averaged over the other parameters.</p>",
+            "pair of swept parameters, averaged over the other parameters. The colours span "
+            "the cells' range, widened to at least "
+            f"{e(span_words(metric))} about its middle (under each map: the cells' range "
+            "and the colours'), so that differences within noise are not drawn from one "
+            "end of the scale to the other.</p>",
             maps,
         ]
     parts.append(

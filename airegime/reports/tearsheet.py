@@ -1,7 +1,13 @@
 """The quantstats HTML tear sheet of one run, against its benchmark, with its defects fixed.
 
-quantstats 0.0.86 (pinned) has seven defects on this stack; each is fixed at its cause,
-only while our report is drawn (:func:`quantstats_fixes`):
+The "Key Performance Metrics" table is :func:`airegime.stats.metrics_table.metrics_table`
+(each column on its own dates, the run's annualisation, relative statistics for the
+strategy only, open drawdowns "not recovered", blanks where a figure is undefined), so
+the page agrees with metrics.json; a benchmark year not covered in full is blank in the
+EOY table, and notes under the title say when the benchmark is measured on fewer dates
+or the run is too short to annualise. quantstats 0.0.86 (pinned) also has seven defects
+in its figures and template on this stack; each is fixed at its cause, only while our
+report is drawn (:func:`quantstats_fixes`):
 
 - **EOY returns chart**: quantstats resamples to a DatetimeIndex and lets pandas draw
   the bars; pandas 3 places bars of a DatetimeIndex at the dates' values (e.g. 50 for
@@ -26,6 +32,7 @@ only while our report is drawn (:func:`quantstats_fixes`):
 from __future__ import annotations
 
 import contextlib
+import html
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +44,13 @@ import pandas as pd
 from ..data.cache import atomic_write_text
 from ..quiet import silenced
 from ..stats.exposures import rolling_betas
+from ..stats.metrics import annualisable, base_before, infer_periods_per_year, min_returns
+from ..stats.metrics_table import (
+    NOT_RECOVERED,
+    drawdowns_marked,
+    metrics_table,
+    open_drawdown_marked,
+)
 
 if TYPE_CHECKING:
     from ..results import RunResult
@@ -182,10 +196,12 @@ def distribution(returns, fontname="Arial", grayscale=False, figsize=(10, 6), **
 
 def worst_drawdowns(returns: pd.Series, periods: int = 5) -> pd.DataFrame:
     """The ``periods`` deepest drawdowns (start, valley, end, days, max drawdown in %),
-    as in the tear sheet's "Worst 10 Drawdowns" table."""
+    as in the tear sheet's "Worst 10 Drawdowns" table; one still open at the last date
+    ends "not recovered"."""
     import quantstats as qs
 
-    details = qs.stats.drawdown_details(qs.stats.to_drawdown_series(returns.fillna(0.0)))
+    drawdown = qs.stats.to_drawdown_series(returns.fillna(0.0))
+    details = open_drawdown_marked(qs.stats.drawdown_details(drawdown), drawdown)
     return details.sort_values("max drawdown", kind="mergesort").head(periods)
 
 
@@ -206,8 +222,10 @@ def drawdowns_periods(returns, periods=5, lw=1.5, figsize=(10, 5), **kwargs):
     compounded = kwargs.get("compounded", True)
     series = qs.stats.compsum(returns) if compounded else returns.cumsum()
     ax.plot(series, lw=lw, color="#348dc1")
+    last = str(returns.index[-1].date())
     for _, row in worst.iterrows():
-        start, end = mdates.datestr2num([str(row["start"]), str(row["end"])])
+        end = last if row["end"] == NOT_RECOVERED else str(row["end"])
+        start, end = mdates.datestr2num([str(row["start"]), end])
         ax.axvspan(start, end, color="red", alpha=0.1, lw=0)
         ax.text(
             start,
@@ -252,14 +270,34 @@ def blank_outside(monthly: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
 
 
 @contextlib.contextmanager
-def quantstats_fixes() -> Iterator[None]:
-    """Swap in the fixed plotting functions while a quantstats report is drawn."""
+def quantstats_fixes(
+    table: pd.DataFrame | None = None,
+    returns: pd.Series | None = None,
+    benchmark: pd.Series | None = None,
+) -> Iterator[None]:
+    """Swap in the fixed plotting functions while a quantstats report is drawn; with a
+    ``table`` (:func:`~airegime.stats.metrics_table.metrics_table`), it is the report's
+    metrics table, and with the run's ``returns`` and ``benchmark`` the EOY table
+    leaves the benchmark's partly covered years blank."""
     from unittest import mock
 
     import quantstats as qs
 
     original_heatmap = qs.plots.monthly_heatmap
     original_monthly = qs.stats.monthly_returns
+    original_compare = qs.stats.compare
+    patches = []
+    if table is not None:
+        patches.append(mock.patch.object(qs.reports, "metrics", lambda *a, **k: table.copy()))
+    if returns is not None and benchmark is not None:
+
+        def compare(*args, **kwargs):
+            out = original_compare(*args, **kwargs)
+            if kwargs.get("aggregate", args[2] if len(args) > 2 else None) != "YE":
+                return out
+            return eoy_covered(out, returns, benchmark)
+
+        patches.append(mock.patch.object(qs.stats, "compare", compare))
 
     def monthly_heatmap(returns, benchmark=None, **kwargs):
         first, last = returns.index[0], returns.index[-1]
@@ -276,13 +314,18 @@ def quantstats_fixes() -> Iterator[None]:
         mock.patch.object(qs.plots, "monthly_heatmap", monthly_heatmap),
         mock.patch.object(qs.plots, "distribution", distribution),
         mock.patch.object(qs.plots, "drawdowns_periods", drawdowns_periods),
+        drawdowns_marked(),
+        contextlib.ExitStack() as stack,
     ):
+        for patch in patches:
+            stack.enter_context(patch)
         yield
 
 
-def template(portfolio_link: bool, caveats: str = "") -> str:
-    """quantstats' report template without its broken onload call and outside favicon;
-    ``caveats`` (HTML) goes under the title, above everything else."""
+def template(portfolio_link: bool, notes: list[str] | None = None, caveats: str = "") -> str:
+    """quantstats' report template without its broken onload call and outside favicon,
+    with ``caveats`` (HTML: the run's warnings, fill rule, coverage) and the run's
+    ``notes`` about its figures under the title, above everything else."""
     import quantstats as qs
 
     text = (Path(qs.__file__).parent / "report.html").read_text(encoding="utf-8")
@@ -296,16 +339,73 @@ def template(portfolio_link: bool, caveats: str = "") -> str:
         if old not in text:
             raise RuntimeError(f"quantstats report.html changed: {old!r} not found")
         text = text.replace(old, new)
+    style = "margin:10px 0 0;background:#fff4d6;padding:4px 8px"
+    head = "".join(
+        f"<p style='{style}'>{html.escape(note, quote=False)}</p>" for note in notes or []
+    )
     if portfolio_link:
-        text = text.replace(
-            "<hr>",
+        head += (
             "<p style='margin:10px 0 0'><a href='portfolio.html'>Portfolio page: holdings, "
-            "China exposure, stress replays</a></p><hr>",
-            1,
+            "China exposure, stress replays</a></p>"
         )
-    if caveats:
-        text = text.replace("<hr>", f"{caveats}<hr>", 1)
-    return text
+    return text.replace("<hr>", caveats + head + "<hr>", 1)
+
+
+def page_notes(
+    returns: pd.Series,
+    benchmark: pd.Series,
+    benchmark_name: str,
+    periods_per_year: int,
+    benchmark_base: pd.Timestamp | None = None,
+) -> list[str]:
+    """What the reader must know about the page's figures: a benchmark measured on fewer
+    dates than the strategy (from ``benchmark_base``, its first price), or too few
+    returns to annualise."""
+    notes = []
+    own = benchmark.dropna()
+    if own.empty:
+        notes.append(f"{benchmark_name} has no prices in this window: its column is blank.")
+    elif len(own) < len(returns):
+        first = (benchmark_base if benchmark_base is not None else own.index[0]).date()
+        notes.append(
+            f"{benchmark_name} has returns on {len(own)} of the strategy's {len(returns)} "
+            f"days (prices {first}..{own.index[-1].date()}): its figures are "
+            "measured on those dates only, its curves are flat where it has none, and a "
+            "year it does not cover in full is blank in the EOY table."
+        )
+    if not annualisable(len(returns), periods_per_year):
+        notes.append(
+            f"{plural(len(returns), 'return')}: too few to annualise (fewer than "
+            f"{min_returns(periods_per_year)}, a quarter of a year at {periods_per_year} a "
+            "year), so CAGR, Sharpe, Sortino, volatility and the other annualised rows are "
+            "blank (-)."
+        )
+    return notes
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def eoy_covered(table: pd.DataFrame, returns: pd.Series, benchmark: pd.Series) -> pd.DataFrame:
+    """quantstats' EOY table (benchmark, strategy, multiplier, won; one row per year)
+    with the benchmark's figures blank in years it does not cover in full."""
+    own = benchmark.dropna()
+    out = table.copy()
+    bench_col, _, multiplier, won = out.columns[:4]
+    partial = []
+    for year in out.index:
+        days = returns.index[returns.index.year == int(year)]
+        if own.empty or not len(days) or own.index[0] > days[0] or own.index[-1] < days[-1]:
+            partial.append(year)
+    if not partial:
+        return out
+    for name in (bench_col, multiplier):
+        out[name] = [f"{v:.2f}" if pd.notna(v) else "-" for v in out[name]]
+        out.loc[partial, name] = "-"
+    out[won] = out[won].astype(object)
+    out.loc[partial, won] = "-"
+    return out
 
 
 def write_tearsheet(
@@ -316,28 +416,48 @@ def write_tearsheet(
     benchmark_name: str,
     portfolio_link: bool = True,
     caveats: str = "",
+    periods_per_year: int | None = None,
+    base: pd.Timestamp | None = None,
 ) -> Path:
-    """Write quantstats' full HTML report; both series share the same naive dates.
+    """Write quantstats' full HTML report of a run against its benchmark.
 
+    Both series have the run's naive dates; the benchmark is NaN on dates it has no
+    price and is measured on the others. ``periods_per_year`` (default: from the
+    calendar) and ``base`` (the run's first day, from which the first return is measured)
+    give the same annualisation as metrics.json. The metrics table is
+    :func:`~airegime.stats.metrics_table.metrics_table`'s, each column on its own dates.
     ``caveats``: HTML shown under the title (the run's warnings, fill rule, coverage; see
-    :func:`airegime.reports.caveats.caveats_html`)."""
+    :func:`airegime.reports.caveats.caveats_html`).
+    """
     import quantstats as qs
 
     strategy = returns.rename("Strategy")
-    bench = benchmark.reindex(strategy.index).fillna(0.0).rename(benchmark_name)
+    bench = benchmark.reindex(strategy.index).rename(benchmark_name)
+    ppy = periods_per_year or infer_periods_per_year(strategy.index)
+    own = bench.dropna()
+    calendar = strategy.index.insert(0, base) if base is not None else strategy.index
+    bench_base = base_before(calendar, own.index[0]) if len(own) else None
+    table = metrics_table(
+        {"Strategy": strategy},
+        (benchmark_name, bench),
+        ppy,
+        {"Strategy": base, benchmark_name: bench_base},
+    )
+    notes = page_notes(strategy, bench, benchmark_name, ppy, bench_base)
     with tempfile.TemporaryDirectory() as tmp:
         template_path = Path(tmp) / "report.html"
-        template_path.write_text(template(portfolio_link, caveats), encoding="utf-8")
+        template_path.write_text(template(portfolio_link, notes, caveats), encoding="utf-8")
         out = Path(tmp) / "tearsheet.html"
-        with silenced(), quantstats_fixes():
+        with silenced(), quantstats_fixes(table, strategy, bench):
             qs.reports.html(
                 strategy,
-                benchmark=bench,
+                benchmark=bench if len(own) else None,
                 output=str(out),
                 title=title,
                 download_filename=path.name,
-                periods_per_year=252,
+                periods_per_year=ppy,
                 template_path=str(template_path),
+                match_dates=False,
             )
         page = out.read_text(encoding="utf-8").replace(SMALL_PERCENT, "%")
     atomic_write_text(path, page)

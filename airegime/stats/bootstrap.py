@@ -22,14 +22,14 @@ def block_indices(n: int, block: int, draws: int, rng: np.random.Generator) -> n
     return idx[:, :n]
 
 
-def _annual_return(r: np.ndarray) -> np.ndarray:
-    return r.mean(axis=-1) * TRADING_DAYS
+def _annual_return(r: np.ndarray, periods_per_year: int = TRADING_DAYS) -> np.ndarray:
+    return r.mean(axis=-1) * periods_per_year
 
 
-def _annual_sharpe(r: np.ndarray) -> np.ndarray:
+def _annual_sharpe(r: np.ndarray, periods_per_year: int = TRADING_DAYS) -> np.ndarray:
     std = r.std(axis=-1, ddof=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(std > 0, r.mean(axis=-1) / std * np.sqrt(TRADING_DAYS), np.nan)
+        return np.where(std > 0, r.mean(axis=-1) / std * np.sqrt(periods_per_year), np.nan)
 
 
 def bootstrap_difference(
@@ -39,11 +39,13 @@ def bootstrap_difference(
     draws: int = 2000,
     seed: int = 0,
     level: float = 0.95,
+    periods_per_year: int = TRADING_DAYS,
 ) -> dict[str, float]:
     """Point estimate and confidence interval of (a - b) in annual return and Sharpe.
 
-    Annual return is the arithmetic mean daily return x 252; Sharpe is annualised with
-    rf = 0. ``p_*_le_0`` is the share of resamples in which the difference is <= 0.
+    Annual return is the arithmetic mean return x ``periods_per_year`` (252 for exchange
+    days, 365 for a 7-day market); Sharpe is annualised the same way, with rf = 0.
+    ``p_*_le_0`` is the share of resamples in which the difference is <= 0.
     """
     both = pd.concat([a, b], axis=1).dropna().to_numpy(dtype=float)
     n = len(both)
@@ -55,8 +57,8 @@ def bootstrap_difference(
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     out: dict[str, float] = {"days": float(n), "block": float(block), "draws": float(draws)}
     for name, stat in (("annual_return", _annual_return), ("sharpe", _annual_sharpe)):
-        point = float(stat(both[:, 0]) - stat(both[:, 1]))
-        diffs = stat(ra) - stat(rb)
+        point = float(stat(both[:, 0], periods_per_year) - stat(both[:, 1], periods_per_year))
+        diffs = stat(ra, periods_per_year) - stat(rb, periods_per_year)
         out[f"{name}_diff"] = point
         out[f"{name}_lo"] = float(np.nanquantile(diffs, lo))
         out[f"{name}_hi"] = float(np.nanquantile(diffs, hi))

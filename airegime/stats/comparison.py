@@ -14,10 +14,16 @@ import numpy as np
 import pandas as pd
 
 from ..data.regimes import Period
-from ..quiet import silenced
 from ..results import RunResult
 from .bootstrap import bootstrap_difference
-from .metrics import performance
+from .metrics import (
+    TRADING_DAYS,
+    annualisable,
+    base_before,
+    infer_periods_per_year,
+    performance,
+)
+from .metrics_table import metrics_table as full_metrics_table
 
 
 @dataclass
@@ -30,6 +36,22 @@ class Comparison:
     benchmark: pd.Series
     benchmark_name: str
     notes: list[str] = field(default_factory=list)
+    #: Returns per year the figures are annualised with (the runs' own when they agree).
+    periods_per_year: int = TRADING_DAYS
+    #: The valuation date the first common return is measured from.
+    base: pd.Timestamp | None = None
+
+    def base_of(self, index: pd.DatetimeIndex) -> pd.Timestamp | None:
+        """The base of returns on ``index`` (a slice of the common dates)."""
+        if not len(index):
+            return None
+        before = base_before(self.returns.index, index[0])
+        return before if before is not None else self.base
+
+    def benchmark_base(self) -> pd.Timestamp | None:
+        """The base of the benchmark's returns: the date before its first one."""
+        own = self.benchmark.dropna()
+        return self.base_of(own.index) if len(own) else None
 
 
 def unique_names(runs: list[RunResult]) -> list[str]:
@@ -63,28 +85,49 @@ def align(runs: list[RunResult]) -> Comparison:
     ).dropna()
     if returns.empty:
         raise ValueError("the runs share no dates")
-    benchmark = runs[0].benchmark_returns.reindex(returns.index).fillna(0.0)
-    return Comparison(runs, names, returns, benchmark, runs[0].config.benchmark, notes)
+    benchmark = runs[0].benchmark_returns.reindex(returns.index)
+    own = benchmark.dropna()
+    bench_name = runs[0].config.benchmark
+    if len(own) < len(returns):
+        where = f"{own.index[0].date()}..{own.index[-1].date()}, " if len(own) else ""
+        notes.append(
+            f"benchmark {bench_name} has prices on {where}{len(own)} of the "
+            f"{len(returns)} common dates; its figures are measured on those dates only"
+        )
+    stored = {r.periods_per_year for r in runs}
+    if len(stored) == 1 and None not in stored:
+        periods = int(stored.pop())
+    else:
+        periods = infer_periods_per_year(returns.index)
+        if len(stored - {None}) > 1:
+            notes.append(
+                f"the runs annualise differently ({', '.join(map(str, sorted(stored - {None})))} "
+                f"returns a year); compared at {periods}, from the common dates"
+            )
+    calendar = pd.DatetimeIndex(sorted(set().union(*(r.weights.index for r in runs))))
+    base = base_before(calendar, returns.index[0])
+    return Comparison(runs, names, returns, benchmark, bench_name, notes, periods, base)
 
 
 def metrics_table(comparison: Comparison) -> pd.DataFrame:
     """quantstats' metrics of every strategy and the benchmark, side by side, as quantstats
-    formats them for display (percentages as "39.72%", not as rounded fractions)."""
-    import quantstats as qs
-
-    with silenced():
-        table = qs.reports.metrics(
-            comparison.returns,
-            benchmark=comparison.benchmark.rename(comparison.benchmark_name),
-            display=False,
-            mode="basic",
-            prepare_returns=False,
-            internal=True,  # quantstats' display formatting: x100 and a % sign
-        )
+    formats them for display (percentages as "39.72%", not as rounded fractions), each
+    column on its own dates with the comparison's annualisation
+    (:func:`~airegime.stats.metrics_table.metrics_table`)."""
+    names = list(comparison.returns.columns)
+    bases = {name: comparison.base for name in names}
+    bases[comparison.benchmark_name] = comparison.benchmark_base()
+    table = full_metrics_table(
+        {name: comparison.returns[name] for name in names},
+        (comparison.benchmark_name, comparison.benchmark),
+        comparison.periods_per_year,
+        bases,
+        mode="basic",
+    )
     # quantstats marks percentage rows with a small percent sign; the values carry "%" now
     table.index = [str(i).replace("\ufe6a", "").replace("%", "").strip() for i in table.index]
     table.index.name = "metric"
-    return table.rename(columns={"Benchmark": comparison.benchmark_name})
+    return table
 
 
 def regime_table(comparison: Comparison, periods: list[Period]) -> pd.DataFrame:
@@ -96,13 +139,15 @@ def regime_table(comparison: Comparison, periods: list[Period]) -> pd.DataFrame:
         if len(inside) < 5:
             continue
         for name in frame.columns:
-            stats = performance(inside[name])
+            own = inside[name].dropna()
+            stats = performance(own, comparison.periods_per_year, comparison.base_of(own.index))
             rows.append(
                 {
                     "period": period.name,
                     "start": inside.index[0].date(),
                     "end": inside.index[-1].date(),
                     "days": len(inside),
+                    "annualised": annualisable(len(inside), comparison.periods_per_year),
                     "strategy": name,
                     "return": stats["total_return"],
                     "annual_return": stats["cagr"],
@@ -131,7 +176,12 @@ def bootstrap_table(
     rows = []
     for name in comparison.names[1:]:
         diff = bootstrap_difference(
-            comparison.returns[name], comparison.returns[base], block=block, draws=draws, seed=seed
+            comparison.returns[name],
+            comparison.returns[base],
+            block=block,
+            draws=draws,
+            seed=seed,
+            periods_per_year=comparison.periods_per_year,
         )
         rows.append({"strategy": name, "baseline": base, **diff})
     return pd.DataFrame(rows)
@@ -142,7 +192,11 @@ def equity_and_drawdown(returns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
     return equity, equity / equity.cummax() - 1
 
 
-def rolling_sharpe(returns: pd.DataFrame, window: int = 126) -> pd.DataFrame:
+def rolling_sharpe(
+    returns: pd.DataFrame, periods_per_year: int = TRADING_DAYS, window: int | None = None
+) -> pd.DataFrame:
+    """Annualised Sharpe ratio over a rolling ``window`` (default: half a year of returns)."""
+    window = window or periods_per_year // 2
     mean = returns.rolling(window).mean()
     std = returns.rolling(window).std()
-    return (mean / std.replace(0, np.nan)) * np.sqrt(252)
+    return (mean / std.replace(0, np.nan)) * np.sqrt(periods_per_year)

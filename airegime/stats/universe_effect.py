@@ -27,7 +27,7 @@ from ..data.universes import load_universes
 from ..errors import AiregimeError
 from ..results import RunResult
 from .bootstrap import bootstrap_difference
-from .metrics import performance
+from .metrics import base_before, infer_periods_per_year, performance
 
 DIFF_KEYS = ("annual_return_diff", "annual_return_lo", "annual_return_hi")
 
@@ -150,6 +150,13 @@ def is_baseline_for(candidate: BacktestConfig, config: BacktestConfig) -> bool:
     return same_data and all(a[k] == b[k] for k in SAME_SETTINGS)
 
 
+def run_base(run: RunResult, index: pd.DatetimeIndex) -> pd.Timestamp | None:
+    """The valuation date before ``index[0]`` in ``run``'s calendar (its base there)."""
+    if not len(index):
+        return None
+    return base_before(run.weights.index, index[0])
+
+
 def baseline_table(
     runs: list[RunResult], names: list[str], baselines: list[RunResult]
 ) -> pd.DataFrame:
@@ -157,7 +164,10 @@ def baseline_table(
     rows = []
     for name, run, base in zip(names, runs, baselines, strict=True):
         both = pd.concat([run.returns, base.returns], axis=1, join="inner").dropna()
-        mine, theirs = performance(both.iloc[:, 0]), performance(both.iloc[:, 1])
+        ppy = run.periods_per_year or infer_periods_per_year(both.index)
+        start = run_base(run, both.index)
+        mine = performance(both.iloc[:, 0], ppy, start)
+        theirs = performance(both.iloc[:, 1], ppy, start)
         row = {
             "run": name,
             "universe": universe_record(run)["name"],
@@ -170,7 +180,7 @@ def baseline_table(
         }
         same = base is run or both.iloc[:, 0].equals(both.iloc[:, 1])
         if not same and len(both) >= 40:
-            diff = bootstrap_difference(both.iloc[:, 0], both.iloc[:, 1])
+            diff = bootstrap_difference(both.iloc[:, 0], both.iloc[:, 1], periods_per_year=ppy)
             row |= {k: diff[k] for k in DIFF_KEYS}
         rows.append(row)
     return pd.DataFrame(rows)
@@ -179,8 +189,10 @@ def baseline_table(
 def universe_effect(baseline: RunResult, etf: pd.Series) -> dict[str, Any]:
     """Equal weight of a universe against its sector ETF over the baseline's dates."""
     ew = baseline.returns
-    sector = etf.reindex(ew.index).fillna(0.0)
-    mine, theirs = performance(ew), performance(sector)
+    sector = etf.reindex(ew.index)
+    ppy = baseline.periods_per_year or infer_periods_per_year(ew.index)
+    mine = performance(ew, ppy, baseline.base)
+    theirs = performance(sector, ppy, run_base(baseline, sector.dropna().index))
     return {
         "universe": universe_record(baseline)["name"],
         "sector_etf": etf.name,

@@ -107,5 +107,8 @@ def test_the_terminal_summary_states_the_coverage_under_the_metrics():
 
     metrics = {"uncovered_weight_mean": 0.408, "uncovered_weight_max": 0.99}
     caption = run_caption({"fill": "next_close"}, metrics)
-    assert caption == "fills: next_close; weight without full data: 41% mean, 99% max"
+    assert caption == (
+        "fills: next_close; weight without full data: 41% mean, 99% max; "
+        "turnover: one-way, initial buy left out"
+    )
     assert run_caption({"fill": "next_close"}, {}) == "fills: next_close"  # an older run

@@ -24,7 +24,7 @@ from .data.prices import PriceData, load_csv_dir, load_sample, sample_tickers
 from .data.regimes import load_regimes
 from .data.universes import Universes, load_universes
 from .data.yahoo import YahooPrices
-from .errors import AiregimeError, ConfigError, DataError, wording
+from .errors import AiregimeError, ConfigError, DataError, closest, wording
 from .stats.exposures import FACTORS
 
 Step = Callable[[str], None]
@@ -44,8 +44,8 @@ WINDOW_SLACK_DAYS = 7
 def universe_tickers(config: BacktestConfig, universes: Universes, source: str) -> list[str]:
     try:
         tickers = universes.resolve(config.universe)
-    except KeyError as exc:
-        raise ConfigError(f"{source}: universe: {exc.args[0]}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: universe: {exc}") from None
     if not tickers:
         raise ConfigError(f"{source}: universe: empty list; name at least one ticker")
     return tickers
@@ -71,8 +71,16 @@ def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> No
         unknown = [t for t in values if t not in known]
         if unknown:
             listed = f"known: {', '.join(sorted(known))}" if known else "it has no .csv files"
+            matches = {t: m for t in unknown if (m := closest(t, known))}
+            hint = ""
+            if len(unknown) == 1 and matches:
+                hint = f"; did you mean {matches[unknown[0]]}?"
+            elif matches:
+                hint = "; did you mean " + ", ".join(f"{m} for {t}" for t, m in matches.items())
+                hint += "?"
             raise ConfigError(
-                f"{source}: {key}: unknown ticker {', '.join(unknown)} (not in {where}; {listed})"
+                f"{source}: {key}: unknown ticker {', '.join(unknown)}{hint} "
+                f"(not in {where}; {listed})"
             )
 
 

@@ -15,7 +15,7 @@ from .data.context import MarketContext
 from .data.universes import universe_line
 from .engines import EngineResult, EngineSettings, daily_weights, run_engine
 from .engines.rebalance import FILL_DESCRIPTIONS
-from .errors import AiregimeError, ConfigError, DataError, ResultsError
+from .errors import ConfigError, DataError, ResultsError, StrategyError, user_code, user_context
 from .loading import Step, check_window, coverage_notes, load_context, no_step
 from .reports.portfolio import write_portfolio_page
 from .reports.tearsheet import tearsheet_title, write_tearsheet
@@ -28,6 +28,7 @@ from .stats.portfolio_checks import (
     degenerate_warning,
     held_after_fills,
 )
+from .strategy import Strategy
 
 
 def engine_settings(config: BacktestConfig) -> EngineSettings:
@@ -64,10 +65,10 @@ def backtest(
     if result is None:
         try:
             result = run_engine(config.engine, context, strategy, engine_settings(config))
-        except (ConfigError, DataError) as exc:  # the settings or the data, not the strategy
+        except (ConfigError, DataError, StrategyError) as exc:
+            if user_context(exc) is not None:  # raised in the strategy: keep it as it is
+                raise
             raise type(exc)(f"{source}: {exc}") from None
-        except ValueError as exc:
-            raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
     values = result.values
     returns = values.pct_change().iloc[1:].rename("strategy")
     bench_close = context.prices.close[config.benchmark.upper()]
@@ -76,6 +77,7 @@ def backtest(
     metrics = run_metrics(returns, bench, result.trades, values, weights)
     notes = [
         *window_notes,
+        *param_notes(strategy, config, context.universe),
         *context.extras.get("notes", []),
         *coverage_notes(context, config.start, config.end),
     ]
@@ -93,14 +95,14 @@ def backtest(
     checks = config.checks
     warnings = [
         *([universe["warning"]] if universe else []),
-        *strategy.run_notes(),
+        *strategy_notes(strategy, config),
         china_note(config, context, result.targets),
         degenerate_warning(held, checks.min_names, checks.max_cash),
     ]
     warnings = [w for w in warnings if w]
     provenance = {
         "created": dt.datetime.now().isoformat(timespec="seconds"),
-        "strategy": strategy.describe(),
+        "strategy": describe_strategy(strategy, config),
         "versions": package_versions(),
         "data_source": context.prices.source,
         "data_fingerprint": context.fingerprint(),
@@ -129,6 +131,25 @@ def backtest(
         provenance=provenance,
         diagnostics=result.diagnostics,
     )
+
+
+def strategy_notes(strategy: Strategy, config: BacktestConfig) -> list[str]:
+    """The strategy's own run warnings (its ``run_notes``), located if they raise."""
+    with user_code(config.strategy.name, during="in run_notes", owner=type(strategy).__module__):
+        return list(strategy.run_notes())
+
+
+def param_notes(strategy: Strategy, config: BacktestConfig, universe: list[str]) -> list[str]:
+    """Parameter values that cannot act on this universe (``Strategy.param_notes``)."""
+    owner = type(strategy).__module__
+    with user_code(config.strategy.name, during="in param_notes", owner=owner):
+        return list(strategy.param_notes(list(universe)))
+
+
+def describe_strategy(strategy: Strategy, config: BacktestConfig) -> str:
+    """The strategy's ``describe()`` for the provenance, located if it raises."""
+    with user_code(config.strategy.name, during="in describe", owner=type(strategy).__module__):
+        return strategy.describe()
 
 
 def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataFrame) -> str | None:

@@ -22,7 +22,6 @@ import hashlib
 import itertools
 import json
 import shutil
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,15 @@ from .data.cache import atomic_write, atomic_write_text
 from .data.context import MarketContext
 from .engines import run_engine
 from .engines.vector_engine import reconcile
-from .errors import AiregimeError, ConfigError, Interrupted, wording
+from .errors import (
+    AiregimeError,
+    ConfigError,
+    Interrupted,
+    StrategyError,
+    describe,
+    did_you_mean,
+    wording,
+)
 from .loading import check_window, load_context
 from .reports.sweep import ranking_html
 from .results import check_writable, staged_dir
@@ -147,9 +154,7 @@ def run_point(
             error = f"{final} is being written by another sweep at the same time"
         return {"point": final.name, "error": error}
     except Exception as exc:  # noqa: BLE001 - a failing point must not stop the sweep
-        last = traceback.extract_tb(exc.__traceback__)[-1]
-        where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
-        return {"point": final.name, "error": f"{type(exc).__name__}: {exc}{where}"}
+        return {"point": final.name, "error": describe(exc)}
 
 
 class EngineMismatch(AiregimeError):
@@ -168,8 +173,8 @@ def confirm_point(
     try:
         reference = run_engine("backtrader", context, cfg.build_strategy(), settings)
         vector = run_engine("vector", context, cfg.build_strategy(), settings)
-    except ValueError as exc:
-        raise AiregimeError(f"{point_dir}: strategy {cfg.strategy.name}: {exc}") from None
+    except StrategyError as exc:
+        raise StrategyError(f"{point_dir}: {exc}") from None
     difference = reconcile(reference, vector)
     if difference:
         raise EngineMismatch(
@@ -286,16 +291,22 @@ def run_sweep(
     """
     config_path = Path(config_path)
     if engine not in ("vector", "backtrader"):
-        raise ConfigError(f"--engine {engine}: expected vector or backtrader")
+        raise ConfigError(
+            f"{wording('--engine', 'engine')} {engine}: expected vector or backtrader"
+            f"{did_you_mean(engine, ('vector', 'backtrader'))}"
+        )
     if confirm < 0:
         raise ConfigError(f"--confirm {confirm}: expected a count of points, 0 or more")
     if metric not in METRIC_NAMES:
         raise ConfigError(
-            f"{wording('--metric', 'metric')} {metric}: not a metric; "
-            f"choose one of {', '.join(METRIC_NAMES)}"
+            f"{wording('--metric', 'metric')} {metric}: not a metric"
+            f"{did_you_mean(metric, METRIC_NAMES)}; choose one of {', '.join(METRIC_NAMES)}"
         )
     if executor not in ("local", "dask"):
-        raise ConfigError(f"{wording('--executor', 'executor')} {executor}: expected local or dask")
+        raise ConfigError(
+            f"{wording('--executor', 'executor')} {executor}: expected local or dask"
+            f"{did_you_mean(executor, ('local', 'dask'))}"
+        )
     base_config = load_config(config_path, overrides)
     if split is not None:
         check_split(split, base_config)

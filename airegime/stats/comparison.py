@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.regimes import Period
+from ..errors import DataError
 from ..quiet import silenced
 from ..results import RunResult
 from .bootstrap import bootstrap_difference
@@ -45,7 +46,7 @@ def unique_names(runs: list[RunResult]) -> list[str]:
 def align(runs: list[RunResult]) -> Comparison:
     """Common dates of every run; notes where date ranges or benchmarks differ."""
     if not runs:
-        raise ValueError("nothing to compare")
+        raise DataError("nothing to compare: give at least one run")
     names = unique_names(runs)
     notes = []
     spans = {n: (r.returns.index[0], r.returns.index[-1]) for n, r in zip(names, runs, strict=True)}
@@ -62,7 +63,7 @@ def align(runs: list[RunResult]) -> Comparison:
         [r.returns.rename(n) for n, r in zip(names, runs, strict=True)], axis=1, join="inner"
     ).dropna()
     if returns.empty:
-        raise ValueError("the runs share no dates")
+        raise DataError("the runs share no dates; compare runs whose windows overlap (start/end)")
     benchmark = runs[0].benchmark_returns.reindex(returns.index).fillna(0.0)
     return Comparison(runs, names, returns, benchmark, runs[0].config.benchmark, notes)
 

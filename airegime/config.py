@@ -146,6 +146,24 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return key.strip().split("."), value
 
 
+def parse_grid(items: list[str], option: str = "--grid") -> dict[str, list[Any]]:
+    """``["strategy.params.top_n=5,10"]`` -> ``{"strategy.params.top_n": [5, 10]}``.
+
+    Each value is read as YAML like a ``--set`` value. ``option`` names the CLI option
+    in errors (``--grid`` for sweeps, ``--vary`` for comparisons).
+    """
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not raw or not key.strip():
+            raise ConfigError(
+                f"{wording(option, 'grid item')} {item}: expected KEY=V1,V2,..., "
+                "e.g. strategy.params.top_n=5,10,15"
+            )
+        grid[key.strip()] = [parse_override(f"{key}={v.strip()}")[1] for v in raw.split(",")]
+    return grid
+
+
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """A copy of ``raw`` with each ``KEY=VALUE`` set; missing intermediate keys are created."""
     result = copy.deepcopy(raw)

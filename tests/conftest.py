@@ -59,3 +59,31 @@ def write_closes(folder: Path, closes: dict[str, list[float]], dates: list[str])
 def write_config(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+@pytest.fixture
+def csv_config(project: Path, tmp_path: Path) -> Path:
+    """``backtests/user.yaml`` of a throwaway project: equal weight of NVDA and MSFT against
+    SPY in 2020, quarterly, on close-only CSVs cut from the bundled sample (runs in ~1 s)."""
+    import yaml
+
+    from airegime.data.prices import load_sample
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    close = load_sample(["NVDA", "MSFT", "SPY"]).close.loc["2019-06-01":"2020-12-31"]
+    for ticker in close.columns:
+        frame = close[ticker].rename("adj_close").rename_axis("date").reset_index()
+        frame.to_csv(folder / f"{ticker}.csv", index=False)
+    text = {
+        "name": "user",
+        "strategy": {"name": "equal_weight"},
+        "universe": ["NVDA", "MSFT"],
+        "start": "2020-01-01",
+        "end": "2020-12-31",
+        "data": {"source": "csv", "path": str(folder)},
+        "rebalance": "quarterly",
+    }
+    path = project / "backtests" / "user.yaml"
+    path.write_text(yaml.safe_dump(text))
+    return path

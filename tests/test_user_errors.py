@@ -11,14 +11,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from airegime import run_backtest
 from airegime.cli import app
 from airegime.cli.common import os_error_line
 from airegime.config import load_config
-from airegime.data.prices import load_sample
 from airegime.errors import ConfigError, ResultsError, StrategyError, describe, user_context
 from airegime.sweep import run_sweep
 
@@ -34,26 +32,8 @@ def line_of(text: str, path: Path = USER_FILE) -> int:
 
 
 @pytest.fixture
-def config(project, tmp_path) -> Path:
-    """Equal weight of NVDA and MSFT against SPY in 2020, quarterly, on close-only CSVs."""
-    folder = tmp_path / "prices"
-    folder.mkdir()
-    close = load_sample(["NVDA", "MSFT", "SPY"]).close.loc["2019-06-01":"2020-12-31"]
-    for ticker in close.columns:
-        frame = close[ticker].rename("adj_close").rename_axis("date").reset_index()
-        frame.to_csv(folder / f"{ticker}.csv", index=False)
-    text = {
-        "name": "user",
-        "strategy": {"name": "equal_weight"},
-        "universe": ["NVDA", "MSFT"],
-        "start": "2020-01-01",
-        "end": "2020-12-31",
-        "data": {"source": "csv", "path": str(folder)},
-        "rebalance": "quarterly",
-    }
-    path = project / "backtests" / "user.yaml"
-    path.write_text(yaml.safe_dump(text))
-    return path
+def config(csv_config) -> Path:
+    return csv_config
 
 
 def run(config: Path, *args: str, env: dict | None = None, debug: bool = False):

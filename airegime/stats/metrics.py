@@ -12,6 +12,8 @@ TRADING_DAYS = 252
 PERFORMANCE_KEYS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "volatility")
 #: Every key of metrics.json that is not the benchmark's (rankable by sweeps).
 METRIC_NAMES = (*PERFORMANCE_KEYS, "turnover", "exposure", "commission_paid", "trades")
+#: Metrics that are fractions shown as percentages (0.408 is printed 40.8%).
+PERCENT_METRICS = frozenset({"total_return", "cagr", "max_drawdown", "volatility", "exposure"})
 
 
 def performance(returns: pd.Series) -> dict[str, float]:

@@ -1,0 +1,182 @@
+"""Variants: a config compared with itself with parameters changed, runs labelled by what
+differs, progress while missing runs run, and grid values that are one point counted once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from airegime import compare, run_backtest
+from airegime.cli import app
+from airegime.cli.sweep import ranking_title, result_formats
+from airegime.config import load_config
+from airegime.errors import ConfigError
+from airegime.stats.comparison import run_labels
+from airegime.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSITE = ROOT / "backtests" / "article_composite.yaml"
+FIRST_N = "strategy.name=tests.user_strategies:FirstN"
+runner = CliRunner()
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def test_runs_of_one_config_are_labelled_by_the_parameter_that_differs():
+    configs = [
+        load_config(COMPOSITE, ["strategy.params.top_n=6"]),
+        load_config(COMPOSITE, ["strategy.params.top_n=10"]),
+    ]
+    assert run_labels(configs) == ["article_composite top_n=6", "article_composite top_n=10"]
+
+
+def test_every_differing_parameter_is_in_the_label():
+    configs = [
+        load_config(COMPOSITE, ["strategy.params.top_n=6", "rebalance=quarterly"]),
+        load_config(COMPOSITE, ["strategy.params.top_n=10"]),
+    ]
+    assert run_labels(configs) == [
+        "article_composite top_n=6 rebalance=quarterly",
+        "article_composite top_n=10 rebalance=monthly",
+    ]
+
+
+def test_runs_of_different_configs_keep_their_names():
+    configs = [load_config(COMPOSITE), load_config(ROOT / "backtests" / "quickstart.yaml")]
+    assert run_labels(configs) == ["article_composite", "quickstart"]
+
+
+def test_runs_of_identical_configs_are_told_apart_by_their_folder():
+    config = load_config(COMPOSITE)
+    folders = [Path("results/a/20260101-1"), Path("results/a/20260102-2")]
+    assert run_labels([config, config], folders) == [
+        "article_composite (run 20260101-1)",
+        "article_composite (run 20260102-2)",
+    ]
+
+
+def test_two_run_folders_that_differ_in_top_n_are_labelled_by_it_everywhere(csv_config, project):
+    runs = [
+        run_backtest(csv_config, [FIRST_N, f"strategy.params.top_n={n}"], tearsheet=False)
+        for n in (1, 2)
+    ]
+    out = compare([run.run_dir for run in runs], project / "results")
+    labels = ["user top_n=1", "user top_n=2"]
+    assert out["comparison"].names == labels
+    assert list(pd.read_csv(out["directory"] / "metrics.csv", index_col=0).columns[1:]) == labels
+    assert out["bootstrap"].loc[0, ["strategy", "baseline"]].tolist() == labels[::-1]
+    html = out["report"].read_text()
+    assert all(label in html for label in labels) and "user #2" not in html
+
+
+# --- compare --set and --vary -------------------------------------------------------------
+
+
+def test_vary_compares_a_config_with_itself_once_per_value(csv_config, project):
+    out = compare(
+        [csv_config], project / "results", overrides=[FIRST_N], vary=["strategy.params.top_n=1,2"]
+    )
+    assert [r.config.strategy.params["top_n"] for r in out["runs"]] == [1, 2]
+    assert out["comparison"].names == ["user top_n=1", "user top_n=2"]
+
+
+def test_set_applies_to_every_config(csv_config, project):
+    other = csv_config.with_name("other.yaml")
+    other.write_text(csv_config.read_text().replace("name: user", "name: other"))
+    out = compare([csv_config, other], project / "results", overrides=["rebalance=monthly"])
+    assert [r.config.rebalance for r in out["runs"]] == ["monthly", "monthly"]
+
+
+def test_vary_values_equal_after_validation_are_one_run(csv_config, project):
+    out = compare([csv_config], project / "results", vary=["cash_buffer=0.02,0.020,2e-2"])
+    assert len(out["runs"]) == 1
+
+
+def test_a_second_compare_reuses_the_runs_the_first_made(csv_config, project):
+    args = ([csv_config], project / "results")
+    first = compare(*args, vary=["cash_buffer=0.01,0.02"])
+    second = compare(*args, vary=["cash_buffer=0.01,0.02"])
+    assert [r.run_dir for r in second["runs"]] == [r.run_dir for r in first["runs"]]
+
+
+def test_set_without_a_config_is_refused(csv_config, project):
+    run = run_backtest(csv_config, tearsheet=False)
+    with pytest.raises(ConfigError, match=r"overrides/vary apply to configs"):
+        compare([run.run_dir], project / "results", overrides=["rebalance=monthly"])
+
+
+def test_progress_counts_the_missing_runs_by_their_labels(csv_config, project):
+    calls = []
+    compare(
+        [csv_config],
+        project / "results",
+        vary=["cash_buffer=0.01,0.02"],
+        on_progress=lambda done, total, label: calls.append((done, total, label)),
+    )
+    assert calls == [
+        (0, 2, "user cash_buffer=0.01"),
+        (1, 2, "user cash_buffer=0.02"),
+        (2, 2, ""),
+    ]
+
+
+def test_the_compare_command_takes_set_and_vary_and_labels_its_table(csv_config, project):
+    out = runner.invoke(
+        app,
+        [
+            "compare",
+            "--configs",
+            str(csv_config),
+            "--set",
+            FIRST_N,
+            "--vary",
+            "strategy.params.top_n=1,2",
+            "--results-dir",
+            str(project / "results"),
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    assert "user top_n=2 - user top_n=1: Sharpe" in out.output
+    assert "#2" not in out.output
+
+
+# --- sweeps: one point per config ---------------------------------------------------------
+
+
+@pytest.fixture
+def sweep(csv_config):
+    return run_sweep(csv_config, ["cash_buffer=0.01,0.02,0.020,2e-2"], [FIRST_N], confirm=0)
+
+
+def test_grid_values_equal_after_parsing_are_one_point(sweep):
+    assert sorted(sweep.ranking["cash_buffer"]) == [0.01, 0.02]
+    assert sweep.report["points"] == 2 and sweep.report["finished"] == 2
+
+
+def test_a_merged_point_counts_once_in_the_trial_count(sweep):
+    assert sweep.report["deflated_sharpe"]["trials"] == 2
+
+
+def test_merged_grid_values_are_named_in_a_note(sweep):
+    (note,) = sweep.notes
+    assert note.startswith("3 grid combinations are the same config after validation")
+
+
+def test_the_sweep_table_names_its_order_in_sample_with_a_split():
+    assert ranking_title("sharpe", "2024-07-01").startswith(
+        "top points by in-sample sharpe (before 2024-07-01)"
+    )
+    assert ranking_title("sharpe", None).startswith("top points by sharpe (")
+
+
+def test_the_sweep_table_prints_percentages_like_the_rest():
+    formats = result_formats(["top_n", "sharpe", "is_sharpe", "cagr", "max_drawdown"])
+    assert formats["cagr"].format(0.408) == "40.8%"
+    assert formats["max_drawdown"].format(-0.357) == "-35.7%"
+    assert formats["is_sharpe"].format(1.0234) == "1.02"
+    assert "top_n" not in formats

@@ -219,3 +219,16 @@ def did_you_mean(word: object, choices: Iterable[object]) -> str:
     ``""`` when none is close."""
     match = closest(word, choices)
     return f"; did you mean '{match}'?" if match else ""
+
+
+def did_you_mean_each(words: Iterable[str], choices: Iterable[object]) -> str:
+    """``"; did you mean NVDA?"`` for one unknown name, ``"; did you mean NVDA for NVDAA,
+    MSFT for MSFTT?"`` for several (those with a close match), or ``""``."""
+    options = list(choices)
+    words = list(words)
+    matches = {w: m for w in words if (m := closest(w, options))}
+    if not matches:
+        return ""
+    if len(words) == 1:
+        return f"; did you mean {matches[words[0]]}?"
+    return "; did you mean " + ", ".join(f"{m} for {w}" for w, m in matches.items()) + "?"

@@ -25,7 +25,7 @@ from .data.prices import PriceData, load_csv_dir, load_sample, sample_tickers
 from .data.regimes import load_regimes
 from .data.universes import Universes, load_universes
 from .data.yahoo import YahooPrices
-from .errors import AiregimeError, ConfigError, DataError, closest, wording
+from .errors import AiregimeError, ConfigError, DataError, did_you_mean_each, wording
 from .stats.exposures import FACTORS
 
 Step = Callable[[str], None]
@@ -72,13 +72,7 @@ def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> No
         unknown = [t for t in values if t not in known]
         if unknown:
             listed = f"known: {', '.join(sorted(known))}" if known else "it has no .csv files"
-            matches = {t: m for t in unknown if (m := closest(t, known))}
-            hint = ""
-            if len(unknown) == 1 and matches:
-                hint = f"; did you mean {matches[unknown[0]]}?"
-            elif matches:
-                hint = "; did you mean " + ", ".join(f"{m} for {t}" for t, m in matches.items())
-                hint += "?"
+            hint = did_you_mean_each(unknown, known)
             raise ConfigError(
                 f"{source}: {key}: unknown ticker {', '.join(unknown)}{hint} "
                 f"(not in {where}; {listed})"

@@ -227,6 +227,18 @@ def test_a_misspelt_ticker_suggests_the_known_ticker(config):
     assert "universe: unknown ticker NVDAA; did you mean NVDA?" in line
 
 
+def test_a_misspelt_ticker_in_a_data_command_suggests_the_known_ticker():
+    out = runner.invoke(app, ["data", "prices", "NVDAA"])
+    (line,) = error_lines(out)
+    assert line.startswith("error: sample data: no prices for NVDAA (did you mean NVDA?);")
+
+
+def test_several_misspelt_tickers_each_get_their_suggestion(config):
+    out = run(config, "--set", "universe=[NVDAA, MSFTT]")
+    (line,) = error_lines(out)
+    assert "unknown ticker NVDAA, MSFTT; did you mean NVDA for NVDAA, MSFT for MSFTT?" in line
+
+
 def test_list_strategies_suggests_a_name():
     out = runner.invoke(app, ["list", "strategies", "equal_wieght"])
     assert out.exit_code == 2 and "did you mean 'equal_weight'?" in out.output

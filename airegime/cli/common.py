@@ -89,7 +89,8 @@ def _global_options(
         ),
     ] = False,
 ) -> None:
-    """Errors raised inside a command name the CLI's options (--set, --strict-dates)."""
+    """Options of every command: ``--debug``. Errors raised inside a command name the
+    CLI's options (--set, --strict-dates), not the API's arguments."""
     from ..errors import use_cli_wording
 
     ctx.call_on_close(use_cli_wording())

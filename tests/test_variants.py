@@ -4,6 +4,8 @@ differs, progress while missing runs run, and grid values that are one point cou
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +19,7 @@ from airegime.config import load_config
 from airegime.errors import ConfigError
 from airegime.stats.comparison import run_labels
 from airegime.sweep import run_sweep
+from tests.conftest import make_csv_config, make_project
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSITE = ROOT / "backtests" / "article_composite.yaml"
@@ -77,12 +80,74 @@ def test_two_run_folders_that_differ_in_top_n_are_labelled_by_it_everywhere(csv_
 # --- compare --set and --vary -------------------------------------------------------------
 
 
-def test_vary_compares_a_config_with_itself_once_per_value(csv_config, project):
-    out = compare(
-        [csv_config], project / "results", overrides=[FIRST_N], vary=["strategy.params.top_n=1,2"]
+@dataclass
+class Varied:
+    """One compare of a config with itself at top_n=1 and 2, in its own project."""
+
+    config: Path
+    results: Path
+    out: dict
+    progress: list[tuple[int, int, str]]
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory) -> Iterator[Varied]:
+    folder = tmp_path_factory.mktemp("varied")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIREGIME_HOME", str(make_project(folder)))
+        config = make_csv_config(folder, folder / "prices")
+        calls: list[tuple[int, int, str]] = []
+        out = compare(
+            [config],
+            folder / "results",
+            overrides=[FIRST_N],
+            vary=["strategy.params.top_n=1,2"],
+            on_progress=lambda done, total, label: calls.append((done, total, label)),
+        )
+        yield Varied(config, folder / "results", out, calls)
+
+
+def test_vary_compares_a_config_with_itself_once_per_value(varied):
+    assert [r.config.strategy.params["top_n"] for r in varied.out["runs"]] == [1, 2]
+    assert varied.out["comparison"].names == ["user top_n=1", "user top_n=2"]
+
+
+def test_progress_counts_the_missing_runs_by_their_labels(varied):
+    assert varied.progress == [(0, 2, "user top_n=1"), (1, 2, "user top_n=2"), (2, 2, "")]
+
+
+def test_a_second_compare_reuses_the_runs_the_first_made(varied):
+    calls = []
+    again = compare(
+        [varied.config],
+        varied.results,
+        overrides=[FIRST_N],
+        vary=["strategy.params.top_n=1,2"],
+        on_progress=lambda *args: calls.append(args),
     )
-    assert [r.config.strategy.params["top_n"] for r in out["runs"]] == [1, 2]
-    assert out["comparison"].names == ["user top_n=1", "user top_n=2"]
+    assert [r.run_dir for r in again["runs"]] == [r.run_dir for r in varied.out["runs"]]
+    assert calls == []
+
+
+def test_the_compare_command_takes_set_and_vary_and_labels_its_table(varied):
+    out = runner.invoke(
+        app,
+        [
+            "compare",
+            "--configs",
+            str(varied.config),
+            "--set",
+            FIRST_N,
+            "--vary",
+            "strategy.params.top_n=1,2",
+            "--results-dir",
+            str(varied.results),
+        ],
+        env={"AIREGIME_HOME": str(varied.config.parent.parent)},
+    )
+    assert out.exit_code == 0, out.output
+    assert "user top_n=2 - user top_n=1: Sharpe" in out.output
+    assert "#2" not in out.output
 
 
 def test_set_applies_to_every_config(csv_config, project):
@@ -97,60 +162,23 @@ def test_vary_values_equal_after_validation_are_one_run(csv_config, project):
     assert len(out["runs"]) == 1
 
 
-def test_a_second_compare_reuses_the_runs_the_first_made(csv_config, project):
-    args = ([csv_config], project / "results")
-    first = compare(*args, vary=["cash_buffer=0.01,0.02"])
-    second = compare(*args, vary=["cash_buffer=0.01,0.02"])
-    assert [r.run_dir for r in second["runs"]] == [r.run_dir for r in first["runs"]]
-
-
 def test_set_without_a_config_is_refused(csv_config, project):
     run = run_backtest(csv_config, tearsheet=False)
     with pytest.raises(ConfigError, match=r"overrides/vary apply to configs"):
         compare([run.run_dir], project / "results", overrides=["rebalance=monthly"])
 
 
-def test_progress_counts_the_missing_runs_by_their_labels(csv_config, project):
-    calls = []
-    compare(
-        [csv_config],
-        project / "results",
-        vary=["cash_buffer=0.01,0.02"],
-        on_progress=lambda done, total, label: calls.append((done, total, label)),
-    )
-    assert calls == [
-        (0, 2, "user cash_buffer=0.01"),
-        (1, 2, "user cash_buffer=0.02"),
-        (2, 2, ""),
-    ]
-
-
-def test_the_compare_command_takes_set_and_vary_and_labels_its_table(csv_config, project):
-    out = runner.invoke(
-        app,
-        [
-            "compare",
-            "--configs",
-            str(csv_config),
-            "--set",
-            FIRST_N,
-            "--vary",
-            "strategy.params.top_n=1,2",
-            "--results-dir",
-            str(project / "results"),
-        ],
-    )
-    assert out.exit_code == 0, out.output
-    assert "user top_n=2 - user top_n=1: Sharpe" in out.output
-    assert "#2" not in out.output
-
-
 # --- sweeps: one point per config ---------------------------------------------------------
 
 
-@pytest.fixture
-def sweep(csv_config):
-    return run_sweep(csv_config, ["cash_buffer=0.01,0.02,0.020,2e-2"], [FIRST_N], confirm=0)
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIREGIME_HOME", str(make_project(folder)))
+        config = make_csv_config(folder, folder / "prices")
+        grid = ["cash_buffer=0.01,0.02,0.020,2e-2"]
+        yield run_sweep(config, grid, [FIRST_N], confirm=0)
 
 
 def test_grid_values_equal_after_parsing_are_one_point(sweep):

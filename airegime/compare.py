@@ -11,18 +11,22 @@ from :mod:`airegime.reports.compare`.
 
 from __future__ import annotations
 
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import paths
-from .config import load_config
-from .errors import DataError
+from .config import BacktestConfig, load_config, parse_grid
+from .errors import ConfigError, DataError, wording
 from .loading import Step, load_prices
 from .reports.compare import write_comparison
-from .results import RunResult, latest_run
+from .results import RunResult, config_digest, latest_run
 from .run import run_backtest
-from .stats.comparison import unique_names
+from .stats.comparison import run_labels, unique_names
 from .stats.universe_effect import (
     UniverseAnalysis,
     analyse,
@@ -31,28 +35,53 @@ from .stats.universe_effect import (
     universe_record,
 )
 
+#: ``on_progress(done, total, label)``: ``done`` of the ``total`` missing runs are finished;
+#: ``label`` is the run starting now ("" once all are done).
+Progress = Callable[[int, int, str], None]
 
-def compare(items: list, results_root: Path | None = None, on_step=None) -> dict:
+
+def compare(
+    items: list,
+    results_root: Path | None = None,
+    on_step: Step | None = None,
+    *,
+    overrides: list[str] | None = None,
+    vary: list[str] | None = None,
+    on_progress: Progress | None = None,
+) -> dict:
     """Compare runs given as RunResult objects, run folders or config paths (run if needed).
 
-    The first item is the baseline. Returns the report path, the aligned returns, the
-    tables and the runs; see the README.
+    The first item is the baseline. ``overrides`` (``KEY=VALUE``, like ``--set``) apply
+    to every config; ``vary`` (``KEY=V1,V2``, like a sweep's grid) turns each config into
+    one run per combination, in the order given, so a config is compared with itself
+    with parameters changed. Runs are labelled by the parameters in which they differ
+    (:func:`~airegime.stats.comparison.run_labels`). A config's newest run with the same
+    resolved config is reused; missing ones are run, reported through ``on_progress``.
+    Returns the report path, the aligned returns, the tables and the runs; see the docs.
     """
-    runs = []
+    if (overrides or vary) and not any(_is_config(i) for i in items):
+        raise ConfigError(
+            f"{wording('--set/--vary', 'overrides/vary')} apply to configs; give "
+            f"{wording('--configs a.yaml', 'config paths')} (run folders are compared as they are)"
+        )
+    wanted: list = []
     for item in items:
         if isinstance(item, RunResult):
-            runs.append(item)
-        elif Path(item).suffix in (".yaml", ".yml"):
-            runs += runs_for_configs([item], results_root, on_step)
+            wanted.append(item)
+        elif _is_config(item):
+            wanted += variants(Path(item), overrides or [], vary or [])
         elif (Path(item) / "metrics.json").is_file():
-            runs.append(RunResult.load(item))
+            wanted.append(RunResult.load(item))
         else:
             raise DataError(
                 f"{item}: not a run folder (no metrics.json); give "
                 "results/<name>/<run id> or a config .yaml"
             )
-    if not runs:
-        raise DataError("compare: give run folders, or --configs a.yaml b.yaml")
+    if not wanted:
+        raise DataError(
+            f"compare: give run folders, or {wording('--configs a.yaml b.yaml', 'config paths')}"
+        )
+    runs = runs_for_configs(wanted, results_root, on_step, on_progress)
     if on_step:
         on_step("writing report")
     universes = universe_analysis(runs, unique_names(runs), results_root, on_step)
@@ -67,20 +96,68 @@ def compare(items: list, results_root: Path | None = None, on_step=None) -> dict
     return out
 
 
-def runs_for_configs(configs: list, results_root=None, on_step=None) -> list[RunResult]:
-    """The newest run of each config (same resolved config), running those that are missing."""
-    runs = []
-    for path in configs:
-        config = load_config(path)
-        root = results_root or paths.results_dir(paths.project_root(Path(path)))
-        existing = latest_run(root, config)
-        if existing is not None:
-            runs.append(RunResult.load(existing))
+def _is_config(item: object) -> bool:
+    return isinstance(item, str | Path) and Path(item).suffix in (".yaml", ".yml")
+
+
+@dataclass
+class Variant:
+    """One config to compare: its file, the overrides that make it, the validated result."""
+
+    path: Path
+    overrides: list[str]
+    config: BacktestConfig
+
+
+def variants(path: Path, overrides: list[str], vary: list[str]) -> list[Variant]:
+    """``path`` with ``overrides``, once per combination of the ``vary`` values; combinations
+    that validate to the same config are one variant."""
+    grid = parse_grid(vary, "--vary")
+    keys = list(grid)
+    found: dict[str, Variant] = {}
+    for values in itertools.product(*(grid[k] for k in keys)):
+        extra = [f"{k}={json.dumps(v, default=str)}" for k, v in zip(keys, values, strict=True)]
+        config = load_config(path, [*overrides, *extra])
+        found.setdefault(config_digest(config), Variant(path, [*overrides, *extra], config))
+    return list(found.values())
+
+
+def runs_for_configs(
+    items: list,
+    results_root: Path | None = None,
+    on_step: Step | None = None,
+    on_progress: Progress | None = None,
+) -> list[RunResult]:
+    """Each item as a run: a RunResult as it is; a config path or :class:`Variant` as its
+    newest run of the same resolved config, running those that are missing."""
+    wanted = [variants(Path(i), [], [])[0] if isinstance(i, str | Path) else i for i in items]
+    found: dict[int, RunResult] = {}
+    missing: list[int] = []
+    for n, item in enumerate(wanted):
+        if isinstance(item, RunResult):
+            found[n] = item
             continue
-        if on_step:
-            on_step(f"running {Path(path).name}")
-        runs.append(run_backtest(path, results_root=root))
-    return runs
+        root = results_root or paths.results_dir(paths.project_root(item.path))
+        existing = latest_run(root, item.config)
+        if existing is not None:
+            found[n] = RunResult.load(existing)
+        else:
+            missing.append(n)
+    labels = run_labels([w.config for w in wanted])
+    for done, n in enumerate(missing):
+        item = wanted[n]
+        if on_progress:
+            on_progress(done, len(missing), labels[n])
+
+        def step(text: str, label: str = labels[n]) -> None:
+            if on_step:
+                on_step(f"running {label}: {text}")
+
+        root = results_root or paths.results_dir(paths.project_root(item.path))
+        found[n] = run_backtest(item.path, item.overrides, results_root=root, on_step=step)
+    if on_progress and missing:
+        on_progress(len(missing), len(missing), "")
+    return [found[n] for n in range(len(wanted))]
 
 
 def baselines_for(

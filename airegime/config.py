@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ConfigError, wording
+from .errors import ConfigError, did_you_mean, user_code, wording
 from .registry import resolve_strategy
 from .strategy import Strategy
 
@@ -135,7 +135,11 @@ class BacktestConfig(_Model):
         return self
 
     def build_strategy(self) -> Strategy:
-        return resolve_strategy(self.strategy.name)(self.strategy.params)
+        """The strategy of this config with its parameters; an exception raised by the
+        strategy's own constructor is re-raised with the strategy attached."""
+        cls = resolve_strategy(self.strategy.name)
+        with user_code(self.strategy.name, during="creating it", owner=cls.__module__):
+            return cls(self.strategy.params)
 
     def snapshot(self) -> dict[str, Any]:
         """The resolved config as plain data (params with their defaults filled in)."""
@@ -157,6 +161,24 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return key.strip().split("."), value
 
 
+def parse_grid(items: list[str], option: str = "--grid") -> dict[str, list[Any]]:
+    """``["strategy.params.top_n=5,10"]`` -> ``{"strategy.params.top_n": [5, 10]}``.
+
+    Each value is read as YAML like a ``--set`` value. ``option`` names the CLI option
+    in errors (``--grid`` for sweeps, ``--vary`` for comparisons).
+    """
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not raw or not key.strip():
+            raise ConfigError(
+                f"{wording(option, 'grid item')} {item}: expected KEY=V1,V2,..., "
+                "e.g. strategy.params.top_n=5,10,15"
+            )
+        grid[key.strip()] = [parse_override(f"{key}={v.strip()}")[1] for v in raw.split(",")]
+    return grid
+
+
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """A copy of ``raw`` with each ``KEY=VALUE`` set; missing intermediate keys are created."""
     result = copy.deepcopy(raw)
@@ -171,17 +193,44 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     return result
 
 
-def _format_errors(source: str, exc: ValidationError, prefix: tuple = ()) -> str:
+def _known_keys(model: type[BaseModel] | None, path: tuple) -> list[str]:
+    """The keys a model accepts at ``path`` (a pydantic error location without its last
+    part), following nested models; empty where the model does not say (a free mapping)."""
+    for part in path:
+        field = model.model_fields.get(str(part)) if model is not None else None
+        annotation = getattr(field, "annotation", None)
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    return list(model.model_fields) if model is not None else []
+
+
+def _literal_choices(err: dict[str, Any]) -> list[str]:
+    """The values a ``Literal`` field accepts, from pydantic's ``expected`` text."""
+    return re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+
+
+def _format_errors(
+    source: str, exc: ValidationError, prefix: tuple = (), model: type[BaseModel] | None = None
+) -> str:
+    """One line for every problem pydantic found: the key path, what is wrong, and the
+    closest known key or value where a name was misspelt."""
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown key; remove it or check its spelling"
+            known = _known_keys(model, err["loc"][:-1])
+            hint = did_you_mean(err["loc"][-1], known)
+            msg = f"unknown key{hint or '; remove it or check its spelling'}"
         elif err["type"] == "missing":
             msg = "required key is missing"
         elif "input" in err and not isinstance(err["input"], dict | list):
             msg += f" (got {err['input']!r})"
+            if err["type"] == "literal_error":
+                msg += did_you_mean(err["input"], _literal_choices(err))
         parts.append(f"{loc}: {msg}")
     return f"{source}: " + "; ".join(parts)
 
@@ -195,7 +244,7 @@ def validate_config(raw: Any, source: str = "<config>") -> BacktestConfig:
     try:
         config = BacktestConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(source, exc)) from None
+        raise ConfigError(_format_errors(source, exc, model=BacktestConfig)) from None
     try:
         cls = resolve_strategy(config.strategy.name)
     except LookupError as exc:
@@ -203,7 +252,7 @@ def validate_config(raw: Any, source: str = "<config>") -> BacktestConfig:
     try:
         params = cls.Params.model_validate(config.strategy.params)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(source, exc, ("strategy", "params"))) from None
+        raise ConfigError(_format_errors(source, exc, ("strategy", "params"), cls.Params)) from None
     config.strategy.params = params.model_dump(mode="json")
     return config
 

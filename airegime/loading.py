@@ -10,6 +10,7 @@ it once and reuse the context for every point.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from .data.prices import PriceData, load_csv_dir, load_sample, sample_tickers
 from .data.regimes import load_regimes
 from .data.universes import Universes, load_universes
 from .data.yahoo import YahooPrices
-from .errors import AiregimeError, ConfigError, DataError, wording
+from .errors import AiregimeError, ConfigError, DataError, did_you_mean_each, wording
 from .stats.exposures import FACTORS
 
 Step = Callable[[str], None]
@@ -44,8 +45,8 @@ WINDOW_SLACK_DAYS = 7
 def universe_tickers(config: BacktestConfig, universes: Universes, source: str) -> list[str]:
     try:
         tickers = universes.resolve(config.universe)
-    except KeyError as exc:
-        raise ConfigError(f"{source}: universe: {exc.args[0]}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: universe: {exc}") from None
     if not tickers:
         raise ConfigError(f"{source}: universe: empty list; name at least one ticker")
     return tickers
@@ -71,8 +72,10 @@ def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> No
         unknown = [t for t in values if t not in known]
         if unknown:
             listed = f"known: {', '.join(sorted(known))}" if known else "it has no .csv files"
+            hint = did_you_mean_each(unknown, known)
             raise ConfigError(
-                f"{source}: {key}: unknown ticker {', '.join(unknown)} (not in {where}; {listed})"
+                f"{source}: {key}: unknown ticker {', '.join(unknown)}{hint} "
+                f"(not in {where}; {listed})"
             )
 
 
@@ -136,6 +139,63 @@ def coverage_notes(context: MarketContext, start: dt.date, end: dt.date) -> list
                 "rebalance at its last price"
             )
     return notes
+
+
+#: Per-ticker notes of one kind (as :func:`coverage_notes` words them) and the one line
+#: they collapse into in the terminal: a pattern with ``ticker`` (and ``date``), a headline.
+TICKER_NOTE_KINDS = (
+    (
+        re.compile(r"^(?P<ticker>\S+): prices start (?P<date>\S+); tradable from then$"),
+        "prices start late for {n} tickers: {items}; tradable from then",
+    ),
+    (
+        re.compile(
+            r"^(?P<ticker>\S+): prices end (?P<date>\S+); sold at the next rebalance at its "
+            r"last price$"
+        ),
+        "prices end early for {n} tickers: {items}; sold at the next rebalance at their last price",
+    ),
+    (
+        re.compile(r"^(?P<ticker>\S+): no prices in the window; never held$"),
+        "no prices in the window for {n} tickers: {items}; never held",
+    ),
+)
+#: Tickers listed in a collapsed line before "and N more".
+SHOWN_TICKERS = 6
+
+
+def _note_kind(note: str) -> tuple[int | None, dict[str, str]]:
+    """Which of :data:`TICKER_NOTE_KINDS` ``note`` is, with its ticker and date."""
+    for kind, (pattern, _) in enumerate(TICKER_NOTE_KINDS):
+        if match := pattern.match(note):
+            return kind, match.groupdict()
+    return None, {}
+
+
+def collapse_notes(notes: list[str], where: str = "config.yaml") -> list[str]:
+    """Notes for the terminal: per-ticker notes of one kind become one line (at the place
+    of the first), naming up to :data:`SHOWN_TICKERS` tickers and pointing to ``where``
+    for the full list; other notes are kept as they are, in order."""
+    groups: dict[int, list[dict[str, str]]] = {}
+    for note in notes:
+        kind, fields = _note_kind(note)
+        if kind is not None:
+            groups.setdefault(kind, []).append(fields)
+    lines: list[str] = []
+    done: set[int] = set()
+    for note in notes:
+        kind, _ = _note_kind(note)
+        if kind is None or len(groups[kind]) == 1:
+            lines.append(note)
+        elif kind not in done:
+            done.add(kind)
+            found = groups[kind]
+            shown = [" ".join(v for v in f.values() if v) for f in found[:SHOWN_TICKERS]]
+            more = len(found) - len(shown)
+            items = ", ".join(shown) + (f" and {more} more" if more else "")
+            headline = TICKER_NOTE_KINDS[kind][1].format(n=len(found), items=items)
+            lines.append(f"{headline}; see {where}")
+    return lines
 
 
 def run_window(context: MarketContext, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:

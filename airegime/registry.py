@@ -15,6 +15,7 @@ import importlib
 import re
 from importlib import metadata
 
+from .errors import describe, did_you_mean, in_user_code
 from .strategy import Strategy
 
 #: The entry-point group a package uses to add strategies: ``name = module:Class``.
@@ -54,7 +55,8 @@ def _plugins() -> dict[str, type[Strategy]]:
         try:
             cls = entry.load()
         except Exception as exc:  # noqa: BLE001 - one broken plugin must not hide the rest
-            problems[entry.name] = f"{entry.value} cannot be imported ({type(exc).__name__}: {exc})"
+            in_user_code(exc, entry.name, during="importing it", owner=entry.module)
+            problems[entry.name] = f"{entry.value} cannot be imported ({describe(exc)})"
             continue
         if not (isinstance(cls, type) and issubclass(cls, Strategy)):
             problems[entry.name] = f"{entry.value} is not a subclass of airegime.Strategy"
@@ -78,14 +80,7 @@ def registered() -> dict[str, type[Strategy]]:
 def resolve_strategy(spec: str) -> type[Strategy]:
     """A registered name (``equal_weight``) or an import path (``my.module:MyStrategy``)."""
     if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise LookupError(f"cannot import '{spec}' ({exc})") from None
-        if not (isinstance(cls, type) and issubclass(cls, Strategy)):
-            raise LookupError(f"'{spec}' is not a subclass of airegime.Strategy")
-        return cls
+        return _import_strategy(spec)
     known = registered()
     if spec in known:
         return known[spec]
@@ -95,6 +90,38 @@ def resolve_strategy(spec: str) -> type[Strategy]:
     if snake in known:
         return known[snake]
     raise LookupError(
-        f"unknown strategy '{spec}' (registered: {', '.join(known)}; or give module:Class; "
-        f"packages add strategies through the '{GROUP}' entry points)"
+        f"unknown strategy '{spec}'{did_you_mean(spec, [*known, *problems])} (registered: "
+        f"{', '.join(known)}; or give module:Class; packages add strategies through the "
+        f"'{GROUP}' entry points)"
     )
+
+
+def _import_strategy(spec: str) -> type[Strategy]:
+    """``module:Class``. A module that is not found, or a missing class, is a LookupError;
+    an exception raised while the module runs is the user's own, re-raised located."""
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and f"{module_name}.".startswith(f"{exc.name}."):
+            raise LookupError(
+                f"cannot import '{spec}' ({exc}); check the module path: it must be "
+                "importable (installed, or on PYTHONPATH, e.g. PYTHONPATH=. from its folder)"
+            ) from None
+        in_user_code(exc, spec, during="importing it", owner=module_name)
+        raise
+    except Exception as exc:
+        in_user_code(exc, spec, during="importing it", owner=module_name)
+        raise
+    cls = getattr(module, attr, None)
+    if cls is None:
+        classes = [
+            n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, Strategy)
+        ]
+        raise LookupError(
+            f"cannot import '{spec}': module {module_name} has no {attr}"
+            f"{did_you_mean(attr, classes)}"
+        )
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise LookupError(f"'{spec}' is not a subclass of airegime.Strategy")
+    return cls

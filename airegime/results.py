@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ import yaml
 from .config import BacktestConfig, validate_config
 from .data.cache import atomic_write, atomic_write_text
 from .engines.rebalance import FILL_DESCRIPTIONS
-from .errors import AiregimeError, ResultsError
+from .errors import AiregimeError, ResultsError, wording
 
 #: Name prefix of folders still being written; readers skip them.
 STAGING_PREFIX = ".tmp-"
@@ -86,18 +87,38 @@ def is_staging(folder: Path) -> bool:
 
 
 def check_writable(folder: Path) -> None:
-    """Fail now, before any computation, when run folders cannot be written under ``folder``."""
+    """Fail now, before any computation, when run folders cannot be written under ``folder``.
+
+    The message says what is wrong (a file in the way, a read-only disk, permissions,
+    a full disk) and the fix, naming ``--results-dir`` in the CLI and ``results_root``
+    in the API.
+    """
+    option = wording("--results-dir", "results_root")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
         raise ResultsError(
-            f"{folder}: cannot write results there ({reason}); fix its permissions or choose "
-            "another folder (--results-dir, results_root=)"
+            f"{folder}: cannot write results there: {_why(folder, exc, option)}"
         ) from None
+
+
+def _why(folder: Path, exc: OSError, option: str) -> str:
+    """What stops ``folder`` from holding run folders, and the fix."""
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker == folder:
+        return f"it is a file, not a folder; give a folder with {option}"
+    if blocker is not None:
+        return f"{blocker} is a file, not a folder; give another folder with {option}"
+    if exc.errno == errno.EROFS:
+        return f"the file system is read-only; give a folder on a writable disk with {option}"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied; fix its permissions or give another folder with {option}"
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full; free some space or give another folder with {option}"
+    return f"{exc.strerror or type(exc).__name__}; give another folder with {option}"
 
 
 @contextlib.contextmanager

@@ -17,7 +17,15 @@ from .data.universes import universe_line
 from .engines import EngineResult, EngineSettings, daily_weights, run_engine
 from .engines.contract import trading_calendar
 from .engines.rebalance import FILL_DESCRIPTIONS
-from .errors import AiregimeError, ConfigError, DataError, ResultsError, wording
+from .errors import (
+    ConfigError,
+    DataError,
+    ResultsError,
+    StrategyError,
+    user_code,
+    user_context,
+    wording,
+)
 from .loading import (
     WINDOW_SLACK_DAYS,
     Step,
@@ -46,6 +54,7 @@ from .stats.portfolio_checks import (
     held_after_fills,
     uncovered_weights,
 )
+from .strategy import Strategy
 
 
 def engine_settings(config: BacktestConfig) -> EngineSettings:
@@ -92,10 +101,10 @@ def backtest(
     if result is None:
         try:
             result = run_engine(config.engine, context, strategy, settings)
-        except (ConfigError, DataError) as exc:  # the settings or the data, not the strategy
+        except (ConfigError, DataError, StrategyError) as exc:
+            if user_context(exc) is not None:  # raised in the strategy: keep it as it is
+                raise
             raise type(exc)(f"{source}: {exc}") from None
-        except ValueError as exc:
-            raise AiregimeError(f"{source}: strategy {config.strategy.name}: {exc}") from None
     values = result.values
     returns = values.pct_change().iloc[1:].rename("strategy")
     if not values.index.equals(calendar):
@@ -108,6 +117,7 @@ def backtest(
     notes = [
         *window_notes,
         *([coverage] if coverage else []),
+        *param_notes(strategy, config, context.universe),
         *context.extras.get("notes", []),
         *coverage_notes(context, config.start, config.end),
     ]
@@ -125,7 +135,7 @@ def backtest(
     checks = config.checks
     warnings = [
         *([universe["warning"]] if universe else []),
-        *strategy.run_notes(),
+        *strategy_notes(strategy, config),
         china_note(config, context, result.targets),
         degenerate_warning(held, checks.min_names, checks.max_cash),
         coverage_warning(uncovered, checks.max_uncovered),
@@ -134,7 +144,7 @@ def backtest(
     warnings = [w for w in warnings if w]
     provenance = {
         "created": dt.datetime.now().isoformat(timespec="seconds"),
-        "strategy": strategy.describe(),
+        "strategy": describe_strategy(strategy, config),
         "versions": package_versions(),
         "data_source": context.prices.source,
         "data_fingerprint": context.fingerprint(),
@@ -232,6 +242,25 @@ def short_warning(returns: pd.Series, periods_per_year: int, configured: bool) -
         f"from {basis}); CAGR, Sharpe, Sortino, volatility and turnover per year are left "
         "blank, total return and max drawdown are shown"
     )
+
+
+def strategy_notes(strategy: Strategy, config: BacktestConfig) -> list[str]:
+    """The strategy's own run warnings (its ``run_notes``), located if they raise."""
+    with user_code(config.strategy.name, during="in run_notes", owner=type(strategy).__module__):
+        return list(strategy.run_notes())
+
+
+def param_notes(strategy: Strategy, config: BacktestConfig, universe: list[str]) -> list[str]:
+    """Parameter values that cannot act on this universe (``Strategy.param_notes``)."""
+    owner = type(strategy).__module__
+    with user_code(config.strategy.name, during="in param_notes", owner=owner):
+        return list(strategy.param_notes(list(universe)))
+
+
+def describe_strategy(strategy: Strategy, config: BacktestConfig) -> str:
+    """The strategy's ``describe()`` for the provenance, located if it raises."""
+    with user_code(config.strategy.name, during="in describe", owner=type(strategy).__module__):
+        return strategy.describe()
 
 
 def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataFrame) -> str | None:

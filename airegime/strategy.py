@@ -49,7 +49,42 @@ class Strategy:
         """Warnings a run on these parameters must show (e.g. inputs chosen with hindsight)."""
         return []
 
+    def param_notes(self, universe: list[str]) -> list[str]:
+        """Notes on parameter values that cannot act on ``universe`` (a note, not an error).
+
+        The default looks at parameters by their conventional names, nested ones
+        included: a ``top_n`` (or ``*_top_n``) above the number of names selects every
+        eligible name; ``max_china_share: 0`` with ``unknown_china: exclude`` leaves only
+        names that disclose no China revenue at all. Override it to add your own.
+        """
+        notes = []
+        for path, params in _param_models(self.params):
+            values = params.model_dump()
+            for key, value in values.items():
+                too_many = isinstance(value, int) and not isinstance(value, bool)
+                if key.endswith("top_n") and too_many and value > len(universe):
+                    notes.append(
+                        f"strategy.params.{path}{key}={value} is above the {len(universe)} "
+                        "names of the universe: every eligible name is held"
+                    )
+            if values.get("max_china_share") == 0 and values.get("unknown_china") == "exclude":
+                notes.append(
+                    f"strategy.params.{path}max_china_share=0 with unknown_china: exclude "
+                    "excludes every name except those that disclose no China revenue"
+                )
+        return notes
+
     def describe(self) -> str:
         """The strategy and its parameters, as shown in titles and reports."""
         args = ", ".join(f"{k}={v}" for k, v in self.params.model_dump().items())
         return f"{type(self).__name__}({args})"
+
+
+def _param_models(params: BaseModel, path: str = "") -> list[tuple[str, BaseModel]]:
+    """``params`` and every parameter model nested in it, with the key path to each."""
+    found = [(path, params)]
+    for key in type(params).model_fields:
+        value = getattr(params, key)
+        if isinstance(value, BaseModel):
+            found += _param_models(value, f"{path}{key}.")
+    return found

@@ -22,7 +22,6 @@ import hashlib
 import itertools
 import json
 import shutil
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +31,20 @@ import pandas as pd
 import yaml
 
 from . import paths
-from .config import BacktestConfig, apply_overrides, load_config, parse_override, validate_config
+from .config import BacktestConfig, apply_overrides, load_config, parse_grid, validate_config
 from .data.cache import atomic_write, atomic_write_text
 from .data.context import MarketContext
 from .engines import run_engine
 from .engines.vector_engine import reconcile
-from .errors import AiregimeError, ConfigError, Interrupted, wording
+from .errors import (
+    AiregimeError,
+    ConfigError,
+    Interrupted,
+    StrategyError,
+    describe,
+    did_you_mean,
+    wording,
+)
 from .loading import check_window, load_context
 from .reports.sweep import ranking_html
 from .results import check_writable, staged_dir
@@ -57,9 +64,13 @@ ProgressCallback = Callable[[int, int, str, str | None], None]
 
 @dataclass
 class SweepPoint:
+    """One validated config of the grid, named by the hash of its resolved config."""
+
     point_id: str
     params: dict[str, Any]
     config: dict[str, Any]
+    #: Other grid combinations that validated to the same config (shown in a note).
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -71,26 +82,19 @@ class SweepResult:
     report: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
     skipped: int = 0
-
-
-def parse_grid(items: list[str]) -> dict[str, list[Any]]:
-    """``["strategy.params.top_n=5,10"]`` -> ``{"strategy.params.top_n": [5, 10]}``."""
-    grid: dict[str, list[Any]] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not raw:
-            raise ConfigError(
-                f"{wording('--grid', 'grid item')} {item}: expected KEY=V1,V2,..., "
-                "e.g. strategy.params.top_n=5,10,15"
-            )
-        grid[key.strip()] = [parse_override(f"{key}={v.strip()}")[1] for v in raw.split(",")]
-    return grid
+    #: What the user should know about the grid (combinations merged into one point).
+    notes: list[str] = field(default_factory=list)
 
 
 def expand(base: dict[str, Any], grid: dict[str, list[Any]], source: str) -> list[SweepPoint]:
-    """Every combination of the grid applied to ``base``, validated like any config."""
+    """Every combination of the grid applied to ``base``, validated like any config.
+
+    Combinations that validate to the same config (``top_n`` given as 5, 5.0 and 05) are
+    one point: it runs once and counts once in the ranking and every statistic; the
+    others are kept in its ``aliases``.
+    """
     keys = list(grid)
-    points = []
+    points: dict[str, SweepPoint] = {}
     for values in itertools.product(*(grid[k] for k in keys)):
         params = dict(zip(keys, values, strict=True))
         raw = apply_overrides(
@@ -101,8 +105,28 @@ def expand(base: dict[str, Any], grid: dict[str, list[Any]], source: str) -> lis
         # The engine is not part of a point's identity: both give the same answer.
         identity = {k: v for k, v in config.items() if k != "engine"}
         digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:10]
-        points.append(SweepPoint(f"p-{digest}", params, config))
-    return points
+        point_id = f"p-{digest}"
+        if point_id in points:
+            points[point_id].aliases.append(params)
+            continue
+        points[point_id] = SweepPoint(point_id, params, config)
+    return list(points.values())
+
+
+def merged_notes(points: list[SweepPoint]) -> list[str]:
+    """One note per point that several grid combinations validated to."""
+    notes = []
+    for point in points:
+        if point.aliases:
+            written = "; ".join(
+                ", ".join(f"{k}={v!r}" for k, v in params.items())
+                for params in [point.params, *point.aliases]
+            )
+            notes.append(
+                f"{len(point.aliases) + 1} grid combinations are the same config after "
+                f"validation ({written}): one point, run and counted once"
+            )
+    return notes
 
 
 def sweep_id(base: dict[str, Any], grid: dict[str, list[Any]]) -> str:
@@ -147,9 +171,7 @@ def run_point(
             error = f"{final} is being written by another sweep at the same time"
         return {"point": final.name, "error": error}
     except Exception as exc:  # noqa: BLE001 - a failing point must not stop the sweep
-        last = traceback.extract_tb(exc.__traceback__)[-1]
-        where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
-        return {"point": final.name, "error": f"{type(exc).__name__}: {exc}{where}"}
+        return {"point": final.name, "error": describe(exc)}
 
 
 class EngineMismatch(AiregimeError):
@@ -168,8 +190,8 @@ def confirm_point(
     try:
         reference = run_engine("backtrader", context, cfg.build_strategy(), settings)
         vector = run_engine("vector", context, cfg.build_strategy(), settings)
-    except ValueError as exc:
-        raise AiregimeError(f"{point_dir}: strategy {cfg.strategy.name}: {exc}") from None
+    except StrategyError as exc:
+        raise StrategyError(f"{point_dir}: {exc}") from None
     difference = reconcile(reference, vector)
     if difference:
         raise EngineMismatch(
@@ -286,16 +308,22 @@ def run_sweep(
     """
     config_path = Path(config_path)
     if engine not in ("vector", "backtrader"):
-        raise ConfigError(f"--engine {engine}: expected vector or backtrader")
+        raise ConfigError(
+            f"{wording('--engine', 'engine')} {engine}: expected vector or backtrader"
+            f"{did_you_mean(engine, ('vector', 'backtrader'))}"
+        )
     if confirm < 0:
         raise ConfigError(f"--confirm {confirm}: expected a count of points, 0 or more")
     if metric not in METRIC_NAMES:
         raise ConfigError(
-            f"{wording('--metric', 'metric')} {metric}: not a metric; "
-            f"choose one of {', '.join(METRIC_NAMES)}"
+            f"{wording('--metric', 'metric')} {metric}: not a metric"
+            f"{did_you_mean(metric, METRIC_NAMES)}; choose one of {', '.join(METRIC_NAMES)}"
         )
     if executor not in ("local", "dask"):
-        raise ConfigError(f"{wording('--executor', 'executor')} {executor}: expected local or dask")
+        raise ConfigError(
+            f"{wording('--executor', 'executor')} {executor}: expected local or dask"
+            f"{did_you_mean(executor, ('local', 'dask'))}"
+        )
     base_config = load_config(config_path, overrides)
     if split is not None:
         check_split(split, base_config)
@@ -392,7 +420,9 @@ def run_sweep(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)
     )
     atomic_write_text(directory / "overfitting.json", json.dumps(report, indent=2, default=str))
-    return SweepResult(directory, ranking, report, errors, len(points) - len(todo))
+    return SweepResult(
+        directory, ranking, report, errors, len(points) - len(todo), merged_notes(points)
+    )
 
 
 def context_key(config: dict[str, Any]) -> str:

@@ -38,13 +38,18 @@ def shared_data() -> Path:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A throwaway project folder with the real reference tables, used as AIREGIME_HOME."""
-    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("AIREGIME_HOME", str(make_project(tmp_path)))
+    return tmp_path
+
+
+def make_project(folder: Path) -> Path:
+    """``folder`` as a project: the real reference tables in data/, an empty backtests/."""
+    (folder / "data").mkdir()
     for item in (ROOT / "data").iterdir():
         if item.name != "cache":
-            (shutil.copytree if item.is_dir() else shutil.copy)(item, tmp_path / "data" / item.name)
-    (tmp_path / "backtests").mkdir()
-    monkeypatch.setenv("AIREGIME_HOME", str(tmp_path))
-    return tmp_path
+            (shutil.copytree if item.is_dir() else shutil.copy)(item, folder / "data" / item.name)
+    (folder / "backtests").mkdir()
+    return folder
 
 
 def write_closes(folder: Path, closes: dict[str, list[float]], dates: list[str]) -> Path:
@@ -58,4 +63,36 @@ def write_closes(folder: Path, closes: dict[str, list[float]], dates: list[str])
 
 def write_config(path: Path, text: str) -> Path:
     path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def csv_config(project: Path, tmp_path: Path) -> Path:
+    """``backtests/user.yaml`` of a throwaway project: equal weight of NVDA and MSFT against
+    SPY in 2020, quarterly, on close-only CSVs cut from the bundled sample (runs in ~1 s)."""
+    return make_csv_config(project, tmp_path / "prices")
+
+
+def make_csv_config(project: Path, folder: Path) -> Path:
+    """The config of :func:`csv_config` in ``project``, its CSVs written to ``folder``."""
+    import yaml
+
+    from airegime.data.prices import load_sample
+
+    folder.mkdir()
+    close = load_sample(["NVDA", "MSFT", "SPY"]).close.loc["2019-06-01":"2020-12-31"]
+    for ticker in close.columns:
+        frame = close[ticker].rename("adj_close").rename_axis("date").reset_index()
+        frame.to_csv(folder / f"{ticker}.csv", index=False)
+    text = {
+        "name": "user",
+        "strategy": {"name": "equal_weight"},
+        "universe": ["NVDA", "MSFT"],
+        "start": "2020-01-01",
+        "end": "2020-12-31",
+        "data": {"source": "csv", "path": str(folder)},
+        "rebalance": "quarterly",
+    }
+    path = project / "backtests" / "user.yaml"
+    path.write_text(yaml.safe_dump(text))
     return path

@@ -3,11 +3,14 @@ console errors and no request to another site, and show what they should.
 
 Needs headless Chromium (Debian's ``chromium``) and the ``playwright`` package; the
 tests skip with the reason when either is missing. ``.ci/run`` installs both. They also
-save the screenshots the README shows (docs/*.png).
+take the screenshots the docs show, into a temporary folder: a test run never changes a
+tracked file. ``AIREGIME_SCREENSHOTS=docs pytest tests/test_browser.py`` refreshes
+docs/*.png (any other value is a folder to write them to).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -30,7 +33,24 @@ FLAGS = [
     "--disable-sync",
 ]
 
+#: Where the screenshots go: "docs" for the docs' own images, else a folder; unset: a
+#: temporary folder.
+SCREENSHOTS_ENV = "AIREGIME_SCREENSHOTS"
+
 pytestmark = pytest.mark.browser
+
+
+def screenshot_dir(temporary: Path) -> Path:
+    """The folder screenshots are written to: ``temporary`` unless asked otherwise."""
+    wanted = os.environ.get(SCREENSHOTS_ENV, "").strip()
+    if not wanted:
+        return temporary
+    return ROOT / "docs" if wanted == "docs" else Path(wanted)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +97,7 @@ def images_loaded(page) -> bool:
     )
 
 
-def test_tear_sheet_opens_without_errors_or_outside_requests(browser, quickstart):
+def test_tear_sheet_opens_without_errors_or_outside_requests(browser, quickstart, shots):
     page, errors, outside = visit(browser, quickstart.tearsheet)
     assert errors == [] and outside == []
     text = page.inner_text("body")
@@ -85,10 +105,10 @@ def test_tear_sheet_opens_without_errors_or_outside_requests(browser, quickstart
     assert "warning: hindsight: universe ai_us was hand-picked" in text
     assert "CAGR%" in text and "\ufe6a" not in text
     assert len(page.query_selector_all("svg")) >= 10
-    page.screenshot(path=str(ROOT / "docs" / "tearsheet.png"), full_page=False)
+    page.screenshot(path=str(shots / "tearsheet.png"), full_page=False)
 
 
-def test_portfolio_page_shows_holdings_china_and_stress(browser, quickstart):
+def test_portfolio_page_shows_holdings_china_and_stress(browser, quickstart, shots):
     page, errors, outside = visit(browser, quickstart.portfolio_page, height=1100)
     assert errors == [] and outside == []
     assert "warning: hindsight: universe ai_us was hand-picked" in page.inner_text("body")
@@ -98,11 +118,11 @@ def test_portfolio_page_shows_holdings_china_and_stress(browser, quickstart):
     assert images_loaded(page)
     stress = page.inner_text("#stress + p + table")
     assert "DeepSeek-R1 sell-off" in stress and "Today's book" in stress
-    page.screenshot(path=str(ROOT / "docs" / "portfolio.png"), full_page=False)
+    page.screenshot(path=str(shots / "portfolio.png"), full_page=False)
 
 
 def test_comparison_opens_without_errors_and_shows_every_strategy_and_plot(
-    browser, results, quickstart
+    browser, results, quickstart, shots
 ):
     runs = [quickstart]
     for strategy in ("article_composite", "regime_aware"):
@@ -123,10 +143,10 @@ def test_comparison_opens_without_errors_and_shows_every_strategy_and_plot(
     assert len(page.query_selector_all("img")) == 4 and images_loaded(page)  # with coverage
     assert "Periods overlap" in text and "P (Sharpe)" in text
     assert "What each run rests on" in text
-    page.screenshot(path=str(ROOT / "docs" / "compare.png"), full_page=False)
+    page.screenshot(path=str(shots / "compare.png"), full_page=False)
 
 
-def test_sweep_report_opens_without_errors(browser, results):
+def test_sweep_report_opens_without_errors(browser, results, shots):
     sweep = run_sweep(
         ROOT / "backtests" / "article_composite.yaml",
         ["strategy.params.top_n=3,5", "strategy.params.w_supplier=0,1"],
@@ -140,4 +160,11 @@ def test_sweep_report_opens_without_errors(browser, results):
     text = page.inner_text("body")
     assert "ranked by in-sample Sharpe" in text and "Deflated Sharpe ratio" in text
     assert images_loaded(page) and len(page.query_selector_all("img")) == 2
-    page.screenshot(path=str(ROOT / "docs" / "sweep.png"), full_page=False)
+    page.screenshot(path=str(shots / "sweep.png"), full_page=False)
+
+
+def test_screenshots_go_to_a_temporary_folder_unless_asked(monkeypatch, tmp_path):
+    monkeypatch.delenv(SCREENSHOTS_ENV, raising=False)
+    assert screenshot_dir(tmp_path) == tmp_path
+    monkeypatch.setenv(SCREENSHOTS_ENV, "docs")
+    assert screenshot_dir(tmp_path) == ROOT / "docs"

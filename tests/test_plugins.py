@@ -87,6 +87,16 @@ def test_a_broken_plugin_is_named_when_asked_for_and_spares_the_others(site):
         registry.resolve_strategy("broken")
 
 
+def test_a_plugin_that_fails_on_import_is_named_with_its_error_and_line(site):
+    install_fake_distribution(site, "fragile = acme_strategies:FirstName", "x = 1\ny = 1 / 0\n")
+    with pytest.raises(LookupError) as info:
+        registry.resolve_strategy("fragile")
+    assert "acme_strategies:FirstName cannot be imported (ZeroDivisionError: division by zero" in (
+        str(info.value)
+    )
+    assert "acme_strategies.py:2 (strategy fragile, importing it)" in str(info.value)
+
+
 def test_strategies_import_airegime_modules_not_the_package_root():
     for path in sorted((ROOT / "strategies").glob("*.py")):
         tree = ast.parse(path.read_text())

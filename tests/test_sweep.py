@@ -138,10 +138,43 @@ def test_grids_can_live_in_the_yaml(project):
     assert len(run_sweep(config, workers=1).ranking) == 2
 
 
+def loopback_problem(timeout: float = 1.0) -> str | None:
+    """Why a local Dask cluster cannot work here (no loopback networking), or None.
+
+    A listening socket on 127.0.0.1 and a connection to it, within ``timeout`` seconds:
+    where loopback is down the cluster would wait 30 s before failing.
+    """
+    import socket
+
+    try:
+        with socket.socket() as server:
+            server.settimeout(timeout)
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname(), timeout=timeout):
+                server.accept()[0].close()
+    except OSError as exc:
+        return f"loopback networking unavailable ({exc}); a Dask LocalCluster needs it"
+    return None
+
+
 def test_a_dask_local_cluster_runs_a_small_sweep(config):
     pytest.importorskip("distributed")
+    problem = loopback_problem()
+    if problem:
+        pytest.skip(problem)
     result = run_sweep(config, ["strategy.params.top_n=3,5"], workers=2, executor="dask")
     assert (result.ranking["status"] == "ok").all()
+
+
+def test_the_loopback_probe_names_the_problem(monkeypatch):
+    import socket
+
+    def refused(*args, **kwargs):
+        raise OSError(101, "Network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", refused)
+    assert loopback_problem().startswith("loopback networking unavailable (")
 
 
 def test_interrupting_parallel_workers_stops_at_once_and_resumes(config):

@@ -5,21 +5,38 @@ errors and tables.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import sys
+import traceback
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-from ..errors import AiregimeError, Interrupted
+from ..errors import Interrupted
+
+
+class GuardedGroup(TyperGroup):
+    """The root command: whatever a command lets escape becomes one line (see
+    :func:`guarded`), never typer's page-long traceback."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        with guarded():
+            return super().invoke(ctx)
+
 
 app = typer.Typer(
+    cls=GuardedGroup,
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Backtest AI-era equity strategies from YAML configs.",
 )
 
@@ -39,8 +56,6 @@ app.add_typer(data_app, name="data")
 def make_console(stderr: bool = False) -> Console:
     """Never hard-wrap printed lines (a path stays on one line, so ``| tail -1`` works);
     when piped, tables get 200 columns instead of rich's default 80."""
-    import os
-
     stream = sys.stderr if stderr else sys.stdout
     piped = not (hasattr(stream, "isatty") and stream.isatty())
     width = 200 if piped and "COLUMNS" not in os.environ else None
@@ -53,12 +68,34 @@ console = make_console()
 err_console = make_console(stderr=True)
 
 
+#: Set to 1 to print the full traceback of any error, like ``--debug``.
+DEBUG_ENV = "AIREGIME_DEBUG"
+_DEBUG: ContextVar[bool] = ContextVar("airegime_debug", default=False)
+
+
+def debugging() -> bool:
+    """``--debug`` was given, or ``AIREGIME_DEBUG`` is set to something other than 0."""
+    return _DEBUG.get() or os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
+
+
 @app.callback()
-def _cli_wording(ctx: typer.Context) -> None:
-    """Errors raised inside a command name the CLI's options (--set, --strict-dates)."""
+def _global_options(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help=f"Print the full traceback of any error (or set {DEBUG_ENV}=1).",
+        ),
+    ] = False,
+) -> None:
+    """Options of every command: ``--debug``. Errors raised inside a command name the
+    CLI's options (--set, --strict-dates), not the API's arguments."""
     from ..errors import use_cli_wording
 
     ctx.call_on_close(use_cli_wording())
+    token = _DEBUG.set(debug)
+    ctx.call_on_close(lambda: _DEBUG.reset(token))
 
 
 SetOption = Annotated[
@@ -84,17 +121,66 @@ ResultsOption = Annotated[
 ]
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
+    """Print ``error: message`` on one line and exit 2 (bad input, not a bug)."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(USER_EXIT)
 
 
-INTERRUPTED_EXIT = 130
+#: Exit codes: bad input or an error in the user's code; a bug in airegime; Ctrl-C.
+USER_EXIT, INTERNAL_EXIT, INTERRUPTED_EXIT = 2, 1, 130
+
+
+def os_error_line(exc: OSError) -> str:
+    """A file-system error as ``<file>: <what>; <the fix>``."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    fixes = {
+        errno.EACCES: "permission denied; fix its permissions or choose another path",
+        errno.EPERM: "operation not permitted; fix its permissions or choose another path",
+        errno.EROFS: "the file system is read-only; choose a path on a writable disk",
+        errno.ENOSPC: "the disk is full; free some space and run again",
+        errno.EISDIR: "is a folder, not a file; give a file",
+        errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",
+        errno.EEXIST: "already exists and is not a folder; choose another path",
+        errno.ENOENT: "not found; check the path",
+    }
+    fix = fixes.get(exc.errno) if exc.errno is not None else None
+    return f"{where}{fix or exc.strerror or exc}"
+
+
+def report_error(exc: BaseException) -> NoReturn:
+    """One line for ``exc`` (the traceback first with ``--debug``), then the exit code.
+
+    airegime's own errors and errors in the user's code (a strategy, a plugin, their
+    module) are the user's to fix: exit 2. Anything else is a bug in airegime: it
+    says so, with the --debug hint, and exits 1.
+    """
+    from ..errors import AiregimeError, describe, user_context
+
+    debug = debugging()
+    if debug:
+        trace = "".join(traceback.format_exception(exc))
+        err_console.print(trace, markup=False, highlight=False, end="", soft_wrap=True)
+    hint = "" if debug else "; --debug shows the traceback"
+    if user_context(exc) is not None:
+        fail(describe(exc) + hint)
+    if isinstance(exc, AiregimeError):
+        fail(describe(exc))
+    if isinstance(exc, OSError):
+        fail(os_error_line(exc))
+    err_console.print(
+        f"[bold red]internal error:[/] {escape(describe(exc))}; this is a bug in airegime"
+        + ("" if debug else ": run again with --debug and report the traceback"),
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(INTERNAL_EXIT)
 
 
 @contextlib.contextmanager
 def guarded(interrupted: str = "nothing was written; run the command again") -> Iterator[None]:
-    """One line and a non-zero exit for every error a user can meet, never a traceback.
+    """One line and a non-zero exit for every error, never a traceback unless asked for
+    (``--debug``); see :func:`report_error`.
 
     ``interrupted`` says what Ctrl-C leaves behind; an :class:`Interrupted` raised by
     the API (a sweep) carries its own account of what was kept.
@@ -109,12 +195,10 @@ def guarded(interrupted: str = "nothing was written; run the command again") -> 
     except KeyboardInterrupt:
         err_console.print(f"[yellow]interrupted:[/] {escape(str(interrupted))}", highlight=False)
         raise typer.Exit(INTERRUPTED_EXIT) from None
-    except (AiregimeError, ValueError, KeyError) as exc:
-        text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        fail(text.splitlines()[0] if text else type(exc).__name__)
-    except OSError as exc:  # permissions, full disk, vanished files: name the file
-        where = f"{exc.filename}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or exc}")
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise  # typer's own: an exit code, or a usage error it prints itself
+    except Exception as exc:  # noqa: BLE001 - every error is one line (see report_error)
+        report_error(exc)
 
 
 METRIC_ROWS = (

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import ResultsOption, console, guarded, summary_table
+from .common import ResultsOption, console, err_console, guarded, summary_table
 
 
 def compare(
@@ -18,17 +18,54 @@ def compare(
             "--configs", "-c", help="Configs to compare (their newest runs; missing ones are run)"
         ),
     ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", "-s", help="Override a key of every config, e.g. rebalance=quarterly"
+        ),
+    ] = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vary",
+            help="KEY=V1,V2: one run of each config per value, e.g. "
+            "strategy.params.top_n=6,10 (repeatable: every combination)",
+        ),
+    ] = None,
     results_dir: ResultsOption = None,
 ) -> None:
-    """One HTML report: metrics side by side, curves, regimes, bootstrap vs the first run."""
+    """One HTML report: metrics side by side, curves, regimes, bootstrap vs the first run.
+
+    Runs are labelled by the parameters in which they differ (article_composite top_n=10).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from ..compare import compare as compare_items
 
     # `--configs a.yaml b.yaml`: typer gives the first to the option and the rest as arguments,
     # so the given order (the first is the baseline) is the option's, then the arguments.
     items = [*(configs or []), *(run_dirs or [])]
     kept = "runs that finished are kept and reused next time; run the command again"
-    with guarded(kept), console.status("comparing") as status:
-        out = compare_items(items, results_dir, lambda step: status.update(step))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with guarded(kept), Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("comparing", total=None)
+
+        def on_progress(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total)
+
+        out = compare_items(
+            items,
+            results_dir,
+            lambda step: progress.update(task, description=step),
+            overrides=set_ or [],
+            vary=vary or [],
+            on_progress=on_progress,
+        )
     runs = out["runs"]
     universes = out.get("universes")
     headline = universes.headline if universes is not None else None

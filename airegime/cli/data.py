@@ -11,6 +11,7 @@ from rich.markup import escape
 if TYPE_CHECKING:
     import pandas as pd
 
+from ..errors import ConfigError, did_you_mean
 from .common import console, fail, guarded, print_frame, project_root, tickers_or_universe
 
 FUNDAMENTAL_FORMATS = {
@@ -171,7 +172,8 @@ def data_prices(
                 return
             data = load_csv_dir(folder, names)
         else:
-            fail(f"data prices: --source {source}: expected sample, csv or yahoo (the cache)")
+            hint = did_you_mean(source, ("sample", "csv", "yahoo"))
+            fail(f"data prices: --source {source}: expected sample, csv or yahoo (the cache){hint}")
             return
     rows = {}
     for ticker in data.tickers:
@@ -269,7 +271,11 @@ def china_exposure_asof(
     from ..data.prices import load_sample, sample_tickers
 
     if measure not in ("disclosed", "market", "blend"):
-        raise ValueError(f"--measure {measure}: expected disclosed, market or blend")
+        choices = ("disclosed", "market", "blend")
+        raise ConfigError(
+            f"--measure {measure}: expected disclosed, market or blend"
+            f"{did_you_mean(measure, choices)}"
+        )
     known = set(sample_tickers())
     prices = load_sample([t for t in dict.fromkeys([*tickers, *FACTOR_SERIES]) if t in known])
     context = MarketContext(prices=prices, universe=[t for t in tickers if t in known])

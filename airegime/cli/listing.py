@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ..errors import did_you_mean
 from .common import console, fail, guarded
 
 
@@ -26,7 +27,8 @@ def list_strategies(
         return
     if name is not None:
         if name not in strategies:
-            fail(f"unknown strategy '{name}' (registered: {', '.join(strategies)})")
+            hint = did_you_mean(name, strategies)
+            fail(f"unknown strategy '{name}'{hint} (registered: {', '.join(strategies)})")
             return
         cls = strategies[name]
         doc = sys.modules[cls.__module__].__doc__ or cls.__doc__ or ""

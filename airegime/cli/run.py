@@ -69,7 +69,9 @@ def run(
                 strict_dates=strict_dates,
                 portfolio=portfolio,
             )
-    for note in result.provenance.get("notes", []):
+    from ..loading import collapse_notes
+
+    for note in collapse_notes(result.provenance.get("notes", [])):
         console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
     for warning in result.provenance.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from .common import (
     ResultsOption,
@@ -17,6 +18,29 @@ from .common import (
     guarded,
     print_frame,
 )
+
+
+def ranking_title(metric: str, split: str | None) -> str:
+    """The terminal table's title: the order it is in (in-sample with a split)."""
+    order = f"in-sample {metric} (before {split})" if split else metric
+    return f"top points by {order} (all in ranking.csv)"
+
+
+def result_formats(columns) -> dict[str, str]:
+    """Percent metrics as percentages (cagr 40.8%), the others with two decimals, like
+    every other output; parameter columns keep their own format."""
+    from ..stats.metrics import METRIC_NAMES, PERCENT_METRICS
+
+    formats = {}
+    for column in columns:
+        base = str(column).removeprefix("is_").removeprefix("oos_")
+        if base in PERCENT_METRICS:
+            formats[str(column)] = "{:.1%}"
+        elif base in ("trades", "commission_paid"):
+            formats[str(column)] = "{:,.0f}"
+        elif base in METRIC_NAMES:
+            formats[str(column)] = "{:.2f}"
+    return formats
 
 
 def sweep(
@@ -105,11 +129,13 @@ def sweep(
                 engine=engine,
                 confirm=confirm,
             )
+    for note in result.notes:
+        console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
     if result.skipped:
         console.print(f"resumed: {result.skipped} point(s) were already finished")
     shown = result.ranking.drop(columns=["point"]).head(10).set_index("rank")
     shown.columns = [str(c).rsplit(".", 1)[-1] for c in shown.columns]
-    print_frame(shown, f"top points by {metric} (all in ranking.csv)")
+    print_frame(shown, ranking_title(metric, split), result_formats(shown.columns))
     report = result.report
     if "deflated_sharpe" in report:
         dsr = report["deflated_sharpe"]

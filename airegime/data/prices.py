@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, did_you_mean_each
 from .price_checks import DEFAULT_LIMITS, SanityLimits, check_frame, check_rows
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
@@ -129,8 +129,9 @@ def load_sample(tickers: list[str]) -> PriceData:
     closes = _sample_closes()
     missing = [t for t in tickers if t not in closes.columns]
     if missing:
+        hint = did_you_mean_each(missing, closes.columns).removeprefix("; ")
         raise DataError(
-            f"sample data: no prices for {', '.join(missing)}; "
+            f"sample data: no prices for {', '.join(missing)}{f' ({hint})' if hint else ''}; "
             f"the sample holds {', '.join(closes.columns)}"
         )
     data = PriceData(close=closes[tickers].dropna(how="all"), source="sample")

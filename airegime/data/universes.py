@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,19 @@ class Universes:
         return {t for members in self.groups.values() for t in members}
 
     def resolve(self, universe: str | list[str]) -> list[str]:
-        """A universe name or an explicit list, as an ordered list of unique tickers."""
+        """A universe name or an explicit list, as an ordered list of unique tickers.
+
+        An unknown name is a :class:`~airegime.errors.ConfigError` that suggests the
+        closest known one.
+        """
         if isinstance(universe, str):
             if universe not in self.universes:
                 names = ", ".join(sorted(self.universes))
-                raise KeyError(f"unknown universe '{universe}' (named universes: {names})")
+                hint = did_you_mean(universe, self.universes)
+                raise ConfigError(
+                    f"unknown universe '{universe}'{hint} (named universes: {names}; "
+                    "or give a list of tickers)"
+                )
             universe = self.universes[universe]
         return list(dict.fromkeys(t.upper() for t in universe))
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..asof import AsOfView
-from ..errors import ConfigError
+from ..errors import ConfigError, StrategyError, user_code
 from .orders import clean_weights
 
 FillRule = Literal["next_close", "next_open", "same_close"]
@@ -59,6 +59,11 @@ def resolve_fill(requested: str, has_bars: bool) -> FillRule:
     return requested  # type: ignore[return-value]
 
 
+def strategy_name(policy: Any) -> str:
+    """The name a config gives the strategy (``registered_name``), else its class name."""
+    return getattr(policy, "registered_name", None) or type(policy).__name__
+
+
 def decide(context: Any, policy: Any, date: pd.Timestamp, cash_buffer: float) -> Decision:
     """Call the strategy on the as-of view of ``date`` and clean its weights.
 
@@ -68,7 +73,15 @@ def decide(context: Any, policy: Any, date: pd.Timestamp, cash_buffer: float) ->
     """
     view = AsOfView(context, date)
     tradable = view.tradable()
-    weights = clean_weights(policy.target_weights(view), tradable, cash_buffer)
+    # the user's code: an exception keeps its type, with the strategy and date attached
+    with user_code(strategy_name(policy), str(view.date.date()), owner=type(policy).__module__):
+        raw = policy.target_weights(view)
+    try:
+        weights = clean_weights(raw, tradable, cash_buffer)
+    except ValueError as exc:
+        raise StrategyError(
+            f"strategy {strategy_name(policy)}, rebalance {view.date.date()}: {exc}"
+        ) from None
     diagnostics = view.diagnostics() if hasattr(view, "diagnostics") else {}
     untradable = sorted(set(view.universe) - set(tradable))
     if untradable:

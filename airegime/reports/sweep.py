@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..stats.metrics import PERCENT_METRICS
 from .html import e, img, num, page, pct, table, tidy
 
-PERCENT_METRICS = {"total_return", "cagr", "max_drawdown", "volatility", "exposure"}
 TRADING_DAYS = 252
 
 

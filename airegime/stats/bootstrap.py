@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError
+
 TRADING_DAYS = 252
 
 
@@ -50,7 +52,10 @@ def bootstrap_difference(
     both = pd.concat([a, b], axis=1).dropna().to_numpy(dtype=float)
     n = len(both)
     if n < 2 * block:
-        raise ValueError(f"need at least {2 * block} common days, have {n}")
+        raise DataError(
+            f"the bootstrap needs at least {2 * block} common days, the runs share {n}; "
+            "compare runs over a longer common window"
+        )
     rng = np.random.default_rng(seed)
     idx = block_indices(n, block, draws, rng)
     ra, rb = both[:, 0][idx], both[:, 1][idx]

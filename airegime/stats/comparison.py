@@ -8,12 +8,17 @@ Pure functions over :class:`~airegime.results.RunResult` objects; the page is
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..config import BacktestConfig
 from ..data.regimes import Period
+from ..errors import DataError
 from ..results import RunResult
 from .bootstrap import bootstrap_difference
 from .metrics import (
@@ -54,20 +59,92 @@ class Comparison:
         return self.base_of(own.index) if len(own) else None
 
 
+#: Config keys that never tell runs apart in a label (names, notes, the run's record).
+UNLABELLED = ("name", "description", "provenance", "sweep")
+
+
+def _flat(raw: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"strategy": {"params": {"top_n": 6}}}`` -> ``{"strategy.params.top_n": 6}``."""
+    if not isinstance(raw, dict):
+        return {prefix[:-1]: raw}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        out.update(_flat(value, f"{prefix}{key}."))
+    return out
+
+
+def _short(key: str, keys: list[str]) -> str:
+    """The last part of a key path (``top_n``), or as many parts as keep it unambiguous;
+    ``strategy.name`` is ``strategy``."""
+    if key == "strategy.name":
+        return "strategy"
+    parts = key.split(".")
+    for n in range(1, len(parts) + 1):
+        tail = ".".join(parts[-n:])
+        if sum(k == tail or k.endswith("." + tail) for k in keys) == 1:
+            return tail
+    return key
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_value(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "-" if value is None else str(value)
+
+
+def differences(configs: list[BacktestConfig]) -> list[dict[str, Any]]:
+    """For each config, the keys (paths) whose values differ among ``configs``, with its value."""
+    flats = [_flat(c.snapshot()) for c in configs]
+    keys = sorted(
+        {k for f in flats for k in f if k.split(".")[0] not in UNLABELLED},
+        key=lambda k: (not k.startswith("strategy."), k),
+    )
+    varying = [k for k in keys if len({repr(f.get(k)) for f in flats}) > 1]
+    return [{k: f.get(k) for k in varying} for f in flats]
+
+
+def run_labels(
+    configs: list[BacktestConfig], folders: list[Path | None] | None = None
+) -> list[str]:
+    """A label per run: its config name, plus, among runs of the same name, the parameters
+    in which they differ (``article_composite top_n=10``). Runs of identical configs are
+    told apart by their run folder (or ``#2``, ``#3``)."""
+    folders = folders or [None] * len(configs)
+    by_name: dict[str, list[int]] = {}
+    for i, config in enumerate(configs):
+        by_name.setdefault(config.name, []).append(i)
+    labels = [c.name for c in configs]
+    for name, members in by_name.items():
+        if len(members) < 2:
+            continue
+        diffs = differences([configs[i] for i in members])
+        keys = list(diffs[0])
+        for i, diff in zip(members, diffs, strict=True):
+            shown = " ".join(f"{_short(k, keys)}={_value(v)}" for k, v in diff.items())
+            labels[i] = f"{name} {shown}".strip()
+    counts = Counter(labels)
+    for j, folder in enumerate(folders):  # identical configs: told apart by their folder
+        if counts[labels[j]] > 1 and folder is not None:
+            labels[j] = f"{labels[j]} (run {folder.name})"
+    seen: Counter[str] = Counter()
+    for j, label in enumerate(labels):  # still the same (the same folder twice): numbered
+        seen[label] += 1
+        if seen[label] > 1:
+            labels[j] = f"{label} #{seen[label]}"
+    return labels
+
+
 def unique_names(runs: list[RunResult]) -> list[str]:
-    names: list[str] = []
-    for run in runs:
-        name, n = run.config.name, 2
-        while name in names:
-            name, n = f"{run.config.name} #{n}", n + 1
-        names.append(name)
-    return names
+    """The label of each run (see :func:`run_labels`), unique among ``runs``."""
+    return run_labels([r.config for r in runs], [r.run_dir for r in runs])
 
 
 def align(runs: list[RunResult]) -> Comparison:
     """Common dates of every run; notes where date ranges or benchmarks differ."""
     if not runs:
-        raise ValueError("nothing to compare")
+        raise DataError("nothing to compare: give at least one run")
     names = unique_names(runs)
     notes = []
     spans = {n: (r.returns.index[0], r.returns.index[-1]) for n, r in zip(names, runs, strict=True)}
@@ -84,7 +161,7 @@ def align(runs: list[RunResult]) -> Comparison:
         [r.returns.rename(n) for n, r in zip(names, runs, strict=True)], axis=1, join="inner"
     ).dropna()
     if returns.empty:
-        raise ValueError("the runs share no dates")
+        raise DataError("the runs share no dates; compare runs whose windows overlap (start/end)")
     benchmark = runs[0].benchmark_returns.reindex(returns.index)
     own = benchmark.dropna()
     bench_name = runs[0].config.benchmark

@@ -59,6 +59,8 @@ TURNOVER_BASIS = (
     "the initial purchase (the buys of the first day with trades), turnover_incl_initial "
     "counts it"
 )
+#: Metrics that are fractions shown as percentages (0.408 is printed 40.8%).
+PERCENT_METRICS = frozenset({"total_return", "cagr", "max_drawdown", "volatility", "exposure"})
 
 
 def infer_periods_per_year(index: pd.DatetimeIndex) -> int:

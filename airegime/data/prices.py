@@ -16,6 +16,7 @@ are listed in :attr:`PriceData.notes`, which reach the run's notes.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -152,9 +153,97 @@ def _last_line_cut(path: Path) -> str | None:
     return tail.rsplit(b"\n", 1)[-1].decode(errors="replace")
 
 
+#: Column names of common exports, normalised (lower case, runs of other characters as
+#: ``_``), and the field each one means.
+COLUMN_ALIASES = {
+    "datetime": "date",
+    "timestamp": "date",
+    "time": "date",
+    "adjclose": "adj_close",
+    "adjusted_close": "adj_close",
+    "adjustedclose": "adj_close",
+    "adj_close_price": "adj_close",
+    "vol": "volume",
+}
+_ISO_DATE = re.compile(
+    r"^\s*(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?"
+    r"\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?\s*$"
+)
+
+
+def _column_names(columns: pd.Index, path: Path) -> list[str]:
+    """``Adj Close``, ``Adj. Close``, ``adjclose``, ``Datetime`` ... as the fields they mean."""
+    names = []
+    for column in columns:
+        name = re.sub(r"[^a-z0-9]+", "_", str(column).strip().lower()).strip("_")
+        names.append(COLUMN_ALIASES.get(name, name))
+    twice = sorted(
+        {n for n in names if names.count(n) > 1 and n in ("date", *BAR_FIELDS, "adj_close")}
+    )
+    if twice:
+        raise DataError(
+            f"{path}: several columns mean {', '.join(twice)} "
+            f"({', '.join(str(c) for c in columns)}); keep one of each"
+        )
+    return names
+
+
+def parse_dates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
+    """Trading days of a daily file, as written: ``2023-03-10``, or a timestamp at local
+    midnight with or without its UTC offset (``2023-03-10 00:00:00-05:00``, a yfinance
+    ``history()`` export), mixed offsets across a DST change included.
+
+    The date is taken as written, never converted: a time of day other than midnight
+    means the stamps may have been moved to another time zone (a Shanghai bar of
+    2023-03-10 is 2023-03-09 16:00 in UTC), so it is refused rather than shifted.
+    Blank or unparseable dates are refused.
+    """
+    text = values.astype("string")
+    blank = text.isna() | (text.str.strip() == "")
+    if blank.any():
+        row = int(np.flatnonzero(blank.to_numpy())[0])
+        raise DataError(f"{path}: column 'date' is blank on data row {row + 1}; fix the file")
+    parts = text.str.extract(_ISO_DATE)
+    if parts[0].notna().all():
+        clock = parts[[1, 2, 3, 4]].fillna("0").astype(float).to_numpy()
+        timed = np.flatnonzero(clock.any(axis=1))
+        if len(timed):
+            i = int(timed[0])
+            raise DataError(
+                f"{path}: date {values.iloc[i]!r} (data row {i + 1}) is not at midnight: a "
+                "daily row's trading day is its local date, and a time of day suggests the "
+                "stamps were converted to another time zone; write local dates "
+                "(YYYY-MM-DD), or local midnight with its offset"
+            )
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(parts[0], format="%Y-%m-%d"), name="date")
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                f"{path}: column 'date' has values that are not dates ({exc})"
+            ) from None
+    try:
+        parsed = pd.DatetimeIndex(pd.to_datetime(values, utc=False))
+    except (ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise DataError(f"{path}: column 'date' has values that are not dates ({reason})") from None
+    if parsed.tz is not None:
+        parsed = parsed.tz_localize(None)
+    timed = np.flatnonzero(parsed != parsed.normalize())
+    if len(timed):
+        i = int(timed[0])
+        raise DataError(
+            f"{path}: date {values.iloc[i]!r} (data row {i + 1}) is not at midnight; "
+            "daily files need one date per row (YYYY-MM-DD)"
+        )
+    return parsed.rename("date")
+
+
 def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
     """One ticker's file: ``date,open,high,low,close,adj_close,volume`` or ``date,adj_close``.
 
+    Column names of common exports are accepted (``Date,Open,High,Low,Close,Adj
+    Close,Volume`` and extra columns such as ``Dividends,Stock Splits``; see
+    :data:`COLUMN_ALIASES`) and dates are read by :func:`parse_dates`.
     Returns columns open, high, low, close (all adjusted) and volume for full
     bars, or close alone for close-only files; rows with a blank price stay as
     NaN so that the checks of the combined calendar see them. Empty, unreadable,
@@ -176,18 +265,21 @@ def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
             f"{path}: the last line {cut!r} does not end with a newline, so the file looks "
             "truncated; download or copy it again (if it is complete, end it with a newline)"
         )
-    raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
+    raw.columns = _column_names(raw.columns, path)
     if "date" not in raw.columns or "adj_close" not in raw.columns:
         raise DataError(
             f"{path}: expected columns date,adj_close (close-only) or "
             f"date,open,high,low,close,adj_close,volume; found {','.join(raw.columns)}"
+            + (
+                " (no adjusted close: if Close is adjusted already, as in a yfinance "
+                "history() export with auto_adjust, name it adj_close)"
+                if "close" in raw.columns and "adj_close" not in raw.columns
+                else ""
+            )
         )
     if raw.empty:
         raise DataError(f"{path}: file has a header but no rows")
-    try:
-        index = _naive_days(pd.to_datetime(raw["date"], utc=False))
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"{path}: column 'date' has values that are not dates ({exc})") from None
+    index = parse_dates(raw["date"], path)
     adj = pd.to_numeric(raw["adj_close"], errors="coerce").to_numpy()
     if np.isnan(adj).all():
         raise DataError(f"{path}: column 'adj_close' has no numeric values")

@@ -7,6 +7,7 @@ import pytest
 
 from airegime.data.prices import load_csv_dir, load_sample, read_ticker_csv, sample_tickers
 from airegime.errors import DataError
+from tests.conftest import write_closes
 
 
 def test_sample_covers_the_article_period_and_the_benchmarks():
@@ -166,3 +167,57 @@ def test_a_blank_date_is_refused(tmp_path):
     path.write_text("date,adj_close\n2024-01-02,10\n,11\n2024-01-04,12\n")
     with pytest.raises(DataError, match="column 'date' is blank on data row 2"):
         read_ticker_csv(path)
+
+
+# --- blank fields in full bars ---------------------------------------------------------------
+
+BARS = "date,open,high,low,close,adj_close,volume\n"
+
+
+def write_bars(folder, ticker: str, rows: dict[str, tuple]) -> None:
+    lines = [f"{d},{','.join('' if v is None else str(v) for v in r)}" for d, r in rows.items()]
+    (folder / f"{ticker}.csv").write_text(BARS + "\n".join(lines) + "\n")
+
+
+def bar_rows(days: list[str], blank_open: set[str] = frozenset()) -> dict[str, tuple]:
+    return {
+        d: (None if d in blank_open else 10.0 + i, 12.0 + i, 9.0 + i, 11.0 + i, 11.0 + i, 100)
+        for i, d in enumerate(days)
+    }
+
+
+DAYS = ["2023-01-30", "2023-01-31", "2023-02-01", "2023-02-02", "2023-02-03", "2023-02-06"]
+
+
+def test_a_blank_open_is_noted_and_orders_at_that_open_fill_at_the_close(tmp_path):
+    write_bars(tmp_path, "AAPL", bar_rows(DAYS, {"2023-02-02"}))
+    data = load_csv_dir(tmp_path, ["AAPL"])
+    assert data.open.loc["2023-02-02", "AAPL"] == data.close.loc["2023-02-02", "AAPL"] == 14.0
+    assert data.notes == [
+        f"{tmp_path / 'AAPL.csv'}: open blank on 2023-02-02 (the close is there); filled with "
+        "that day's close, so an order filling at that open fills at the close"
+    ]
+
+
+def test_blank_opens_beyond_the_fill_limit_are_refused_naming_the_setting(tmp_path):
+    write_bars(tmp_path, "AAPL", bar_rows(DAYS, set(DAYS[1:5])))
+    with pytest.raises(DataError) as info:
+        load_csv_dir(tmp_path, ["AAPL"])
+    assert str(info.value) == (
+        f"{tmp_path / 'AAPL.csv'}: open blank on 4 days in a row (2023-01-31..2023-02-03) "
+        "beside a close; fill the file, or raise data.checks.max_fill_days (now 3) to fill "
+        "them with that day's close"
+    )
+
+
+def test_a_close_only_file_among_full_bars_says_why_fills_use_the_next_close(tmp_path):
+    write_bars(tmp_path, "AAPL", bar_rows(DAYS))
+    write_closes(tmp_path, {"SPY": [1.0, 1.1, 1.2, 1.1, 1.0, 1.1]}, DAYS)
+    data = load_csv_dir(tmp_path, ["AAPL", "SPY"])
+    assert not data.has_bars
+    assert data.notes == [
+        f"{tmp_path / 'SPY.csv'}: close-only (date,adj_close) beside full-bar files, so no "
+        "opens are used: execution.fill auto fills at the next close (next_close), and "
+        "next_open is refused; give SPY full bars (date,open,high,low,close,adj_close,volume) "
+        "to fill at the next open"
+    ]

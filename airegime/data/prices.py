@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .price_checks import DEFAULT_LIMITS, SanityLimits, check_frame, check_rows
+from .price_checks import (
+    DEFAULT_CALENDAR,
+    DEFAULT_RULES,
+    PriceRules,
+    check_bars,
+    check_frame,
+    check_rows,
+)
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
 
@@ -88,6 +95,22 @@ def _naive_days(index: pd.Index) -> pd.DatetimeIndex:
     return idx.normalize()
 
 
+def read_first_days(path: Path) -> dict[str, pd.Timestamp]:
+    """``ticker,first_day,reason`` rows (``data/first_days.csv``): the first day of each
+    ticker as the company meant; ``{}`` when the file does not exist."""
+    if not path.is_file():
+        return {}
+    try:
+        table = pd.read_csv(path, comment="#", dtype=str)
+        days = pd.to_datetime(table["first_day"], format="%Y-%m-%d")
+    except (OSError, KeyError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(
+            f"{path}: cannot read it ({str(exc).splitlines()[0]}); expected rows "
+            "ticker,first_day,reason with dates as YYYY-MM-DD"
+        ) from None
+    return dict(zip(table["ticker"].str.strip().str.upper(), days, strict=True))
+
+
 # --- sample ------------------------------------------------------------------------------
 
 
@@ -104,29 +127,49 @@ def _sample_closes() -> pd.DataFrame:
 
 
 def checked(
-    data: PriceData, where: Callable[[str], str], limits: SanityLimits = DEFAULT_LIMITS
+    data: PriceData,
+    where: Callable[[str], str],
+    rules: PriceRules = DEFAULT_RULES,
+    sessions: pd.DatetimeIndex | None = None,
 ) -> PriceData:
-    """``data`` after the price checks; a ticker's bars follow its repaired closes."""
-    close, notes = check_frame(data.close, where, limits)
-    if not notes:
-        return data
-    filled = data.close.isna() & close.notna()
-    dropped = data.close.notna() & close.isna()
-    fields = {}
-    for name in ("open", "high", "low", "volume"):
-        frame = getattr(data, name)
-        if frame is not None:
-            fill = 0.0 if name == "volume" else close
-            fields[name] = frame.mask(dropped).mask(filled, fill)
-    return PriceData(close=close, source=data.source, notes=[*data.notes, *notes], **fields)
+    """``data`` after the price checks; a ticker's bars follow its repaired closes.
+
+    Where the checks filled a close, that day's open, high and low are the close and
+    its volume 0; where they dropped one, the bar goes too; a split adjustment scales
+    the bar like the close. Blank open/high/low beside a close are filled with that
+    close (an order filling at the open fills at the close) within
+    ``max_fill_days``, with a note; longer runs are refused.
+    """
+    result = check_frame(data.close, where, rules, sessions)
+    close = result.close
+    notes = [*data.notes, *result.notes]
+    fields: dict[str, pd.DataFrame] = {}
+    if data.has_bars:
+        before = data.close.reindex(close.index)
+        filled = before.isna() & close.notna()
+        dropped = before.notna() & close.isna()
+        factor = result.factor
+        for name in ("open", "high", "low"):
+            frame = getattr(data, name).reindex(close.index) * factor
+            fields[name] = frame.mask(dropped).mask(filled, close)
+        if data.volume is not None:
+            volume = data.volume.reindex(close.index) / factor
+            fields["volume"] = volume.mask(dropped).mask(filled, 0.0)
+        notes += check_bars(fields, close, where, rules.limits)
+    return PriceData(close=close, source=data.source, notes=notes, **fields)
 
 
 def sample_tickers() -> list[str]:
     return list(_sample_closes().columns)
 
 
-def load_sample(tickers: list[str]) -> PriceData:
-    """The bundled snapshot: adjusted closes 2015-01-02..2026-08-03 (see airegime/sample)."""
+def load_sample(tickers: list[str], rules: PriceRules = DEFAULT_RULES) -> PriceData:
+    """The bundled snapshot: adjusted closes 2015-01-02..2026-08-03 (see airegime/sample).
+
+    Its rows are exactly the NYSE sessions of that span (a test holds it to
+    exchange_calendars' XNYS), so with the default calendar they serve as the sessions
+    and no calendar needs building.
+    """
     closes = _sample_closes()
     missing = [t for t in tickers if t not in closes.columns]
     if missing:
@@ -135,7 +178,8 @@ def load_sample(tickers: list[str]) -> PriceData:
             f"the sample holds {', '.join(closes.columns)}"
         )
     data = PriceData(close=closes[tickers].dropna(how="all"), source="sample")
-    return checked(data, lambda t: f"{SAMPLE_FILE} {t}")
+    sessions = closes.index if rules.calendar == DEFAULT_CALENDAR else None
+    return checked(data, lambda t: f"{SAMPLE_FILE} {t}", rules, sessions)
 
 
 # --- csv ---------------------------------------------------------------------------------
@@ -312,21 +356,34 @@ def combine(
     source: str,
     where: Callable[[str], str] | None = None,
     notes: list[str] | None = None,
+    rules: PriceRules = DEFAULT_RULES,
 ) -> PriceData:
     """Align per-ticker frames on the union of their dates (NaN before a listing), checked.
 
-    ``where(ticker)`` names a ticker's file in messages.
+    ``where(ticker)`` names a ticker's file in messages. Bars are kept only when every
+    file has them; a close-only file among full-bar files is named in a note, since it
+    is why fills fall back to the next close.
     """
-    bars = all("open" in f.columns for f in per_ticker.values())
+    where = where or (lambda t: f"{source} {t}")
+    close_only = [t for t, f in per_ticker.items() if "open" not in f.columns]
+    bars = not close_only
+    notes = list(notes or [])
+    if close_only and len(close_only) < len(per_ticker):
+        notes.append(
+            f"{', '.join(where(t) for t in close_only)}: close-only (date,adj_close) beside "
+            "full-bar files, so no opens are used: execution.fill auto fills at the next "
+            f"close (next_close), and next_open is refused; give {', '.join(close_only)} "
+            "full bars (date,open,high,low,close,adj_close,volume) to fill at the next open"
+        )
     fields = BAR_FIELDS if bars else ("close",)
     wide = {
         f: pd.DataFrame({t: df[f] for t, df in per_ticker.items()}).sort_index() for f in fields
     }
-    data = PriceData(source=source, notes=list(notes or []), **wide)
-    return checked(data, where or (lambda t: f"{source} {t}"))
+    data = PriceData(source=source, notes=notes, **wide)
+    return checked(data, where, rules)
 
 
-def load_csv_dir(folder: Path, tickers: list[str]) -> PriceData:
+def load_csv_dir(folder: Path, tickers: list[str], rules: PriceRules = DEFAULT_RULES) -> PriceData:
     """Per-ticker CSV files ``<folder>/<TICKER>.csv``; a missing file is named in the error."""
     if not folder.is_dir():
         raise DataError(
@@ -340,4 +397,4 @@ def load_csv_dir(folder: Path, tickers: list[str]) -> PriceData:
         )
     notes: list[str] = []
     frames = {t: read_ticker_csv(folder / f"{t}.csv", notes) for t in tickers}
-    return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes)
+    return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes, rules)

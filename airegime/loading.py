@@ -20,7 +20,9 @@ from .config import BacktestConfig
 from .data.china_market import attach_china
 from .data.context import MarketContext
 from .data.fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
-from .data.prices import PriceData, load_csv_dir, load_sample, sample_tickers
+from .data.fundamentals import Splits
+from .data.price_checks import PriceRules
+from .data.prices import PriceData, load_csv_dir, load_sample, read_first_days, sample_tickers
 from .data.regimes import load_regimes
 from .data.universes import Universes, load_universes
 from .data.yahoo import YahooPrices
@@ -76,14 +78,36 @@ def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> No
             )
 
 
+def price_rules(config: BacktestConfig, root: Path) -> PriceRules:
+    """What the price checks are told beside the files: the config's ``data.checks``,
+    ``data.calendar`` and ``data.known_moves``, and the project's dated lists
+    ``data/first_days.csv`` and ``data/splits.csv``."""
+    data = paths.data_dir(root)
+    splits: dict[str, dict[pd.Timestamp, float]] = {}
+    table = Splits.from_csv(data / "splits.csv").table
+    for ticker, date, ratio in table[["ticker", "date", "ratio"]].itertuples(index=False):
+        splits.setdefault(str(ticker).upper(), {})[pd.Timestamp(date)] = float(ratio)
+    return PriceRules(
+        limits=config.data.checks.limits(),
+        calendar=None if config.data.calendar == "none" else config.data.calendar,
+        first_days=read_first_days(data / "first_days.csv"),
+        splits=splits,
+        known_moves={
+            t: frozenset(pd.Timestamp(d) for d in days)
+            for t, days in config.data.known_moves.items()
+        },
+    )
+
+
 def load_prices(config: BacktestConfig, tickers: list[str], root: Path) -> PriceData:
+    rules = price_rules(config, root)
     if config.data.source == "sample":
-        return load_sample(tickers)
+        return load_sample(tickers, rules)
     if config.data.source == "csv":
-        return load_csv_dir(Path(config.data.path or ""), tickers)
+        return load_csv_dir(Path(config.data.path or ""), tickers, rules)
     start = config.start - dt.timedelta(days=WARMUP_DAYS)
     yahoo = YahooPrices(paths.cache_dir(root), timeout_s=config.data.timeout_s)
-    return yahoo.load(tickers, start, config.end, refresh=config.data.refresh)
+    return yahoo.load(tickers, start, config.end, refresh=config.data.refresh, rules=rules)
 
 
 def build_context(

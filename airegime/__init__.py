@@ -8,7 +8,8 @@ The public API is small:
 - :func:`run_sweep` runs (or resumes) a parameter grid and ranks it;
   :func:`compare` writes one HTML report comparing runs, run folders or configs;
   :func:`explain` says why a run held what it held on a date.
-- :class:`Strategy`, :class:`Params` and :func:`register` define new strategies;
+- :class:`Strategy`, :class:`Params` and :func:`register` define new strategies
+  (:class:`SeriesNeed`: the price series a rule reads beside the universe);
   :class:`AsOfView` is what a strategy sees on a rebalance date.
 """
 
@@ -24,7 +25,7 @@ from .explain import explain
 from .registry import register, registered
 from .results import RunResult
 from .run import run_backtest
-from .strategy import Params, Strategy
+from .strategy import Params, SeriesNeed, Strategy
 from .sweep import SweepResult, run_sweep
 
 __version__ = "0.1.0"
@@ -39,6 +40,7 @@ __all__ = [
     "MarketContext",
     "Params",
     "RunResult",
+    "SeriesNeed",
     "Strategy",
     "SweepResult",
     "compare",

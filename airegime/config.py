@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from .data.price_checks import DEFAULT_CALENDAR, DEFAULT_LIMITS, SanityLimits
 from .errors import ConfigError, did_you_mean, user_code, wording
 from .registry import resolve_strategy
 from .strategy import Strategy
@@ -35,6 +36,53 @@ class _Model(BaseModel):
 class StrategySpec(_Model):
     name: str = Field(description="a registered strategy name, or module:Class")
     params: dict[str, Any] = Field(default_factory=dict)
+
+
+class PriceChecks(_Model):
+    """Limits of the price checks (``data.checks``); see docs/data.md, "Price checks"."""
+
+    max_fill_days: int = Field(
+        DEFAULT_LIMITS.max_fill_days,
+        ge=0,
+        description="blank sessions in a row filled with the previous close; longer: refused",
+    )
+    max_gap_days: int = Field(
+        DEFAULT_LIMITS.max_gap_days,
+        ge=1,
+        description="calendar: none only: calendar days between two rows beyond which rows "
+        "are missing",
+    )
+    max_same_days: int = Field(
+        DEFAULT_LIMITS.max_same_days, ge=2, description="the same close this often in a row"
+    )
+    flat_min_days: int = Field(
+        DEFAULT_LIMITS.flat_min_days, ge=5, description="shell note: quiet days at the start"
+    )
+    flat_max_vol: float = Field(
+        DEFAULT_LIMITS.flat_max_vol, gt=0, description="shell note: annualised volatility"
+    )
+    flat_vol_ratio: float = Field(
+        DEFAULT_LIMITS.flat_vol_ratio, gt=1, description="shell note: later volatility x"
+    )
+    split_tolerance: float = Field(
+        DEFAULT_LIMITS.split_tolerance,
+        ge=0,
+        lt=0.5,
+        description="a day's price ratio this close (relative) to a split ratio is split-like",
+    )
+    split_min_sigmas: float = Field(
+        DEFAULT_LIMITS.split_min_sigmas,
+        gt=0,
+        description="split-like and this many daily volatilities of the past: refused",
+    )
+    split_history_days: int = Field(
+        DEFAULT_LIMITS.split_history_days,
+        ge=20,
+        description="returns before a day whose volatility it is judged against",
+    )
+
+    def limits(self) -> SanityLimits:
+        return SanityLimits(**self.model_dump())
 
 
 class DataSpec(_Model):
@@ -58,6 +106,41 @@ class DataSpec(_Model):
         description="returns per year for annualising; default from the data's calendar: "
         "252 for exchange days, 365 when there is a row every day",
     )
+    calendar: str | None = Field(
+        DEFAULT_CALENDAR,
+        description="exchange whose trading days gaps are judged against: an exchange_calendars "
+        "code (XNYS, XSHG, XHKG, XLON, XTKS, 24/7 ...) or none (calendar days, max_gap_days)",
+    )
+    checks: PriceChecks = Field(default_factory=PriceChecks)
+    known_moves: dict[str, list[dt.date]] = Field(
+        default_factory=dict,
+        description="one-day moves that are real though split-sized: {TICKER: [dates]}",
+    )
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, name: str | None) -> str:
+        if name is None:
+            return "none"
+        if name == DEFAULT_CALENDAR or name.lower() == "none":
+            return name if name == DEFAULT_CALENDAR else "none"
+        import exchange_calendars as xcals  # only for a calendar other than the default
+
+        names = xcals.get_calendar_names(include_aliases=True)
+        if name not in names:
+            close = [n for n in names if n.upper() == name.upper()]
+            raise ValueError(
+                f"unknown exchange calendar {name!r}"
+                + (f" (did you mean {close[0]}?)" if close else "")
+                + "; use an exchange_calendars code such as XNYS, XSHG, XHKG, XLON, XTKS or "
+                "24/7, or none"
+            )
+        return name
+
+    @field_validator("known_moves")
+    @classmethod
+    def _upper_tickers(cls, moves: dict[str, list[dt.date]]) -> dict[str, list[dt.date]]:
+        return {ticker.upper(): dates for ticker, dates in moves.items()}
 
 
 class Costs(_Model):

@@ -18,15 +18,18 @@ import pandas as pd
 
 from . import paths
 from .config import BacktestConfig
-from .data.china_market import attach_china
+from .data.china_market import CHINA_PROXIES, CONTROLS, attach_china
 from .data.context import MarketContext
 from .data.fundamental_sources import YAHOO_LAG_DAYS, load_fundamentals
-from .data.prices import PriceData, load_csv_dir, load_sample, sample_tickers
+from .data.fundamentals import Splits
+from .data.price_checks import PriceRules
+from .data.prices import PriceData, load_csv_dir, load_sample, read_first_days, sample_tickers
 from .data.regimes import load_regimes
 from .data.universes import Universes, load_universes
 from .data.yahoo import YahooPrices
 from .errors import AiregimeError, ConfigError, DataError, did_you_mean_each, wording
 from .stats.exposures import FACTORS
+from .strategy import SeriesNeed
 
 Step = Callable[[str], None]
 
@@ -79,14 +82,85 @@ def check_tickers(config: BacktestConfig, tickers: list[str], source: str) -> No
             )
 
 
+def price_rules(config: BacktestConfig, root: Path) -> PriceRules:
+    """What the price checks are told beside the files: the config's ``data.checks``,
+    ``data.calendar`` and ``data.known_moves``, and the project's dated lists
+    ``data/first_days.csv`` and ``data/splits.csv``."""
+    data = paths.data_dir(root)
+    splits: dict[str, dict[pd.Timestamp, float]] = {}
+    table = Splits.from_csv(data / "splits.csv").table
+    for ticker, date, ratio in table[["ticker", "date", "ratio"]].itertuples(index=False):
+        splits.setdefault(str(ticker).upper(), {})[pd.Timestamp(date)] = float(ratio)
+    return PriceRules(
+        limits=config.data.checks.limits(),
+        calendar=None if config.data.calendar == "none" else config.data.calendar,
+        first_days=read_first_days(data / "first_days.csv"),
+        splits=splits,
+        known_moves={
+            t: frozenset(pd.Timestamp(d) for d in days)
+            for t, days in config.data.known_moves.items()
+        },
+    )
+
+
 def load_prices(config: BacktestConfig, tickers: list[str], root: Path) -> PriceData:
+    rules = price_rules(config, root)
     if config.data.source == "sample":
-        return load_sample(tickers)
+        return load_sample(tickers, rules)
     if config.data.source == "csv":
-        return load_csv_dir(Path(config.data.path or ""), tickers)
+        return load_csv_dir(Path(config.data.path or ""), tickers, rules)
     start = config.start - dt.timedelta(days=WARMUP_DAYS)
     yahoo = YahooPrices(paths.cache_dir(root), timeout_s=config.data.timeout_s)
-    return yahoo.load(tickers, start, config.end, refresh=config.data.refresh)
+    return yahoo.load(tickers, start, config.end, refresh=config.data.refresh, rules=rules)
+
+
+def source_tickers(config: BacktestConfig, root: Path) -> set[str] | None:
+    """Tickers the price source has without a download: the sample's, the csv folder's
+    files; None for yahoo (anything may be downloaded)."""
+    if config.data.source == "sample":
+        return set(sample_tickers())
+    if config.data.source == "csv":
+        folder = Path(config.data.path or "")
+        return {p.stem for p in folder.glob("*.csv")} if folder.is_dir() else set()
+    return None
+
+
+def where_prices(config: BacktestConfig) -> str:
+    """The price source as messages name it."""
+    if config.data.source == "csv":
+        return f"data.path {config.data.path}"
+    return "the bundled sample" if config.data.source == "sample" else "yahoo"
+
+
+def needed_series(
+    config: BacktestConfig, root: Path, needs: list[SeriesNeed], source: str = "<config>"
+) -> list[str]:
+    """The series the strategy's rules read (:meth:`~airegime.strategy.Strategy.series_needs`),
+    as the price source has them; one line naming each rule whose series it lacks."""
+    have = source_tickers(config, root)
+    wanted: list[str] = []
+    failures, lacking, fixes = [], [], []
+    for need in needs:
+        if have is None:
+            wanted += [*need.series, *need.any_of]
+            continue
+        missing = [t for t in need.series if t not in have]
+        options = [t for t in need.any_of if t in have]
+        if missing or (need.any_of and not options):
+            asked = ", ".join(need.series)
+            if need.any_of:
+                asked += f"{' and ' if need.series else ''}one of {', '.join(need.any_of)}"
+            failures.append(f"{need.rule} needs prices of {asked}")
+            lacking += [*missing, *([] if options else need.any_of)]
+            fixes += [need.fix] if need.fix else []
+        wanted += [*need.series, *options]
+    if failures:
+        raise DataError(
+            f"{source}: strategy {config.strategy.name}: {'; '.join(failures)}; "
+            f"{where_prices(config)} has no {', '.join(dict.fromkeys(lacking))}; add them"
+            + "".join(f", or {fix}" for fix in fixes)
+        )
+    return list(dict.fromkeys(wanted))
 
 
 def build_context(
@@ -95,13 +169,17 @@ def build_context(
     source: str = "<config>",
     extra_series: list[str] | None = None,
 ) -> MarketContext:
-    """Prices of the universe, benchmark and any extra series, plus reference tables."""
+    """Prices of the universe, benchmark and any extra series, plus reference tables.
+
+    Extra series the price source does not have are left out (callers that need one
+    check first, with :func:`needed_series`).
+    """
     universes = load_universes(paths.data_dir(root) / "universes.yaml")
     tickers = universe_tickers(config, universes, source)
     check_tickers(config, tickers, source)
-    wanted = list(dict.fromkeys([*tickers, config.benchmark.upper(), *(extra_series or [])]))
-    if config.data.source == "sample":
-        wanted = [t for t in wanted if t in set(sample_tickers())]
+    have = source_tickers(config, root)
+    extra = [t for t in extra_series or [] if have is None or t in have]
+    wanted = list(dict.fromkeys([*tickers, config.benchmark.upper(), *extra]))
     prices = load_prices(config, wanted, root)
     window = prices.close.loc[pd.Timestamp(config.start) : pd.Timestamp(config.end), tickers]
     if window.dropna(how="all").empty:
@@ -261,8 +339,22 @@ def load_context(
     (``report_data``) what the portfolio page measures every run with."""
     on_step("loading prices")
     strategy = config.build_strategy()
-    extra = list(dict.fromkeys([*strategy.extra_series, *available_series(config, root)]))
-    context = build_context(config, root, source, extra)
+    needed = needed_series(config, root, strategy.series_needs(), source)
+    optional = available_series(config, root) if report_data else []
+    context = build_context(config, root, source, [*needed, *optional])
+    if report_data:
+        absent = [t for t in FACTORS if t not in context.prices.close.columns]
+        if absent:
+            context.extras["notes"].append(
+                f"portfolio page: no prices for {', '.join(absent)} in "
+                f"{where_prices(config)}, so their rolling betas are left out"
+                + (
+                    " and so is the market-implied China share"
+                    if not set(CONTROLS) <= set(context.prices.close.columns)
+                    or not set(CHINA_PROXIES) & set(context.prices.close.columns)
+                    else ""
+                )
+            )
     if strategy.needs:
         on_step("loading fundamentals")
         attach_reference_data(context, config, root, strategy.needs)

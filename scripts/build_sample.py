@@ -6,8 +6,9 @@ the benchmarks (SPY, QQQ, SOXX, SMH) and the regime series (TLT, IEF, KWEB...).
 It is stored wide (one column per ticker) and gzip-compressed.
 
 Series are cut where the listed company was not yet the one the universe means
-(``FIRST_DAYS``): VRT traded as the GS Acquisition Holdings SPAC shell, flat
-around $10, until its business combination with Vertiv closed on 2020-02-07.
+(``data/first_days.csv``, which every price source also applies): VRT traded as the
+GS Acquisition Holdings SPAC shell, flat around $10, until its business combination
+with Vertiv closed on 2020-02-07.
 
 Usage: python scripts/build_sample.py [SOURCE_DIR]
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from airegime.data.prices import read_first_days
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "market-data" / "closes"
 TARGET = ROOT / "airegime" / "sample" / "closes.csv.gz"
@@ -27,11 +30,7 @@ FUNDAMENTALS_TARGET = ROOT / "airegime" / "sample" / "fundamentals.csv.gz"
 
 
 #: First day of each series as the company the universe means (earlier rows dropped).
-FIRST_DAYS = {
-    # GS Acquisition Holdings (a SPAC) until the Vertiv business combination closed on
-    # 2020-02-07; before that the shares trade flat around $10 with ~8% volatility.
-    "VRT": "2020-02-07",
-}
+FIRST_DAYS = read_first_days(ROOT / "data" / "first_days.csv")
 
 
 def build(source: Path = DEFAULT_SOURCE, target: Path = TARGET) -> pd.DataFrame:

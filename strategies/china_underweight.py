@@ -14,10 +14,10 @@ import pandas as pd
 from pydantic import Field
 
 from airegime.asof import AsOfView
-from airegime.strategy import Strategy
+from airegime.strategy import SeriesNeed, Strategy
 from airegime.weighting import normalise
 
-from .common import FACTOR_SERIES, ChinaParams, apply_china
+from .common import ChinaParams, apply_china, china_series_needs
 
 
 class ChinaUnderweightParams(ChinaParams):
@@ -30,8 +30,10 @@ class ChinaUnderweight(Strategy):
 
     summary = "equal weight x (1 - China revenue share) ** k, capped at max_china_share"
     needs = frozenset({"china"})
-    extra_series = FACTOR_SERIES
     Params = ChinaUnderweightParams
+
+    def series_needs(self) -> list[SeriesNeed]:
+        return china_series_needs(self.params)
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         names = view.tradable()

@@ -9,8 +9,8 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from airegime.asof import AsOfView
-from airegime.data.china_market import FACTOR_SERIES
-from airegime.strategy import Params
+from airegime.data.china_market import CHINA_PROXIES, CONTROLS, FACTOR_SERIES
+from airegime.strategy import Params, SeriesNeed
 from airegime.weighting import (
     active_components,
     china_multiplier,
@@ -27,6 +27,8 @@ __all__ = [
     "ChinaParams",
     "SelectionParams",
     "apply_china",
+    "china_rule_on",
+    "china_series_needs",
     "combined_score",
     "fundamentals",
 ]
@@ -98,13 +100,37 @@ def china_shares(
     return share
 
 
-def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.Series:
-    """Scale weights by the China rule and renormalise."""
-    if weights.empty or (
+def china_rule_on(params: ChinaParams) -> bool:
+    """Whether the China rule can change a weight with these parameters."""
+    return not (
         params.china_power == 0
         and params.max_china_share >= 1
         and params.unknown_china != "exclude"
-    ):
+    )
+
+
+def china_series_needs(params: ChinaParams, prefix: str = "") -> list[SeriesNeed]:
+    """The factor series the market-implied China share reads, when the rule uses it.
+
+    ``market`` and ``blend`` regress each stock on China equities (KWEB, else FXI, else
+    MCHI), SPY and SOXX; ``disclosed`` reads filings only, and a rule that is off
+    (``china_power: 0``, no cap, unknowns kept) reads nothing.
+    """
+    if not china_rule_on(params) or params.china_measure == "disclosed":
+        return []
+    return [
+        SeriesNeed(
+            f"{prefix}china_measure: {params.china_measure} (the rolling China beta)",
+            CONTROLS,
+            CHINA_PROXIES,
+            f"set strategy.params.{prefix}china_measure: disclosed",
+        )
+    ]
+
+
+def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.Series:
+    """Scale weights by the China rule and renormalise."""
+    if weights.empty or not china_rule_on(params):
         return weights
     share = china_shares(view, list(weights.index), params.adr_china_share, params.china_measure)
     multiplier = china_multiplier(

@@ -20,15 +20,15 @@ import pandas as pd
 from pydantic import Field
 
 from airegime.asof import AsOfView
-from airegime.strategy import Strategy
+from airegime.strategy import SeriesNeed, Strategy
 from airegime.weighting import normalise, zscore
 
 from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from .capex_discipline import CapexParams, capex_breached, capex_score
 from .common import (
-    FACTOR_SERIES,
     ChinaParams,
     apply_china,
+    china_series_needs,
     combined_score,
     fundamentals,
     record_selection,
@@ -104,8 +104,10 @@ class ArticleComposite(Strategy):
 
     summary = "the article's rules combined: weighted scores, exclusions, China underweight"
     needs = frozenset({"fundamentals", "china"})
-    extra_series = FACTOR_SERIES
     Params = CompositeParams
+
+    def series_needs(self) -> list[SeriesNeed]:
+        return china_series_needs(self.params)
 
     def target_weights(self, view: AsOfView) -> pd.Series:
         return composite_weights(view, self.params)

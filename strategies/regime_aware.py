@@ -29,10 +29,10 @@ from pydantic import Field
 
 from airegime.asof import AsOfView
 from airegime.data.regimes import basket, drawdown, trailing_return
-from airegime.strategy import Params, Strategy
+from airegime.strategy import Params, SeriesNeed, Strategy
 from airegime.weighting import normalise, select, top_n_tie
 
-from .common import FACTOR_SERIES
+from .common import china_series_needs
 from .composite import CompositeParams, composite_weights
 
 SHOCKS = {"china_shock", "capex_doubt", "macro_shock"}
@@ -138,8 +138,17 @@ class RegimeAware(Strategy):
 
     summary = "blend momentum/equal weight with the composite on capex, China, rate regimes"
     needs = frozenset({"fundamentals", "china", "regimes"})
-    extra_series = (*FACTOR_SERIES, "TLT")
     Params = RegimeParams
+
+    def series_needs(self) -> list[SeriesNeed]:
+        """The regime signals read SPY, KWEB, SOXX and TLT on every rebalance date; the
+        composite leg reads what its China rule needs."""
+        return [
+            SeriesNeed("the capex-doubt signal (AI basket against SPY)", ("SPY",)),
+            SeriesNeed("the China catch-up signal (KWEB against SOXX)", ("KWEB", "SOXX")),
+            SeriesNeed("the rising-rates signal (TLT over rate_days)", ("TLT",)),
+            *china_series_needs(self.params.composite, "composite."),
+        ]
 
     def run_notes(self) -> list[str]:
         if not self.params.use_events:

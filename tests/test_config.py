@@ -132,3 +132,46 @@ def test_an_impossible_date_in_the_file_is_a_config_error(tmp_path):
 def test_an_impossible_date_given_by_set_names_the_key(tmp_path):
     message = error_of(write(tmp_path, GOOD), ["start=2024-13-01"])
     assert "start" in message and "2024-13-01" in message
+
+
+# --- data: calendar, price-check limits, known moves ----------------------------------------
+
+
+def test_price_check_limits_default_to_the_checks_own_defaults(tmp_path):
+    from airegime.data.price_checks import DEFAULT_LIMITS
+
+    config = load_config(write(tmp_path, GOOD))
+    assert config.data.calendar == "XNYS"
+    assert config.data.checks.limits() == DEFAULT_LIMITS
+    assert config.data.known_moves == {}
+
+
+def test_price_check_limits_are_set_from_the_yaml(tmp_path):
+    text = GOOD + "data: {calendar: XSHG, checks: {max_fill_days: 6, split_min_sigmas: 20}}\n"
+    config = load_config(write(tmp_path, text))
+    limits = config.data.checks.limits()
+    assert (limits.max_fill_days, limits.split_min_sigmas, limits.max_same_days) == (6, 20, 10)
+    assert config.data.calendar == "XSHG"
+
+
+def test_an_unknown_price_check_key_is_an_error(tmp_path):
+    message = error_of(write(tmp_path, GOOD + "data: {checks: {max_fill: 6}}\n"))
+    assert "data.checks.max_fill: unknown key" in message
+
+
+def test_an_unknown_calendar_suggests_the_code(tmp_path):
+    message = error_of(write(tmp_path, GOOD + "data: {calendar: xshg}\n"))
+    assert "data.calendar: unknown exchange calendar 'xshg' (did you mean XSHG?)" in message
+
+
+@pytest.mark.parametrize("value", ["none", "None", "null"])
+def test_calendar_none_turns_the_exchange_calendar_off(tmp_path, value):
+    config = load_config(write(tmp_path, GOOD + f"data: {{calendar: {value}}}\n"))
+    assert config.data.calendar == "none"
+
+
+def test_known_moves_are_dates_by_ticker(tmp_path):
+    config = load_config(write(tmp_path, GOOD), ["data.known_moves={aapl: [2023-06-15]}"])
+    assert config.data.known_moves == {"AAPL": [dt.date(2023, 6, 15)]}
+    message = error_of(write(tmp_path, GOOD), ["data.known_moves={AAPL: [someday]}"])
+    assert "data.known_moves.AAPL.0" in message

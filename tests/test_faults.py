@@ -421,3 +421,193 @@ def test_a_damaged_run_folder_is_a_results_error(config, project):
         RunResult.load(result.run_dir)
     metrics = json.loads((result.run_dir / "metrics.json").read_text())
     assert metrics  # the other files are untouched
+
+
+# --- 6. real-world price files (issue #18) -----------------------------------------------------
+
+
+def run_quietly(config: Path, *args: str):
+    return run(config, "--no-portfolio", *args)
+
+
+def edit_prices(path: Path, change) -> None:
+    frame = pd.read_csv(path, index_col="date", parse_dates=["date"])
+    change(frame).to_csv(path, float_format="%.6f")
+
+
+def test_a_calm_path_after_a_date_changes_no_decision_before_it(config, prices):
+    """A shell (flat through 2019, a stock from 2020) whose later prices are calmed."""
+    days = pd.read_csv(prices / "NVDA.csv", parse_dates=["date"])["date"]
+    rng = np.random.default_rng(5)
+    flat = days.dt.year == 2019
+    log = np.where(flat, rng.normal(0, 0.003, len(days)), rng.normal(0, 0.04, len(days)))
+    shell = pd.DataFrame({"date": days, "adj_close": 10 * np.exp(np.cumsum(log))})
+    shell.to_csv(prices / "SHL.csv", index=False, float_format="%.6f")
+    cut = pd.Timestamp("2020-02-14")
+    overrides = ["universe=[NVDA, MSFT, SHL]", "rebalance=monthly"]
+    before = run_backtest(config, overrides, save=False)
+    later = (shell["date"] > cut).to_numpy()
+    calm = shell["adj_close"].to_numpy().copy()
+    calm[later] = calm[~later][-1] * np.exp(np.cumsum(rng.normal(0, 0.001, later.sum())))
+    shell.assign(adj_close=calm).to_csv(prices / "SHL.csv", index=False, float_format="%.6f")
+    after = run_backtest(config, overrides, save=False)
+    pd.testing.assert_frame_equal(before.targets.loc[:cut], after.targets.loc[:cut])
+    assert before.targets.loc[:cut, "SHL"].gt(0).all()  # flat, noted, and tradable
+    assert any(
+        "SHL.csv: 2019-01-02..2020-01-08 trades flat" in n for n in before.provenance["notes"]
+    )
+
+
+def as_yfinance_history(path: Path) -> None:
+    """Rewrite a close-only file as a yfinance ``history()`` export with UTC offsets."""
+    frame = pd.read_csv(path, parse_dates=["date"])
+    stamps = frame["date"].dt.tz_localize("America/New_York").dt.strftime("%Y-%m-%d %H:%M:%S%z")
+    close = frame["adj_close"]
+    pd.DataFrame(
+        {
+            "Date": stamps.str.replace(r"(\d\d)(\d\d)$", r"\1:\2", regex=True),
+            "Open": close,
+            "High": close,
+            "Low": close,
+            "Close": close,
+            "Adj Close": close,
+            "Volume": 1000,
+            "Dividends": 0.0,
+            "Stock Splits": 0.0,
+        }
+    ).to_csv(path, index=False)
+
+
+def test_yfinance_history_exports_with_utc_offsets_run_like_plain_dates(config, prices):
+    plain = run_backtest(config, ["execution.fill=next_close"], save=False)
+    for ticker in TICKERS:
+        as_yfinance_history(prices / f"{ticker}.csv")
+    assert "2020-03-06 00:00:00-05:00" in (prices / "NVDA.csv").read_text()
+    assert "2020-03-09 00:00:00-04:00" in (prices / "NVDA.csv").read_text()
+    exported = run_backtest(config, ["execution.fill=next_close"], save=False)
+    pd.testing.assert_frame_equal(plain.targets, exported.targets)
+    pd.testing.assert_series_equal(plain.returns, exported.returns)
+
+
+def test_a_week_missing_from_every_file_is_refused_naming_calendar_and_limit(
+    config, prices, project
+):
+    for ticker in TICKERS:
+        edit_prices(
+            prices / f"{ticker}.csv", lambda f: f.drop(f.loc["2020-05-11":"2020-05-15"].index)
+        )
+    out = run_quietly(config)
+    assert out.exit_code == 2
+    line = one_line(out)
+    assert "NVDA.csv: no price on 5 XNYS sessions 2020-05-11..2020-05-15 inside the series" in line
+    assert "set data.calendar" in line and "data.checks.max_fill_days (now 3)" in line
+    assert nothing_written(project)
+    allowed = run_quietly(config, "--set", "data.checks.max_fill_days=5")
+    assert allowed.exit_code == 0, allowed.output
+    assert "no price on 2020-05-11, 2020-05-12" in " ".join(allowed.output.split())
+
+
+def test_shanghai_files_run_on_the_shanghai_calendar_and_not_on_the_nyse_one(config, project):
+    from airegime.data.price_checks import exchange_sessions
+
+    days = exchange_sessions("XSHG", pd.Timestamp("2019-06-03"), pd.Timestamp("2021-03-31"))
+    folder = project / "shanghai"
+    rng = np.random.default_rng(8)
+    for ticker in ("600519", "601318", "000300"):
+        values = 100 * np.exp(np.cumsum(rng.normal(0, 0.015, len(days))))
+        pd.DataFrame({"date": days.date, "adj_close": values}).to_csv(
+            folder.mkdir(exist_ok=True) or folder / f"{ticker}.csv", index=False
+        )
+    sets = ["--set", f"data.path={folder}", "--set", "universe=['600519', '601318']"]
+    sets += ["--set", "benchmark='000300'"]
+    refused = run_quietly(config, *sets)
+    assert refused.exit_code == 2
+    assert "600519.csv: no price on 5 XNYS sessions 2019-10-01..2019-10-07" in one_line(refused)
+    shanghai = run_quietly(config, *sets, "--set", "data.calendar=XSHG")
+    assert shanghai.exit_code == 0, shanghai.output
+
+
+def test_an_unadjusted_split_is_refused_unless_declared_or_listed(config, prices, project):
+    right = run_backtest(config, save=False)
+    split = pd.Timestamp("2020-07-20")
+    edit_prices(prices / "NVDA.csv", lambda f: f.mul(np.where(f.index < split, 4.0, 1.0), axis=0))
+    out = run_quietly(config)
+    assert out.exit_code == 2
+    line = one_line(out)
+    assert "NVDA.csv: -7" in line and "on 2020-07-20" in line and "of a 4:1 split" in line
+    assert line.endswith("set data.known_moves: {NVDA: [2020-07-20]}")
+    declared = run_backtest(config, ["data.known_moves={NVDA: [2020-07-20]}"], save=False)
+    assert declared.returns.min() < -0.35  # taken as a real move, as declared
+    with (project / "data" / "splits.csv").open("a") as splits:
+        splits.write("NVDA,2020-07-20,4\n")
+    listed = run_backtest(config, save=False)
+    pd.testing.assert_series_equal(listed.returns, right.returns, rtol=1e-9)
+    assert any("prices before 2020-07-20 divided by 4" in n for n in listed.provenance["notes"])
+
+
+@pytest.fixture
+def bars(prices) -> Path:
+    """The fixture's files as full bars (open 1% below the close, high/low around it)."""
+    for ticker in TICKERS:
+        frame = pd.read_csv(prices / f"{ticker}.csv")
+        close = frame["adj_close"]
+        frame = frame.assign(open=close * 0.99, high=close * 1.02, low=close * 0.97, close=close)
+        frame.assign(volume=1000)[
+            ["date", "open", "high", "low", "close", "adj_close", "volume"]
+        ].to_csv(prices / f"{ticker}.csv", index=False, float_format="%.6f")
+    return prices
+
+
+def test_a_blank_open_on_a_fill_day_is_noted_and_fills_at_that_close(config, bars):
+    path = bars / "NVDA.csv"
+    frame = pd.read_csv(path)
+    frame.loc[frame["date"] == "2020-04-02", "open"] = np.nan  # fill day of 2020-04-01
+    frame.to_csv(path, index=False, float_format="%.6f")
+    out = run_quietly(config)
+    assert out.exit_code == 0, out.output
+    assert f"{path}: open blank on 2020-04-02 (the close is there)" in " ".join(out.output.split())
+    result = run_backtest(config, save=False)
+    fill = result.trades[
+        (result.trades["date"] == "2020-04-02") & (result.trades["ticker"] == "NVDA")
+    ]
+    close = frame.loc[frame["date"] == "2020-04-02", "adj_close"].item()
+    side = np.sign(fill["shares"].item())
+    assert fill["price"].item() == pytest.approx(close * (1 + side * 5e-4), rel=1e-9)
+
+
+def test_a_close_only_benchmark_among_full_bars_says_why_fills_use_the_next_close(
+    config, bars, prices
+):
+    close = pd.read_csv(prices / "SPY.csv")[["date", "adj_close"]]
+    close.to_csv(prices / "SPY.csv", index=False)
+    out = run_quietly(config)
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "fill rule next_close" in text
+    assert "SPY.csv: close-only (date,adj_close) beside full-bar files" in text
+
+
+def test_a_folder_without_the_factor_etfs_runs_a_rule_that_needs_none(config, prices):
+    out = run(config, "--set", "strategy.name=china_underweight")
+    assert out.exit_code == 0, out.output
+    assert (
+        f"portfolio page: no prices for SOXX, KWEB, FXI, MCHI, TLT in data.path {prices}, so "
+        "their rolling betas are left out and so is the market-implied China share"
+    ) in " ".join(out.output.split())
+
+
+def test_a_rule_whose_series_are_missing_is_one_line_naming_it(config, prices, project):
+    out = run_quietly(
+        config,
+        "--set",
+        "strategy.name=china_underweight",
+        "--set",
+        "strategy.params.china_measure=market",
+    )
+    assert out.exit_code == 2
+    assert one_line(out).endswith(
+        "strategy china_underweight: china_measure: market (the rolling China beta) needs "
+        f"prices of SPY, SOXX and one of KWEB, FXI, MCHI; data.path {prices} has no SOXX, KWEB, "
+        "FXI, MCHI; add them, or set strategy.params.china_measure: disclosed"
+    )
+    assert nothing_written(project)

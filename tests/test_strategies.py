@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ import pytest
 
 from airegime.asof import AsOfView
 from airegime.config import validate_config
+from airegime.data import prices as prices_module
 from airegime.data.china import ChinaExposure
 from airegime.data.china_market import FACTOR_SERIES, attach_china
 from airegime.data.fundamentals import FundamentalsStore
@@ -218,13 +219,21 @@ def full_context():
 
 
 def scrambled_after(context, cutoff: pd.Timestamp):
-    """A copy whose every price, filing, China figure and event after ``cutoff`` differs."""
+    """A copy whose every price, filing, China figure and event after ``cutoff`` differs.
+
+    Prices change in the raw input, before the price checks run: the bundled sample's
+    closes after ``cutoff`` times 1.3 and a random walk, loaded again (raw csv and yahoo
+    inputs, and calmed or shuffled prices: tests/test_lookahead.py).
+    """
     other = copy.copy(context)
     rng = np.random.default_rng(7)
-    close = context.prices.close.copy()
-    later = close.index > cutoff
-    close.loc[later] *= rng.uniform(0.3, 3.0, size=close.loc[later].shape)
-    other.prices = dataclasses.replace(context.prices, close=close)
+    raw = prices_module._sample_closes()
+    later = raw.index > cutoff
+    walk = np.exp(np.cumsum(rng.normal(0, 0.3 / np.sqrt(252), (later.sum(), raw.shape[1])), 0))
+    scrambled = raw.copy()
+    scrambled.loc[later] = raw.loc[later].to_numpy() * 1.3 * walk
+    with mock.patch.object(prices_module, "_sample_closes", lambda: scrambled):
+        other.prices = prices_module.load_sample(list(context.prices.close.columns))
     facts = context.fundamentals.facts.copy()
     facts.loc[facts["filed"] > cutoff, "value"] *= -7.0
     other.fundamentals = FundamentalsStore(facts, "scrambled", context.fundamentals.lag_days)

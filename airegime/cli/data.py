@@ -147,16 +147,23 @@ def data_prices(
         str, typer.Option(help="sample | csv | yahoo (the download cache)")
     ] = "sample",
     path: Annotated[Path | None, typer.Option(help="csv: folder of <TICKER>.csv")] = None,
+    calendar: Annotated[
+        str,
+        typer.Option(help="exchange whose trading days gaps are judged against (XNYS, XSHG, none)"),
+    ] = "XNYS",
 ) -> None:
     """Coverage of a price source: first and last day, rows and gaps per ticker."""
     import pandas as pd
 
     from .. import paths
+    from ..data.price_checks import PriceRules
     from ..data.prices import load_csv_dir, load_sample, sample_tickers
 
+    rules = PriceRules(calendar=None if calendar.lower() == "none" else calendar)
     with guarded():
         if source == "sample":
-            data = load_sample([t.upper() for t in tickers] if tickers else sample_tickers())
+            names = [t.upper() for t in tickers] if tickers else sample_tickers()
+            data = load_sample(names, rules)
         elif source in ("csv", "yahoo"):
             folder = path if source == "csv" else paths.cache_dir(project_root()) / "yahoo"
             if folder is None:
@@ -170,7 +177,7 @@ def data_prices(
             if not names:
                 fail(f"data prices: no <TICKER>.csv files in {folder}")
                 return
-            data = load_csv_dir(folder, names)
+            data = load_csv_dir(folder, names, rules)
         else:
             hint = did_you_mean(source, ("sample", "csv", "yahoo"))
             fail(f"data prices: --source {source}: expected sample, csv or yahoo (the cache){hint}")

@@ -2,24 +2,39 @@
 
 A series that would give wrong numbers without failing is refused here, before it
 reaches a strategy: duplicated dates, non-positive or non-finite prices, blank
-stretches inside a series, gaps much longer than any market closure, and long flat
-stretches of identical prices. Problems that can be repaired without inventing
-information are repaired and reported as notes that name the file, the ticker, the
-dates and what was changed: a blank of at most ``max_fill_days`` trading days is
-filled with the previous close, rows out of date order are sorted, and a leading
-stretch that trades flat with near-zero volatility (a SPAC shell before its merger,
-or placeholder data before a listing) is dropped, so the ticker starts after it.
+stretches inside a series, sessions of the exchange without a price, long flat
+stretches of identical prices, and one-day moves the size of a stock split that the
+series' own past never came near (a file not adjusted for a split). Problems that can
+be repaired without inventing information are repaired and reported as notes that
+name the file, the ticker, the dates and what was changed.
 
-The thresholds are the fields of :class:`SanityLimits`; the defaults are documented
-in the README ("Price checks") and were set on the bundled sample: no real series
-there trips them, and VRT's 2018-2020 shell period (annualised volatility about 7%,
-against about 55% as Vertiv) does.
+**No look-ahead.** Every repair that changes a price on date D uses only prices up to
+D, or a fixed, dated list: a blank of at most ``max_fill_days`` sessions takes the
+previous close; a split is judged against the volatility *before* its day; rows
+before a ticker's first day as the company meant (``data/first_days.csv``, e.g. VRT
+before its SPAC merger) are dropped; a split listed in ``data/splits.csv`` that the
+file is not adjusted for is adjusted (earlier prices divided by its ratio, so returns
+never see it). A leading flat stretch that looks like a shell is only *noted*: telling
+a shell from a calm start takes the prices after it, so dropping it would let later
+prices decide what was tradable earlier.
+
+**Calendars.** Gaps are judged against the exchange's own calendar
+(``exchange_calendars``; ``data.calendar``, default XNYS), so Golden Week passes on
+XSHG and a missing NYSE week fails on XNYS; rows on days the exchange is closed are
+kept and noted. With ``calendar: none`` gaps are judged in calendar days
+(``max_gap_days``).
+
+The thresholds are the fields of :class:`SanityLimits` (``data.checks`` in a config,
+documented in docs/data.md); every refusal a threshold decides names the setting
+that would allow it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import datetime as dt
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,17 +45,26 @@ Where = Callable[[str], str]
 #: Columns of a ticker's frame that must be positive where present (raw_close: the
 #: unadjusted close of a full-bar file, checked before it is dropped).
 PRICE_COLUMNS = ("open", "high", "low", "close", "raw_close")
+#: Split ratios a one-day move is compared with (and their inverses: reverse splits).
+SPLIT_RATIOS = (2, 3, 4, 5, 8, 10, 20)
+#: Returns of a series before a day needed to judge that day's move against them.
+SPLIT_MIN_HISTORY = 20
+#: The calendar judged against when a config names none (exchange_calendars code).
+DEFAULT_CALENDAR = "XNYS"
+#: Where the limits are set in a config; refusals name ``data.checks.<field>``.
+CHECKS_KEY = "data.checks"
 
 
 @dataclass(frozen=True)
 class SanityLimits:
-    """Thresholds of the price checks (see the module docstring and the README)."""
+    """Thresholds of the price checks (``data.checks``; see the module docstring)."""
 
-    #: Blank stretches inside a series up to this many trading days are filled with the
-    #: previous close (with a note); longer ones are errors.
+    #: Blank stretches inside a series (blank values, or sessions of the exchange without
+    #: a row) up to this many sessions are filled with the previous close (with a note);
+    #: longer ones are errors. Blank open/high/low of a full bar follow the same limit.
     max_fill_days: int = 3
-    #: Calendar days between two consecutive prices of a series beyond which data are
-    #: missing (the longest US market closure since 2001 spans 6 calendar days).
+    #: With ``calendar: none`` only: calendar days between two consecutive prices beyond
+    #: which data are missing (the longest US market closure since 2001 spans 6).
     max_gap_days: int = 10
     #: The same close this many trading days in a row is placeholder data.
     max_same_days: int = 10
@@ -49,11 +73,40 @@ class SanityLimits:
     #: ... whose rolling ``flat_min_days`` volatility (annualised) stays below this ...
     flat_max_vol: float = 0.15
     #: ... while the rest of the series is at least this many times as volatile, is
-    #: shell or placeholder data and is dropped.
+    #: noted as looking like a shell or placeholder data (never dropped: see above).
     flat_vol_ratio: float = 4.0
+    #: A one-day price ratio within this relative distance of a split ratio ...
+    split_tolerance: float = 0.05
+    #: ... whose log move is at least this many times the daily volatility of the
+    #: ``split_history_days`` returns before it is refused as an un-adjusted split.
+    split_min_sigmas: float = 10.0
+    #: Returns before a day whose volatility a split-sized move is judged against.
+    split_history_days: int = 252
 
 
 DEFAULT_LIMITS = SanityLimits()
+
+
+@dataclass(frozen=True)
+class PriceRules:
+    """Everything the checks are told from outside the price files (plain values).
+
+    ``first_days``, ``splits`` and ``known_moves`` are keyed by ticker; dates are
+    timezone-naive midnight timestamps.
+    """
+
+    limits: SanityLimits = DEFAULT_LIMITS
+    #: exchange_calendars code (XNYS, XSHG, XLON, 24/7...) or None: calendar days only.
+    calendar: str | None = DEFAULT_CALENDAR
+    #: First day of a ticker as the company meant (``data/first_days.csv``).
+    first_days: Mapping[str, pd.Timestamp] = field(default_factory=dict)
+    #: Splits by ticker, {date: ratio (new shares per old share)} (``data/splits.csv``).
+    splits: Mapping[str, Mapping[pd.Timestamp, float]] = field(default_factory=dict)
+    #: One-day moves the user says are real (``data.known_moves``).
+    known_moves: Mapping[str, frozenset[pd.Timestamp]] = field(default_factory=dict)
+
+
+DEFAULT_RULES = PriceRules()
 
 
 def _days(index: pd.Index, limit: int = 3) -> str:
@@ -65,6 +118,64 @@ def _days(index: pd.Index, limit: int = 3) -> str:
 
 def _span(a: pd.Timestamp, b: pd.Timestamp) -> str:
     return f"{a.date()}..{b.date()}"
+
+
+def _setting(name: str, limits: SanityLimits) -> str:
+    return f"{CHECKS_KEY}.{name} (now {getattr(limits, name):g})"
+
+
+# --- exchange calendars ------------------------------------------------------------------
+
+
+@functools.cache
+def _exchange_calendar(name: str, first_year: int, last_year: int):
+    import exchange_calendars as xcals  # imported lazily: ~0.7 s, only csv/yahoo need it
+
+    try:
+        cls = type(xcals.get_calendar(name, start="2020-01-01", end="2020-12-31"))
+    except xcals.errors.InvalidCalendarName:
+        raise DataError(
+            f"data.calendar: unknown exchange calendar {name!r}; use an exchange_calendars "
+            "code such as XNYS, XSHG, XHKG, XLON, XTKS or 24/7, or none"
+        ) from None
+    start, end = pd.Timestamp(f"{first_year}-01-01"), pd.Timestamp(f"{last_year}-12-31")
+    low, high = cls.bound_min(), cls.bound_max()
+    start = max(start, low) if low is not None else start
+    end = min(end, high) if high is not None else end
+    return xcals.get_calendar(name, start=start, end=end)
+
+
+def _calendar_for(name: str, first: pd.Timestamp, last: pd.Timestamp):
+    first_year = min(1990, pd.Timestamp(first).year)
+    last_year = max(dt.date.today().year + 2, pd.Timestamp(last).year)
+    return _exchange_calendar(name, first_year, last_year)
+
+
+def exchange_sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    """Trading days of exchange ``name`` (an exchange_calendars code) in ``first..last``.
+
+    One calendar is built per process for 1990 to two years from today (about 0.6 s),
+    wider when the data reach beyond it. Raises :class:`DataError` for an unknown code.
+    """
+    sessions = pd.DatetimeIndex(_calendar_for(name, first, last).sessions)
+    if sessions.tz is not None:
+        sessions = sessions.tz_localize(None)
+    sessions = sessions.normalize()
+    return sessions[(sessions >= first) & (sessions <= last)]
+
+
+def calendar_span(
+    name: str, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The part of ``first..last`` that calendar ``name`` covers (some begin in 1956 or
+    end in 2050); days outside it are not judged."""
+    calendar = _calendar_for(name, first, last)
+    lo = pd.Timestamp(calendar.first_session).tz_localize(None)
+    hi = pd.Timestamp(calendar.last_session).tz_localize(None)
+    return max(pd.Timestamp(first), lo), min(pd.Timestamp(last), hi)
+
+
+# --- one ticker's file -------------------------------------------------------------------
 
 
 def check_rows(frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]]:
@@ -113,6 +224,9 @@ def check_rows(frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]
     return frame, notes
 
 
+# --- one ticker on the combined calendar ---------------------------------------------------
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) index pairs of the True runs of ``mask``."""
     padded = np.concatenate([[False], mask, [False]]).astype(int)
@@ -121,7 +235,11 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _flat_start(series: pd.Series, limits: SanityLimits) -> tuple[int, float, float] | None:
-    """Index of the first day after a leading shell stretch, with both volatilities."""
+    """Index of the first day after a leading flat stretch, with both volatilities.
+
+    Judged with the whole series (the "after" part is the future of the stretch), so
+    it only ever feeds a note.
+    """
     returns = np.log(series).diff().iloc[1:]
     n = limits.flat_min_days
     if len(returns) < 2 * n:
@@ -140,13 +258,117 @@ def _flat_start(series: pd.Series, limits: SanityLimits) -> tuple[int, float, fl
     return cut + 1, float(flat), float(rest)  # +1: returns start at the second price
 
 
+def _split_name(ratio: float) -> str:
+    """A price ratio near 1/4 is a ``4:1 split``; near 4 a ``1:4 reverse split``."""
+    if ratio < 1:
+        return f"{round(1 / ratio)}:1 split"
+    return f"1:{round(ratio)} reverse split"
+
+
+def _nearest_split(ratio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest split price ratio (1/k or k) of each day's ratio, and the relative distance."""
+    candidates = np.array([*(1 / k for k in SPLIT_RATIOS), *SPLIT_RATIOS], dtype=float)
+    distance = np.abs(ratio[:, None] / candidates[None, :] - 1)
+    best = np.nanargmin(np.where(np.isnan(distance), np.inf, distance), axis=1)
+    return candidates[best], distance[np.arange(len(ratio)), best]
+
+
+def adjust_listed_splits(
+    series: pd.Series, where: str, splits: Mapping[pd.Timestamp, float], limits: SanityLimits
+) -> tuple[pd.Series, pd.Series, list[str]]:
+    """Splits of ``data/splits.csv`` that the series is not adjusted for, adjusted.
+
+    A listed split of ratio k whose day shows a price ratio within ``split_tolerance``
+    of 1/k means the file holds unadjusted prices there: every earlier price is
+    divided by k (returns are unchanged except on that day). Returns the series, the
+    factor applied to each day's prices and notes.
+    """
+    factor = pd.Series(1.0, index=series.index)
+    notes: list[str] = []
+    valid = series.dropna()
+    for day, ratio in sorted(splits.items()):
+        if day not in valid.index:
+            continue
+        i = valid.index.get_loc(day)
+        if i == 0:
+            continue
+        move = valid.iloc[i] / valid.iloc[i - 1]
+        if abs(move * ratio - 1) > limits.split_tolerance:
+            continue  # adjusted already (or not that split): nothing to do
+        factor.loc[factor.index < day] /= ratio
+        notes.append(
+            f"{where}: prices before {day.date()} divided by {ratio:g}: the file is not "
+            f"adjusted for the {_split_name(1 / ratio)} of {day.date()} listed in "
+            f"data/splits.csv (a {move - 1:+.1%} day otherwise)"
+        )
+    if notes:
+        series = series * factor
+    return series, factor, notes
+
+
+def check_split_moves(
+    series: pd.Series,
+    where: str,
+    ticker: str,
+    limits: SanityLimits = DEFAULT_LIMITS,
+    known: frozenset[pd.Timestamp] = frozenset(),
+) -> None:
+    """Refuse a one-day move the size of a split that the series' past never came near.
+
+    A day is refused when its price ratio is within ``split_tolerance`` of a split
+    ratio (:data:`SPLIT_RATIOS` or an inverse) and its log move is at least
+    ``split_min_sigmas`` times the standard deviation of the ``split_history_days``
+    daily log returns before it (at least :data:`SPLIT_MIN_HISTORY` of them): only
+    earlier prices decide. Days in ``known`` are real moves and pass.
+    """
+    valid = series.dropna()
+    if len(valid) <= SPLIT_MIN_HISTORY + 1:
+        return
+    logret = np.log(valid).diff()
+    ratio = np.exp(logret.to_numpy())
+    nearest, distance = _nearest_split(np.nan_to_num(ratio, nan=1.0))
+    candidate = distance <= limits.split_tolerance
+    if not candidate.any():
+        return
+    past = (
+        logret.shift(1)
+        .rolling(limits.split_history_days, min_periods=SPLIT_MIN_HISTORY)
+        .std()
+        .to_numpy()
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigmas = np.abs(logret.to_numpy()) / past
+    hits = np.flatnonzero(candidate & (sigmas >= limits.split_min_sigmas))
+    hits = [i for i in hits if valid.index[i] not in known]
+    if not hits:
+        return
+    i = hits[0]
+    day = valid.index[i]
+    raise DataError(
+        f"{where}: {ratio[i] - 1:+.1%} on {day.date()} ({valid.iloc[i - 1]:.6g} -> "
+        f"{valid.iloc[i]:.6g}) is within {distance[i]:.1%} of a {_split_name(nearest[i])} "
+        f"and {sigmas[i]:.0f} times the daily volatility before it: the prices look "
+        "unadjusted for a split; use split-adjusted prices, add the split to "
+        f"data/splits.csv (adjusts the earlier prices), or, if the move is real, set "
+        f"data.known_moves: {{{ticker}: [{day.date()}]}}"
+        + (f" ({len(hits) - 1} more such day(s) after it)" if len(hits) > 1 else "")
+    )
+
+
 def check_series(
-    series: pd.Series, where: str, limits: SanityLimits = DEFAULT_LIMITS
+    series: pd.Series,
+    where: str,
+    limits: SanityLimits = DEFAULT_LIMITS,
+    sessions: np.ndarray | None = None,
+    calendar: str | None = None,
 ) -> tuple[pd.Series, list[str]]:
     """Checks of one ticker on the combined calendar; returns the repaired series and notes.
 
     ``series`` is NaN before the first and after the last price (not listed yet,
-    data ended); NaN between them are blanks or missing rows.
+    data ended); NaN between them are blanks or missing rows. ``sessions`` marks the
+    index days on which ``calendar`` trades (None: every row counts and gaps are
+    judged in calendar days with ``max_gap_days``); a blank on a day the exchange is
+    closed (a row only other files have) takes the previous close without a note.
     """
     notes: list[str] = []
     valid = series.dropna()
@@ -154,62 +376,176 @@ def check_series(
         return series, notes
     first, last = valid.index[0], valid.index[-1]
     inside = series.loc[first:last]
+    lo = series.index.get_loc(first)
+    is_session = (
+        np.ones(len(inside), dtype=bool) if sessions is None else sessions[lo : lo + len(inside)]
+    )
+    unit = f"{calendar} sessions" if sessions is not None else "trading days"
     for a, b in _runs(inside.isna().to_numpy()):
-        days = inside.index[a:b]
-        if b - a > limits.max_fill_days:
-            raise DataError(
-                f"{where}: no price on {b - a} trading days {_span(days[0], days[-1])} "
-                f"inside the series; fill them or drop the ticker"
+        days = inside.index[a:b][is_session[a:b]]
+        if len(days) > limits.max_fill_days:
+            hint = (
+                f"if {calendar} is not the exchange of this file, set data.calendar to its "
+                "exchange (e.g. XSHG, XHKG, XLON, 24/7); else "
+                if sessions is not None
+                else ""
             )
-        notes.append(
-            f"{where}: no price on {_days(days)}; filled with the previous close "
-            f"({inside.iloc[a - 1]:.6g})"
-        )
-    if notes:
+            raise DataError(
+                f"{where}: no price on {len(days)} {unit} {_span(days[0], days[-1])} inside "
+                f"the series; {hint}fill the rows or drop the ticker, or raise "
+                f"{_setting('max_fill_days', limits)} to fill them with the previous close"
+            )
+        if len(days):
+            notes.append(
+                f"{where}: no price on {_days(days)}; filled with the previous close "
+                f"({inside.iloc[a - 1]:.6g})"
+            )
+    if inside.isna().any():
         series = series.copy()
         series.loc[first:last] = inside.ffill()
         valid = series.dropna()
-    gaps = valid.index.to_series().diff().dt.days.to_numpy()
-    long_gap = np.flatnonzero(gaps > limits.max_gap_days)
-    if len(long_gap):
-        i = long_gap[0]
-        raise DataError(
-            f"{where}: no rows between {valid.index[i - 1].date()} and {valid.index[i].date()} "
-            f"({gaps[i]:.0f} calendar days; markets close for at most a few); "
-            "rows are missing, download or fix the file"
-        )
+    if sessions is None:
+        gaps = valid.index.to_series().diff().dt.days.to_numpy()
+        long_gap = np.flatnonzero(gaps > limits.max_gap_days)
+        if len(long_gap):
+            i = long_gap[0]
+            raise DataError(
+                f"{where}: no rows between {valid.index[i - 1].date()} and "
+                f"{valid.index[i].date()} ({gaps[i]:.0f} calendar days); rows are missing, "
+                "download or fix the file; if the market was closed, set data.calendar to "
+                f"its exchange or raise {_setting('max_gap_days', limits)}"
+            )
     same = np.concatenate([[False], valid.to_numpy()[1:] == valid.to_numpy()[:-1]])
     for a, b in _runs(same):
         if b - a + 1 >= limits.max_same_days:
             days = valid.index[a - 1 : b]
             raise DataError(
                 f"{where}: the same close {valid.iloc[a]:.6g} on {len(days)} days in a row "
-                f"({_span(days[0], days[-1])}): placeholder data, not prices; fix the file"
+                f"({_span(days[0], days[-1])}): placeholder data, not prices; fix the file, "
+                f"or raise {_setting('max_same_days', limits)} if the price did not move"
             )
     shell = _flat_start(valid, limits)
     if shell is not None:
         start, flat, rest = shell
-        new_first = valid.index[start]
-        series = series.copy()
-        series.loc[:new_first] = np.nan
-        series.loc[new_first] = valid.iloc[start]
         notes.append(
             f"{where}: {_span(first, valid.index[start - 1])} trades flat (annualised "
-            f"volatility {flat:.0%}, against {rest:.0%} after): shell or placeholder data, "
-            f"dropped; the ticker starts {new_first.date()}"
+            f"volatility {flat:.0%}, against {rest:.0%} after): a shell or placeholder "
+            "data? kept, since only later prices tell; if the ticker was not yet the "
+            "company meant, give its first day in data/first_days.csv"
         )
     return series, notes
 
 
-def check_frame(
-    close: pd.DataFrame, where: Where, limits: SanityLimits = DEFAULT_LIMITS
-) -> tuple[pd.DataFrame, list[str]]:
-    """:func:`check_series` for every column of a wide close frame."""
-    notes: list[str] = []
-    columns = {}
+def check_bars(
+    fields: dict[str, pd.DataFrame],
+    close: pd.DataFrame,
+    where: Where,
+    limits: SanityLimits = DEFAULT_LIMITS,
+) -> list[str]:
+    """Blank open/high/low beside a close, filled in ``fields`` with that close.
+
+    A blank open means an order filling at it fills at the close instead: noted with
+    the ticker and days within ``max_fill_days`` in a row, refused beyond. Returns
+    the notes.
+    """
+    names = ("open", "high", "low")
+    blank = {n: fields[n].isna() & close.notna() for n in names}
+    notes = []
     for ticker in close.columns:
-        columns[ticker], found = check_series(close[ticker], where(ticker), limits)
+        rows = np.logical_or.reduce([blank[n][ticker].to_numpy() for n in names])
+        if not rows.any():
+            continue
+        label = where(ticker)
+        for a, b in _runs(rows):
+            days = close.index[a:b]
+            which = "/".join(n for n in names if blank[n][ticker].iloc[a:b].any())
+            if b - a > limits.max_fill_days:
+                raise DataError(
+                    f"{label}: {which} blank on {b - a} days in a row "
+                    f"({days[0].date()}..{days[-1].date()}) beside a close; fill the file, "
+                    f"or raise {CHECKS_KEY}.max_fill_days (now {limits.max_fill_days}) to "
+                    "fill them with that day's close"
+                )
+            notes.append(
+                f"{label}: {which} blank on {_days(days)} (the close is there); filled "
+                "with that day's close, so an order filling at that open fills at the close"
+            )
+        for n in names:
+            fields[n][ticker] = fields[n][ticker].fillna(close[ticker])
+    return notes
+
+
+# --- a wide frame of closes -----------------------------------------------------------------
+
+
+@dataclass
+class Checked:
+    """What :func:`check_frame` made of a wide close frame."""
+
+    close: pd.DataFrame
+    notes: list[str]
+    #: Factor applied to each price by a split adjustment (1.0 where none), same shape.
+    factor: pd.DataFrame
+
+
+def check_frame(
+    close: pd.DataFrame,
+    where: Where,
+    rules: PriceRules = DEFAULT_RULES,
+    sessions: pd.DatetimeIndex | None = None,
+) -> Checked:
+    """:func:`check_series` and the split checks for every column of a wide close frame.
+
+    The frame is first put on the exchange's calendar (``rules.calendar``; ``sessions``
+    may give its days in the frame's span when they are known already): sessions no file
+    has become rows to judge as blanks, rows on days the exchange is closed are kept and
+    noted once. Rows before a ticker's first day in ``rules.first_days`` are dropped.
+    """
+    limits = rules.limits
+    notes: list[str] = []
+    if close.empty:
+        return Checked(close, notes, pd.DataFrame(1.0, index=close.index, columns=close.columns))
+    lo, hi = close.index[0], close.index[-1]
+    if rules.calendar is not None and sessions is None:
+        sessions = exchange_sessions(rules.calendar, lo, hi)
+        lo, hi = calendar_span(rules.calendar, lo, hi)
+    if sessions is not None:
+        sessions = sessions[(sessions >= lo) & (sessions <= hi)]
+        judged = close.index[(close.index >= lo) & (close.index <= hi)]
+        closed = judged.difference(sessions)
+        close = close.reindex(close.index.union(sessions).rename(close.index.name))
+        having = [t for t in close.columns if close.loc[closed, t].notna().any()]
+        if having:
+            notes.append(
+                f"{', '.join(where(t) for t in having)}: rows on {len(closed)} day(s) "
+                f"{rules.calendar} is closed ({_days(closed)}); kept (other tickers carry "
+                "their previous close on them); if the files come from another exchange, "
+                "set data.calendar to it (e.g. XSHG, XLON, 24/7)"
+            )
+        is_session = close.index.isin(sessions) | (close.index < lo) | (close.index > hi)
+    columns, factors = {}, {}
+    for ticker in close.columns:
+        series = close[ticker]
+        label = where(ticker)
+        first_day = rules.first_days.get(ticker)
+        if first_day is not None and series.loc[: first_day - pd.Timedelta(days=1)].notna().any():
+            before = series.loc[: first_day - pd.Timedelta(days=1)].dropna()
+            series = series.mask(series.index < first_day)
+            notes.append(
+                f"{label}: {len(before)} rows {_span(before.index[0], before.index[-1])} "
+                f"dropped: the ticker is the company meant from {first_day.date()} "
+                "(data/first_days.csv)"
+            )
+        series, found = check_series(
+            series, label, limits, is_session if sessions is not None else None, rules.calendar
+        )
         notes += found
-    if not notes:
-        return close, notes
-    return pd.DataFrame(columns, index=close.index), notes
+        series, factor, found = adjust_listed_splits(
+            series, label, rules.splits.get(ticker, {}), limits
+        )
+        notes += found
+        check_split_moves(series, label, ticker, limits, rules.known_moves.get(ticker, frozenset()))
+        columns[ticker], factors[ticker] = series, factor
+    checked = pd.DataFrame(columns, index=close.index).dropna(how="all")
+    factor = pd.DataFrame(factors, index=close.index).loc[checked.index]
+    return Checked(checked, notes, factor)

@@ -16,6 +16,7 @@ are listed in :attr:`PriceData.notes`, which reach the run's notes.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, did_you_mean_each
-from .price_checks import DEFAULT_LIMITS, SanityLimits, check_frame, check_rows
+from .price_checks import (
+    DEFAULT_CALENDAR,
+    DEFAULT_RULES,
+    PriceRules,
+    check_bars,
+    check_frame,
+    check_rows,
+)
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
 
@@ -87,6 +95,22 @@ def _naive_days(index: pd.Index) -> pd.DatetimeIndex:
     return idx.normalize()
 
 
+def read_first_days(path: Path) -> dict[str, pd.Timestamp]:
+    """``ticker,first_day,reason`` rows (``data/first_days.csv``): the first day of each
+    ticker as the company meant; ``{}`` when the file does not exist."""
+    if not path.is_file():
+        return {}
+    try:
+        table = pd.read_csv(path, comment="#", dtype=str)
+        days = pd.to_datetime(table["first_day"], format="%Y-%m-%d")
+    except (OSError, KeyError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(
+            f"{path}: cannot read it ({str(exc).splitlines()[0]}); expected rows "
+            "ticker,first_day,reason with dates as YYYY-MM-DD"
+        ) from None
+    return dict(zip(table["ticker"].str.strip().str.upper(), days, strict=True))
+
+
 # --- sample ------------------------------------------------------------------------------
 
 
@@ -103,29 +127,49 @@ def _sample_closes() -> pd.DataFrame:
 
 
 def checked(
-    data: PriceData, where: Callable[[str], str], limits: SanityLimits = DEFAULT_LIMITS
+    data: PriceData,
+    where: Callable[[str], str],
+    rules: PriceRules = DEFAULT_RULES,
+    sessions: pd.DatetimeIndex | None = None,
 ) -> PriceData:
-    """``data`` after the price checks; a ticker's bars follow its repaired closes."""
-    close, notes = check_frame(data.close, where, limits)
-    if not notes:
-        return data
-    filled = data.close.isna() & close.notna()
-    dropped = data.close.notna() & close.isna()
-    fields = {}
-    for name in ("open", "high", "low", "volume"):
-        frame = getattr(data, name)
-        if frame is not None:
-            fill = 0.0 if name == "volume" else close
-            fields[name] = frame.mask(dropped).mask(filled, fill)
-    return PriceData(close=close, source=data.source, notes=[*data.notes, *notes], **fields)
+    """``data`` after the price checks; a ticker's bars follow its repaired closes.
+
+    Where the checks filled a close, that day's open, high and low are the close and
+    its volume 0; where they dropped one, the bar goes too; a split adjustment scales
+    the bar like the close. Blank open/high/low beside a close are filled with that
+    close (an order filling at the open fills at the close) within
+    ``max_fill_days``, with a note; longer runs are refused.
+    """
+    result = check_frame(data.close, where, rules, sessions)
+    close = result.close
+    notes = [*data.notes, *result.notes]
+    fields: dict[str, pd.DataFrame] = {}
+    if data.has_bars:
+        before = data.close.reindex(close.index)
+        filled = before.isna() & close.notna()
+        dropped = before.notna() & close.isna()
+        factor = result.factor
+        for name in ("open", "high", "low"):
+            frame = getattr(data, name).reindex(close.index) * factor
+            fields[name] = frame.mask(dropped).mask(filled, close)
+        if data.volume is not None:
+            volume = data.volume.reindex(close.index) / factor
+            fields["volume"] = volume.mask(dropped).mask(filled, 0.0)
+        notes += check_bars(fields, close, where, rules.limits)
+    return PriceData(close=close, source=data.source, notes=notes, **fields)
 
 
 def sample_tickers() -> list[str]:
     return list(_sample_closes().columns)
 
 
-def load_sample(tickers: list[str]) -> PriceData:
-    """The bundled snapshot: adjusted closes 2015-01-02..2026-08-03 (see airegime/sample)."""
+def load_sample(tickers: list[str], rules: PriceRules = DEFAULT_RULES) -> PriceData:
+    """The bundled snapshot: adjusted closes 2015-01-02..2026-08-03 (see airegime/sample).
+
+    Its rows are exactly the NYSE sessions of that span (a test holds it to
+    exchange_calendars' XNYS), so with the default calendar they serve as the sessions
+    and no calendar needs building.
+    """
     closes = _sample_closes()
     missing = [t for t in tickers if t not in closes.columns]
     if missing:
@@ -135,7 +179,8 @@ def load_sample(tickers: list[str]) -> PriceData:
             f"the sample holds {', '.join(closes.columns)}"
         )
     data = PriceData(close=closes[tickers].dropna(how="all"), source="sample")
-    return checked(data, lambda t: f"{SAMPLE_FILE} {t}")
+    sessions = closes.index if rules.calendar == DEFAULT_CALENDAR else None
+    return checked(data, lambda t: f"{SAMPLE_FILE} {t}", rules, sessions)
 
 
 # --- csv ---------------------------------------------------------------------------------
@@ -153,9 +198,97 @@ def _last_line_cut(path: Path) -> str | None:
     return tail.rsplit(b"\n", 1)[-1].decode(errors="replace")
 
 
+#: Column names of common exports, normalised (lower case, runs of other characters as
+#: ``_``), and the field each one means.
+COLUMN_ALIASES = {
+    "datetime": "date",
+    "timestamp": "date",
+    "time": "date",
+    "adjclose": "adj_close",
+    "adjusted_close": "adj_close",
+    "adjustedclose": "adj_close",
+    "adj_close_price": "adj_close",
+    "vol": "volume",
+}
+_ISO_DATE = re.compile(
+    r"^\s*(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?"
+    r"\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?\s*$"
+)
+
+
+def _column_names(columns: pd.Index, path: Path) -> list[str]:
+    """``Adj Close``, ``Adj. Close``, ``adjclose``, ``Datetime`` ... as the fields they mean."""
+    names = []
+    for column in columns:
+        name = re.sub(r"[^a-z0-9]+", "_", str(column).strip().lower()).strip("_")
+        names.append(COLUMN_ALIASES.get(name, name))
+    twice = sorted(
+        {n for n in names if names.count(n) > 1 and n in ("date", *BAR_FIELDS, "adj_close")}
+    )
+    if twice:
+        raise DataError(
+            f"{path}: several columns mean {', '.join(twice)} "
+            f"({', '.join(str(c) for c in columns)}); keep one of each"
+        )
+    return names
+
+
+def parse_dates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
+    """Trading days of a daily file, as written: ``2023-03-10``, or a timestamp at local
+    midnight with or without its UTC offset (``2023-03-10 00:00:00-05:00``, a yfinance
+    ``history()`` export), mixed offsets across a DST change included.
+
+    The date is taken as written, never converted: a time of day other than midnight
+    means the stamps may have been moved to another time zone (a Shanghai bar of
+    2023-03-10 is 2023-03-09 16:00 in UTC), so it is refused rather than shifted.
+    Blank or unparseable dates are refused.
+    """
+    text = values.astype("string")
+    blank = text.isna() | (text.str.strip() == "")
+    if blank.any():
+        row = int(np.flatnonzero(blank.to_numpy())[0])
+        raise DataError(f"{path}: column 'date' is blank on data row {row + 1}; fix the file")
+    parts = text.str.extract(_ISO_DATE)
+    if parts[0].notna().all():
+        clock = parts[[1, 2, 3, 4]].fillna("0").astype(float).to_numpy()
+        timed = np.flatnonzero(clock.any(axis=1))
+        if len(timed):
+            i = int(timed[0])
+            raise DataError(
+                f"{path}: date {values.iloc[i]!r} (data row {i + 1}) is not at midnight: a "
+                "daily row's trading day is its local date, and a time of day suggests the "
+                "stamps were converted to another time zone; write local dates "
+                "(YYYY-MM-DD), or local midnight with its offset"
+            )
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(parts[0], format="%Y-%m-%d"), name="date")
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                f"{path}: column 'date' has values that are not dates ({exc})"
+            ) from None
+    try:
+        parsed = pd.DatetimeIndex(pd.to_datetime(values, utc=False))
+    except (ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise DataError(f"{path}: column 'date' has values that are not dates ({reason})") from None
+    if parsed.tz is not None:
+        parsed = parsed.tz_localize(None)
+    timed = np.flatnonzero(parsed != parsed.normalize())
+    if len(timed):
+        i = int(timed[0])
+        raise DataError(
+            f"{path}: date {values.iloc[i]!r} (data row {i + 1}) is not at midnight; "
+            "daily files need one date per row (YYYY-MM-DD)"
+        )
+    return parsed.rename("date")
+
+
 def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
     """One ticker's file: ``date,open,high,low,close,adj_close,volume`` or ``date,adj_close``.
 
+    Column names of common exports are accepted (``Date,Open,High,Low,Close,Adj
+    Close,Volume`` and extra columns such as ``Dividends,Stock Splits``; see
+    :data:`COLUMN_ALIASES`) and dates are read by :func:`parse_dates`.
     Returns columns open, high, low, close (all adjusted) and volume for full
     bars, or close alone for close-only files; rows with a blank price stay as
     NaN so that the checks of the combined calendar see them. Empty, unreadable,
@@ -177,18 +310,21 @@ def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
             f"{path}: the last line {cut!r} does not end with a newline, so the file looks "
             "truncated; download or copy it again (if it is complete, end it with a newline)"
         )
-    raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
+    raw.columns = _column_names(raw.columns, path)
     if "date" not in raw.columns or "adj_close" not in raw.columns:
         raise DataError(
             f"{path}: expected columns date,adj_close (close-only) or "
             f"date,open,high,low,close,adj_close,volume; found {','.join(raw.columns)}"
+            + (
+                " (no adjusted close: if Close is adjusted already, as in a yfinance "
+                "history() export with auto_adjust, name it adj_close)"
+                if "close" in raw.columns and "adj_close" not in raw.columns
+                else ""
+            )
         )
     if raw.empty:
         raise DataError(f"{path}: file has a header but no rows")
-    try:
-        index = _naive_days(pd.to_datetime(raw["date"], utc=False))
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"{path}: column 'date' has values that are not dates ({exc})") from None
+    index = parse_dates(raw["date"], path)
     adj = pd.to_numeric(raw["adj_close"], errors="coerce").to_numpy()
     if np.isnan(adj).all():
         raise DataError(f"{path}: column 'adj_close' has no numeric values")
@@ -221,21 +357,34 @@ def combine(
     source: str,
     where: Callable[[str], str] | None = None,
     notes: list[str] | None = None,
+    rules: PriceRules = DEFAULT_RULES,
 ) -> PriceData:
     """Align per-ticker frames on the union of their dates (NaN before a listing), checked.
 
-    ``where(ticker)`` names a ticker's file in messages.
+    ``where(ticker)`` names a ticker's file in messages. Bars are kept only when every
+    file has them; a close-only file among full-bar files is named in a note, since it
+    is why fills fall back to the next close.
     """
-    bars = all("open" in f.columns for f in per_ticker.values())
+    where = where or (lambda t: f"{source} {t}")
+    close_only = [t for t, f in per_ticker.items() if "open" not in f.columns]
+    bars = not close_only
+    notes = list(notes or [])
+    if close_only and len(close_only) < len(per_ticker):
+        notes.append(
+            f"{', '.join(where(t) for t in close_only)}: close-only (date,adj_close) beside "
+            "full-bar files, so no opens are used: execution.fill auto fills at the next "
+            f"close (next_close), and next_open is refused; give {', '.join(close_only)} "
+            "full bars (date,open,high,low,close,adj_close,volume) to fill at the next open"
+        )
     fields = BAR_FIELDS if bars else ("close",)
     wide = {
         f: pd.DataFrame({t: df[f] for t, df in per_ticker.items()}).sort_index() for f in fields
     }
-    data = PriceData(source=source, notes=list(notes or []), **wide)
-    return checked(data, where or (lambda t: f"{source} {t}"))
+    data = PriceData(source=source, notes=notes, **wide)
+    return checked(data, where, rules)
 
 
-def load_csv_dir(folder: Path, tickers: list[str]) -> PriceData:
+def load_csv_dir(folder: Path, tickers: list[str], rules: PriceRules = DEFAULT_RULES) -> PriceData:
     """Per-ticker CSV files ``<folder>/<TICKER>.csv``; a missing file is named in the error."""
     if not folder.is_dir():
         raise DataError(
@@ -249,4 +398,4 @@ def load_csv_dir(folder: Path, tickers: list[str]) -> PriceData:
         )
     notes: list[str] = []
     frames = {t: read_ticker_csv(folder / f"{t}.csv", notes) for t in tickers}
-    return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes)
+    return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes, rules)

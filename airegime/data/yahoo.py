@@ -37,6 +37,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from ..errors import DataError
 from .cache import atomic_write, atomic_write_text
+from .price_checks import DEFAULT_RULES, PriceRules
 from .prices import PriceData, combine, read_ticker_csv
 
 #: Seconds before the first retry; later retries wait twice as long each time.
@@ -340,9 +341,15 @@ class YahooPrices:
         atomic_write_text(meta, json.dumps(record))
 
     def load(
-        self, tickers: list[str], start: dt.date, end: dt.date, refresh: bool = False
+        self,
+        tickers: list[str],
+        start: dt.date,
+        end: dt.date,
+        refresh: bool = False,
+        rules: PriceRules = DEFAULT_RULES,
     ) -> PriceData:
-        """Prices of ``tickers`` from the cache, downloading what is missing or damaged."""
+        """Prices of ``tickers`` from the cache, downloading what is missing or damaged,
+        through the price checks with ``rules``."""
         todo = tickers if refresh else [t for t in tickers if not self.is_cached(t, start, end)]
         damaged = {
             t: reason for t in tickers if t not in todo and (reason := self.damage(t)) is not None
@@ -372,4 +379,4 @@ class YahooPrices:
         empty = [t for t, f in frames.items() if f.empty]
         if empty:
             raise DataError(f"yahoo: no rows for {', '.join(empty)} in {start}..{end}")
-        return combine(frames, "yahoo", lambda t: str(self._paths(t)[0]), notes)
+        return combine(frames, "yahoo", lambda t: str(self._paths(t)[0]), notes, rules)

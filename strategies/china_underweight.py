@@ -17,7 +17,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import Strategy
 from airegime.weighting import normalise
 
-from .common import FACTOR_SERIES, ChinaParams, apply_china
+from .common import FACTOR_SERIES, SAMPLE_TUNED, ChinaParams, apply_china
 
 
 class ChinaUnderweightParams(ChinaParams):
@@ -29,6 +29,7 @@ class ChinaUnderweight(Strategy):
     """Equal weight, scaled down by each name's dependence on Chinese revenue."""
 
     summary = "equal weight x (1 - China revenue share) ** k, capped at max_china_share"
+    tuned_on = SAMPLE_TUNED
     needs = frozenset({"china"})
     extra_series = FACTOR_SERIES
     Params = ChinaUnderweightParams

@@ -27,6 +27,7 @@ from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_s
 from .capex_discipline import CapexParams, capex_breached, capex_score
 from .common import (
     FACTOR_SERIES,
+    SAMPLE_TUNED,
     ChinaParams,
     apply_china,
     combined_score,
@@ -103,6 +104,7 @@ class ArticleComposite(Strategy):
     """Balance sheet + capex discipline + valuation + supplier tilt, China-underweighted."""
 
     summary = "the article's rules combined: weighted scores, exclusions, China underweight"
+    tuned_on = SAMPLE_TUNED
     needs = frozenset({"fundamentals", "china"})
     extra_series = FACTOR_SERIES
     Params = CompositeParams

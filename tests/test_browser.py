@@ -8,11 +8,13 @@ save the screenshots the README shows (docs/*.png).
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from airegime.factors import factors
 from airegime.reports.compare import write_comparison
 from airegime.run import run_backtest
 from airegime.sweep import run_sweep
@@ -141,3 +143,21 @@ def test_sweep_report_opens_without_errors(browser, results):
     assert "ranked by in-sample Sharpe" in text and "Deflated Sharpe ratio" in text
     assert images_loaded(page) and len(page.query_selector_all("img")) == 2
     page.screenshot(path=str(ROOT / "docs" / "sweep.png"), full_page=False)
+
+
+def test_factor_page_opens_without_errors_and_shows_every_component(browser, tmp_path):
+    report = factors(
+        ROOT / "backtests" / "article_composite.yaml",
+        ["start=2021-01-01"],
+        results_root=tmp_path / "results",
+    )
+    page, errors, outside = visit(browser, report.page, height=1200)
+    assert errors == [] and outside == []
+    verdicts = page.inner_text("#verdicts + p + table")
+    for name in ("balance_sheet", "capex", "valuation", "supplier", "composite"):
+        assert name in verdicts
+    assert "mean rank IC" in verdicts and "(HAC)" in verdicts
+    assert images_loaded(page) and len(page.query_selector_all("img")) == 5
+    # docs/factors.png only when asked for: tests never change tracked files
+    shots = ROOT / "docs" if os.environ.get("AIREGIME_UPDATE_SCREENSHOTS") else tmp_path
+    page.screenshot(path=str(shots / "factors.png"), full_page=False)

@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from airegime.stats.overfitting import (
+    deflated_sharpe,
     deflated_sharpe_ratio,
     expected_max_sharpe,
     probability_of_backtest_overfitting,
@@ -82,3 +83,12 @@ def test_walk_forward_chains_test_windows_of_the_training_winner():
     windows = walk_forward(frame, train_days=100, test_days=100)
     assert windows["chosen"].tolist() == ["up_then_down", "up_then_down", "flat"]
     assert len(windows.attrs["returns"]) == 300
+
+
+def test_deflated_sharpe_ratio_reproduces_the_papers_worked_example():
+    # Bailey and López de Prado (2014), section 6: N = 100 trials whose Sharpe ratios have
+    # an annualised variance of 0.5, T = 1250 daily returns, skew -3, kurtosis 10, and an
+    # annualised Sharpe of 2.5; the paper annualises with 250 days a year.
+    out = deflated_sharpe(2.5 / math.sqrt(250), 0.5 / 250, 100, 1250, -3.0, 10.0)
+    assert round(out["sr0"], 4) == 0.1132
+    assert round(out["dsr"], 4) == 0.9004

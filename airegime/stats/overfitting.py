@@ -48,32 +48,46 @@ def expected_max_sharpe(sharpe_variance: float, trials: int) -> float:
     return math.sqrt(sharpe_variance) * ((1 - EULER_GAMMA) * z1 + EULER_GAMMA * z2)
 
 
+def deflated_sharpe(
+    sr: float, sr_variance: float, trials: int, observations: int, skew: float, kurtosis: float
+) -> dict[str, float]:
+    """The deflated Sharpe ratio from summary statistics (Bailey and López de Prado, 2014).
+
+    ``sr``: the chosen trial's per-period Sharpe ratio; ``sr_variance``: the variance of
+    the per-period Sharpe ratios of all ``trials``; ``observations``: its number of
+    returns (T); ``skew`` and ``kurtosis`` (Pearson's, 3 for a normal) of its returns.
+    Returns ``sr0`` (the expected maximum Sharpe of ``trials`` skill-less tries, per
+    period) and ``dsr`` = Φ((SR - SR0) √(T - 1) / √(1 - skew SR + (kurtosis - 1)/4 SR²)).
+    """
+    sr0 = expected_max_sharpe(sr_variance, trials)
+    denominator = math.sqrt(max(1 - skew * sr + (kurtosis - 1) / 4 * sr**2, 1e-12))
+    z = (sr - sr0) * math.sqrt(observations - 1) / denominator
+    return {"sr0": sr0, "dsr": float(_stats().norm.cdf(z))}
+
+
 def deflated_sharpe_ratio(best_returns: np.ndarray, trial_sharpes: np.ndarray) -> dict[str, float]:
     """DSR of the best trial: P(true Sharpe > SR0) given skew, kurtosis and N trials.
 
     ``trial_sharpes`` are the per-period Sharpe ratios of every trial (their variance and
-    count set SR0); ``best_returns`` are the chosen trial's returns.
+    count set SR0); ``best_returns`` are the chosen trial's returns. See
+    :func:`deflated_sharpe` for the formula.
     """
     r = np.asarray(best_returns, dtype=float)
     r = r[~np.isnan(r)]
-    t = len(r)
     sr = float(sharpe(r))
     trial_sharpes = np.asarray(trial_sharpes, dtype=float)
     trial_sharpes = trial_sharpes[~np.isnan(trial_sharpes)]
-    sr0 = expected_max_sharpe(
-        float(np.var(trial_sharpes, ddof=1)) if len(trial_sharpes) > 1 else 0.0, len(trial_sharpes)
-    )
+    variance = float(np.var(trial_sharpes, ddof=1)) if len(trial_sharpes) > 1 else 0.0
     skew = float(_stats().skew(r))
     kurt = float(_stats().kurtosis(r, fisher=False))
-    denominator = math.sqrt(max(1 - skew * sr + (kurt - 1) / 4 * sr**2, 1e-12))
-    z = (sr - sr0) * math.sqrt(t - 1) / denominator
+    out = deflated_sharpe(sr, variance, len(trial_sharpes), len(r), skew, kurt)
     return {
         "sharpe": sr,
-        "sr0": sr0,
+        "sr0": out["sr0"],
         "trials": float(len(trial_sharpes)),
         "skew": skew,
         "kurtosis": kurt,
-        "dsr": float(_stats().norm.cdf(z)),
+        "dsr": out["dsr"],
     }
 
 

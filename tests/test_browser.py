@@ -125,6 +125,9 @@ def test_comparison_opens_without_errors_and_shows_every_strategy_and_plot(
     assert len(page.query_selector_all("img")) == 4 and images_loaded(page)  # with coverage
     assert "Periods overlap" in text and "P (Sharpe)" in text
     assert "What each run rests on" in text
+    verdicts = page.inner_text("#verdicts + p + ul")
+    assert "Holm over 2 strategies" in verdicts
+    assert "in-sample: its defaults were chosen on this data and window" in verdicts
     page.screenshot(path=str(ROOT / "docs" / "compare.png"), full_page=False)
 
 
@@ -141,6 +144,8 @@ def test_sweep_report_opens_without_errors(browser, results):
     assert errors == [] and outside == []
     text = page.inner_text("body")
     assert "ranked by in-sample Sharpe" in text and "Deflated Sharpe ratio" in text
+    assert "Hansen's SPA test against equal weight on the same universe: p" in text
+    assert "its default parameters were chosen on the bundled sample" in text
     assert images_loaded(page) and len(page.query_selector_all("img")) == 2
     page.screenshot(path=str(ROOT / "docs" / "sweep.png"), full_page=False)
 

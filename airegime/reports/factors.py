@@ -151,7 +151,7 @@ def verdict_section(report: FactorReport) -> str:
         "t (HAC)": lambda x: num(x, 1),
         "Holm p": lambda x: num(x, 3),
     }
-    headers = {c: c[:1].upper() + c[1:] for c in shown.columns}
+    headers = {c: c[:1].upper() + c[1:] for c in shown.columns} | {"t (HAC)": "t (HAC)"}
     tests = int(v["p_holm"].notna().sum())
     return (
         f"<p class='muted'>Each score's rank IC (Spearman, across names) with its "

@@ -30,7 +30,7 @@ from .loading import Step, load_context, no_step
 from .reports.factors import render
 from .results import check_writable, staged_run
 from .run import backtest, engine_settings
-from .stats.factors import FactorReport, analyse
+from .stats.factors import FactorReport, analyse, fill_prices
 
 #: China-share measures computed for every tradable name on each rebalance date.
 CHINA_MEASURES = ("disclosed", "market", "blend")
@@ -136,8 +136,7 @@ def factors(
     dates = pd.DatetimeIndex(sorted(run.diagnostics))
     calendar = trading_calendar(context, engine_settings(config))
     fill = run.provenance["fill"]
-    field = "open" if fill == "next_open" else "close"
-    prices = getattr(context.prices, field).reindex(calendar)[context.universe]
+    prices = fill_prices(context.prices, fill).reindex(calendar)[context.universe]
     tradable = context.prices.close.reindex(dates)[context.universe].notna()
     on_step("measuring the scores")
     scores = score_frames(run.diagnostics, context.universe)

@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from airegime.data.prices import PriceData
 from airegime.data.regimes import Period
 from airegime.stats.factors import (
     analyse,
     by_period,
+    fill_prices,
     forward_returns,
     holding_returns,
     holm,
@@ -22,6 +24,7 @@ from airegime.stats.factors import (
     quantiles,
     rank_autocorrelation,
     rank_ic,
+    score_stats,
     spread_interval,
     top_turnover,
     verdict,
@@ -202,3 +205,37 @@ def test_a_score_that_foretells_the_return_is_evidence_and_noise_is_not():
     assert by_score.loc["informed", "verdict"].startswith("evidence of information in the")
     assert by_score.loc["noise", "verdict"].startswith("no evidence of information")
     assert report.summary["horizon"].unique().tolist() == [1, 5, 21, 63]
+
+
+def test_next_open_measures_from_the_opens_and_the_close_rules_from_the_closes():
+    close, opens = frame([[10.0], [11.0]], names="A"), frame([[9.0], [10.5]], names="A")
+    data = PriceData(close=close, open=opens)
+    assert fill_prices(data, "next_open") is opens
+    assert fill_prices(data, "next_close") is close and fill_prices(data, "same_close") is close
+
+
+def test_coverage_is_names_scored_over_names_tradable():
+    scores = frame([[1, 2, np.nan, 4, np.nan]])
+    tradable = frame([[1, 1, 1, 1, 0]]).astype(bool)
+    returns = {1: frame([[0.1] * 5])}
+    out = score_stats("s", scores, tradable, returns, frame([[0.1] * 5]), min_names=2)
+    assert out.coverage.iloc[0].tolist() == [3, 4, 0.75]
+
+
+def test_the_group_ic_ranks_names_within_each_group_only():
+    rng = np.random.default_rng(2)
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    names = list("ABCDEF")
+    prices = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.02, (300, 6)), axis=0)), dates, names
+    )
+    signal = dates[::21][:-2]
+    scores = {"s": pd.DataFrame(rng.normal(size=(len(signal), 6)), signal, names)}
+    groups = {"A": "x", "B": "x", "C": "x", "D": "y", "E": "y", "F": "y"}
+    tradable = pd.DataFrame(True, signal, names)
+    report = analyse(scores, tradable, prices, "next_close", groups=groups)
+    within_x = rank_ic(
+        scores["s"][["A", "B", "C"]], forward_returns(prices, signal, 21, "next_close"), 3
+    )
+    row = report.groups.set_index("group").loc["x"]
+    assert row["mean"] == pytest.approx(within_x.mean()) and row["names"] == 3

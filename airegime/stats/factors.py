@@ -28,11 +28,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.prices import PriceData
 from ..data.regimes import Period
 from .bootstrap import block_indices
 
 #: Fill rule -> (price row the fill uses, trading days from the signal date to the fill).
 FILL_OFFSETS = {"same_close": ("close", 0), "next_close": ("close", 1), "next_open": ("open", 1)}
+
+
+def fill_prices(prices: PriceData, fill: str) -> pd.DataFrame:
+    """The adjusted prices a fill rule trades at: opens for ``next_open``, else closes."""
+    field_name, _ = FILL_OFFSETS[fill]
+    frame = getattr(prices, field_name)
+    if frame is None:
+        raise ValueError(f"fill rule {fill} needs {field_name} prices, and the data has none")
+    return frame
 
 
 def forward_returns(

@@ -191,6 +191,11 @@ def superior_predictive_ability(
     }
 
 
+#: Below this PBO the best point's rank carries over from one half of the dates to the
+#: other often enough to call the ranking informative (noise gives about 0.5).
+PBO_CARRIES_OVER = 0.25
+
+
 def reading(report: dict) -> str | None:
     """In words, how a sweep's deflated Sharpe ratio and PBO can both hold when they
     seem to disagree (None when they agree). ``report``: the sweep's overfitting report
@@ -209,7 +214,7 @@ def reading(report: dict) -> str | None:
             f"{spa.get('baseline', 'the baseline')}: p {spa['p_consistent']:.2f}."
         )
     trials = int(dsr["trials"])
-    if dsr["dsr"] >= 0.95 and pbo["pbo"] >= 0.5:
+    if dsr["dsr"] >= 0.95 and pbo["pbo"] >= PBO_CARRIES_OVER:
         rank_text = (
             f", and the points' in-sample and out-of-sample ranks correlate {rho:+.2f}"
             if rho is not None and not math.isnan(rho)
@@ -225,9 +230,10 @@ def reading(report: dict) -> str | None:
             "that is best on one half of the dates is good on the other half: in "
             f"{pbo['pbo']:.0%} of the splits it ranked below the median{rank_text}. "
             "Together: the family of strategies made money here, and the choice among its "
-            "points does not carry over; do not trust the best point's parameters." + spa_text
+            "points does not reliably carry over; do not trust the best point's "
+            "parameters." + spa_text
         )
-    if dsr["dsr"] < 0.95 and pbo["pbo"] < 0.25:
+    if dsr["dsr"] < 0.95 and pbo["pbo"] < PBO_CARRIES_OVER:
         return (
             f"PBO ({pbo['pbo']:.2f}) says the ranking of the points carries over from one "
             f"half of the dates to the other, while the deflated Sharpe ratio "

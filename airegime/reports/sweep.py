@@ -245,7 +245,7 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
         )
     spa = report.get("spa")
     if spa:
-        parts.append(spa_text(spa))
+        parts.append(spa_text(spa, report.get("periods_per_year", TRADING_DAYS)))
     split = report.get("split")
     if split:
         parts.append(
@@ -277,21 +277,22 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
     return "".join(parts) or "<p>Not enough finished points for overfitting statistics.</p>"
 
 
-def spa_text(spa: dict[str, Any]) -> str:
-    """Hansen's SPA test of every point against the baseline, in a sentence."""
+def spa_text(spa: dict[str, Any], periods_per_year: int = TRADING_DAYS) -> str:
+    """Hansen's SPA test of every point against the baseline, in a sentence (mean excess
+    returns per period, shown a year: x ``periods_per_year``)."""
     if "p_consistent" not in spa:
         return (
             f"<p><b>Test against {e(spa.get('baseline', 'the baseline'))}</b>: not computed "
             f"({e(str(spa.get('error', '')))}).</p>"
         )
-    best = pct(spa["best_excess"] * TRADING_DAYS, 1, True)
-    chosen = pct(spa["chosen_excess"] * TRADING_DAYS, 1, True)
+    best = pct(spa["best_excess"] * periods_per_year, 1, True)
+    chosen = pct(spa["chosen_excess"] * periods_per_year, 1, True)
     return (
         f"<p><b>Hansen's SPA test against {e(spa['baseline'])}: p "
         f"{spa['p_consistent']:.3f}</b>: the probability of a point beating the baseline by "
         f"as much as the best one did ({e(spa['best'])}, {best} a year: mean daily excess "
-        f"return x 252; the chosen point {e(spa['chosen'])}: {chosen}) if none of the "
-        f"{spa['trials']:.0f} points truly beats it, over {spa['days']:.0f} days "
+        f"return x {periods_per_year}; the chosen point {e(spa['chosen'])}: {chosen}) if "
+        f"none of the {spa['trials']:.0f} points truly beats it, over {spa['days']:.0f} days "
         f"({e(spa['sample'])}). The test looks at every point at once, so trying more "
         "points does not make it easier to pass (Hansen, 2005; stationary bootstrap, "
         f"{spa['block']:.0f}-day mean blocks, {spa['reps']:.0f} draws, seed {spa['seed']:.0f}). "

@@ -200,11 +200,12 @@ def reading(report: dict) -> str | None:
     """In words, how a sweep's deflated Sharpe ratio and PBO can both hold when they
     seem to disagree (None when they agree). ``report``: the sweep's overfitting report
     (``deflated_sharpe``, ``pbo``, optionally ``split`` and ``spa``); Sharpe ratios in it
-    are per day and shown annualised (x √252)."""
+    are per period and shown annualised (x √``periods_per_year`` of the report, 252 if
+    absent)."""
     dsr, pbo = report.get("deflated_sharpe"), report.get("pbo")
     if not dsr or not pbo or math.isnan(pbo.get("pbo", math.nan)):
         return None
-    annual = math.sqrt(252)
+    annual = math.sqrt(report.get("periods_per_year") or 252)
     rho = (report.get("split") or {}).get("rank_correlation")
     spa = report.get("spa") or {}
     spa_text = ""

@@ -7,7 +7,8 @@ The public API is small:
 - :func:`load_config` reads and validates a config, with ``--set`` style overrides.
 - :func:`run_sweep` runs (or resumes) a parameter grid and ranks it;
   :func:`compare` writes one HTML report comparing runs, run folders or configs;
-  :func:`explain` says why a run held what it held on a date.
+  :func:`explain` says why a run held what it held on a date; :func:`factors` measures
+  every score a strategy records against the returns that follow (factors.html).
 - :class:`Strategy`, :class:`Params` and :func:`register` define new strategies
   (:class:`SeriesNeed`: the price series a rule reads beside the universe);
   :class:`AsOfView` is what a strategy sees on a rebalance date.
@@ -22,9 +23,11 @@ from .config import BacktestConfig, load_config
 from .data.context import MarketContext
 from .errors import AiregimeError, ConfigError, DataError
 from .explain import explain
+from .factors import factors
 from .registry import register, registered
 from .results import RunResult
 from .run import run_backtest
+from .stats.factors import FactorReport
 from .strategy import Params, SeriesNeed, Strategy
 from .sweep import SweepResult, run_sweep
 
@@ -37,6 +40,7 @@ __all__ = [
     "BacktestConfig",
     "ConfigError",
     "DataError",
+    "FactorReport",
     "MarketContext",
     "Params",
     "RunResult",
@@ -45,6 +49,7 @@ __all__ = [
     "SweepResult",
     "compare",
     "explain",
+    "factors",
     "load_config",
     "register",
     "registered",

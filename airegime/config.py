@@ -224,6 +224,17 @@ class BacktestConfig(_Model):
         with user_code(self.strategy.name, during="creating it", owner=cls.__module__):
             return cls(self.strategy.params)
 
+    def in_sample_note(self) -> str | None:
+        """A line when the strategy's defaults were chosen on this run's data and window
+        (:attr:`Strategy.tuned_on <airegime.strategy.Strategy.tuned_on>`), else None."""
+        try:
+            tuned = resolve_strategy(self.strategy.name).tuned_on
+        except LookupError:  # a plugin that is no longer installed: nothing known
+            return None
+        if tuned is None:
+            return None
+        return tuned.note(self.strategy.name, self.data.source, self.start, self.end)
+
     def snapshot(self) -> dict[str, Any]:
         """The resolved config as plain data (params with their defaults filled in)."""
         return self.model_dump(mode="json", exclude={"provenance"})

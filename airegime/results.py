@@ -161,8 +161,10 @@ class Staging:
 
 
 @contextlib.contextmanager
-def staged_run(results_root: Path, config: BacktestConfig) -> Iterator[Staging]:
-    """A new ``results/<name>/<timestamp>-<config hash>`` folder, written atomically.
+def staged_run(results_root: Path, config: BacktestConfig, prefix: str = "") -> Iterator[Staging]:
+    """A new ``results/<name>/<prefix><timestamp>-<config hash>`` folder, written atomically.
+
+    ``prefix`` names folders that are not runs (``factors-``: a factor tear sheet).
 
     >>> with staged_run(root, config) as stage:
     ...     result.save(stage.path)  # and any other file of the run
@@ -171,7 +173,7 @@ def staged_run(results_root: Path, config: BacktestConfig) -> Iterator[Staging]:
     base, digest = results_root / config.name, config_digest(config)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     for n in range(1, 1000):
-        final = base / f"{stamp}-{digest}{'' if n == 1 else f'-{n}'}"
+        final = base / f"{prefix}{stamp}-{digest}{'' if n == 1 else f'-{n}'}"
         if not (final.exists() or (base / f"{STAGING_PREFIX}{final.name}").exists()):
             break
     else:

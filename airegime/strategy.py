@@ -9,6 +9,7 @@ sees backtrader: the engine calls it on each rebalance date with an
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -42,6 +43,41 @@ class SeriesNeed:
     fix: str = ""
 
 
+@dataclass(frozen=True)
+class TunedOn:
+    """The data on which a strategy's defaults were chosen (by hand or by a sweep).
+
+    A run on that data and window is in-sample for those choices: its result shows how
+    well they fit the sample, not how well the rule works elsewhere. Reports say so
+    (:meth:`note`), and the sweep says that its trial count leaves these earlier tries out.
+    """
+
+    #: ``data.source`` of the runs the choices were made on (e.g. ``"sample"``).
+    source: str
+    start: dt.date
+    end: dt.date
+    #: What was chosen, in words (e.g. "its default parameters and regime thresholds").
+    what: str = "its default parameters"
+    #: The data in words (e.g. "the bundled sample").
+    data: str = "the bundled sample"
+
+    def overlap(self, source: str, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+        """The days of ``start..end`` on ``source`` that the choices saw (None: no overlap)."""
+        first, last = max(start, self.start), min(end, self.end)
+        return (first, last) if source == self.source and first <= last else None
+
+    def note(self, strategy: str, source: str, start: dt.date, end: dt.date) -> str | None:
+        """One line for a run of ``strategy`` on ``source`` over ``start..end``, or None."""
+        span = self.overlap(source, start, end)
+        if span is None:
+            return None
+        return (
+            f"{strategy}: {self.what} were chosen on {self.data} ({self.start}..{self.end}); "
+            f"this run uses that data over {span[0]}..{span[1]}, so its result there is "
+            "in-sample, not a test of the rule"
+        )
+
+
 class Strategy:
     """Base class: subclasses set ``Params`` and implement ``target_weights``."""
 
@@ -53,6 +89,10 @@ class Strategy:
     #: Price series loaded beside the universe whatever the parameters, e.g. ("SPY", "TLT");
     #: a strategy whose parameters decide overrides :meth:`series_needs` instead.
     extra_series: ClassVar[tuple[str, ...]] = ()
+    #: Where the defaults were chosen (None: no tuned parameter, e.g. equal weight). A run
+    #: on that data and window is then in-sample, and the compare, sweep and factor pages
+    #: say so.
+    tuned_on: ClassVar[TunedOn | None] = None
 
     def __init__(self, params: Params | dict[str, Any] | None = None) -> None:
         if isinstance(params, Params):

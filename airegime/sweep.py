@@ -53,9 +53,12 @@ from .stats.metrics import METRIC_NAMES, base_before, infer_periods_per_year, pe
 from .stats.overfitting import (
     deflated_sharpe_ratio,
     probability_of_backtest_overfitting,
+    reading,
     sharpe,
+    superior_predictive_ability,
     walk_forward,
 )
+from .stats.universe_effect import baseline_config
 
 #: Metrics where smaller is better; every other metric is ranked descending.
 LOWER_IS_BETTER = {"volatility", "turnover", "turnover_incl_initial"}
@@ -415,6 +418,13 @@ def run_sweep(
                 contexts[key] = load_context(validate_config(point.config), root, str(config_path))
             confirm_point(point, contexts[key], points_dir / point_id, tearsheets)
         ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
+    if report.get("finished"):
+        baseline = baseline_run(base_config, root, str(config_path))
+        report.update(baseline_tests(points, points_dir, ranking, split, *baseline))
+    tuned = base_config.in_sample_note()
+    if tuned:
+        report["in_sample"] = tuned
+    report["reading"] = reading(report)
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)
@@ -423,6 +433,60 @@ def run_sweep(
     return SweepResult(
         directory, ranking, report, errors, len(points) - len(todo), merged_notes(points)
     )
+
+
+def baseline_run(
+    config: BacktestConfig, root: Path, source: str
+) -> tuple[str, pd.Series | None, str | None]:
+    """Equal weight on the base config's universe, dates, costs, rebalancing and fill rule
+    (run in memory on the vector engine): the baseline of the sweep's SPA test.
+
+    Returns its name, its daily returns, and None, or the name, None and why it could not
+    run (a sweep's ranking never fails for want of its baseline)."""
+    name = "equal weight on the same universe"
+    try:
+        cfg = baseline_config(config).model_copy(update={"engine": "vector"})
+        context = load_context(cfg, root, source, report_data=False)
+        return name, backtest(cfg, context, source).returns, None
+    except AiregimeError as exc:
+        return name, None, str(exc)
+
+
+#: Bootstrap of the SPA test: mean block length in days, draws, seed.
+SPA_BLOCK, SPA_REPS, SPA_SEED = 20, 1000, 0
+
+
+def baseline_tests(
+    points: list[SweepPoint],
+    points_dir: Path,
+    ranking: pd.DataFrame,
+    split: str | None,
+    baseline_name: str,
+    baseline: pd.Series | None,
+    problem: str | None,
+) -> dict[str, Any]:
+    """Hansen's SPA test of every finished point against the baseline, on the dates the
+    best point was chosen on (before ``split``, else all): ``{"spa": {...}}`` with its
+    p-values, or the reason it is missing."""
+    label = {"baseline": baseline_name, "sample": "before the split" if split else "all dates"}
+    if baseline is None:
+        return {"spa": {**label, "error": problem or "no baseline"}}
+    returns = {}
+    for point in points:
+        folder = points_dir / point.point_id
+        if (folder / "returns.csv").is_file():
+            frame = pd.read_csv(folder / "returns.csv", index_col="date", parse_dates=["date"])
+            returns[point.point_id] = frame["strategy"]
+    matrix = pd.DataFrame(returns).dropna()
+    if split:
+        matrix = matrix[matrix.index < pd.Timestamp(split)]
+    try:
+        spa = superior_predictive_ability(baseline, matrix, SPA_BLOCK, SPA_REPS, SPA_SEED)
+    except ValueError as exc:
+        return {"spa": {**label, "error": str(exc)}}
+    chosen = str(ranking.iloc[0]["point"])
+    excess = (matrix[chosen] - baseline.reindex(matrix.index)).mean()
+    return {"spa": {**label, **spa, "chosen": chosen, "chosen_excess": float(excess)}}
 
 
 def context_key(config: dict[str, Any]) -> str:
@@ -556,6 +620,9 @@ def overfitting_report(
             "chosen_oos_rank": int(
                 ok[f"oos_{metric}"].rank(ascending=not _better_first(metric))[ok.index[0]]
             ),
+            "rank_correlation": float(ok[f"is_{metric}"].rank().corr(ok[f"oos_{metric}"].rank()))
+            if len(ok) > 2
+            else float("nan"),
         }
     if walk_forward_days:
         windows = walk_forward(matrix, *walk_forward_days)

@@ -21,6 +21,7 @@ from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
 from .common import (
+    SAMPLE_TUNED,
     SelectionParams,
     combined_score,
     fundamentals,
@@ -83,6 +84,7 @@ class BalanceSheetQuality(Strategy):
     """Hold the strongest balance sheets (net cash, low leverage, steady FCF)."""
 
     summary = "rank by net cash, low debt/equity, FCF margin and FCF stability"
+    tuned_on = SAMPLE_TUNED
     needs = frozenset({"fundamentals"})
     Params = BalanceSheetParams
 

@@ -22,6 +22,7 @@ from airegime.strategy import Strategy
 from airegime.weighting import combine, normalise, zscore
 
 from .common import (
+    SAMPLE_TUNED,
     SelectionParams,
     combined_score,
     fundamentals,
@@ -97,6 +98,7 @@ class CapexDiscipline(Strategy):
     """Avoid names whose capex outruns operating cash flow or whose debt climbs fast."""
 
     summary = "exclude/penalise capex > OCF in K of M years and fast-rising debt"
+    tuned_on = SAMPLE_TUNED
     needs = frozenset({"fundamentals"})
     Params = CapexParams
 

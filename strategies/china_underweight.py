@@ -17,7 +17,7 @@ from airegime.asof import AsOfView
 from airegime.strategy import SeriesNeed, Strategy
 from airegime.weighting import normalise
 
-from .common import ChinaParams, apply_china, china_series_needs
+from .common import SAMPLE_TUNED, ChinaParams, apply_china, china_series_needs
 
 
 class ChinaUnderweightParams(ChinaParams):
@@ -29,6 +29,7 @@ class ChinaUnderweight(Strategy):
     """Equal weight, scaled down by each name's dependence on Chinese revenue."""
 
     summary = "equal weight x (1 - China revenue share) ** k, capped at max_china_share"
+    tuned_on = SAMPLE_TUNED
     needs = frozenset({"china"})
     Params = ChinaUnderweightParams
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import numpy as np
@@ -10,7 +11,7 @@ from pydantic import Field, model_validator
 
 from airegime.asof import AsOfView
 from airegime.data.china_market import CHINA_PROXIES, CONTROLS, FACTOR_SERIES
-from airegime.strategy import Params, SeriesNeed
+from airegime.strategy import Params, SeriesNeed, TunedOn
 from airegime.weighting import (
     active_components,
     china_multiplier,
@@ -24,6 +25,7 @@ from airegime.weighting import (
 
 __all__ = [
     "FACTOR_SERIES",
+    "SAMPLE_TUNED",
     "ChinaParams",
     "SelectionParams",
     "apply_china",
@@ -32,6 +34,10 @@ __all__ = [
     "combined_score",
     "fundamentals",
 ]
+
+#: The built-in strategies' defaults were chosen while building them on the bundled sample
+#: over the window of backtests/*.yaml; a run there is in-sample for those choices.
+SAMPLE_TUNED = TunedOn("sample", dt.date(2016, 1, 1), dt.date(2026, 7, 31))
 
 
 class SelectionParams(Params):

@@ -26,6 +26,7 @@ from airegime.weighting import normalise, zscore
 from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from .capex_discipline import CapexParams, capex_breached, capex_score
 from .common import (
+    SAMPLE_TUNED,
     ChinaParams,
     apply_china,
     china_series_needs,
@@ -103,6 +104,7 @@ class ArticleComposite(Strategy):
     """Balance sheet + capex discipline + valuation + supplier tilt, China-underweighted."""
 
     summary = "the article's rules combined: weighted scores, exclusions, China underweight"
+    tuned_on = SAMPLE_TUNED
     needs = frozenset({"fundamentals", "china"})
     Params = CompositeParams
 

@@ -22,6 +22,7 @@ the rebalance date; events count from their own date.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 import pandas as pd
@@ -32,7 +33,7 @@ from airegime.data.regimes import basket, drawdown, trailing_return
 from airegime.strategy import Params, SeriesNeed, Strategy
 from airegime.weighting import normalise, select, top_n_tie
 
-from .common import china_series_needs
+from .common import SAMPLE_TUNED, china_series_needs
 from .composite import CompositeParams, composite_weights
 
 SHOCKS = {"china_shock", "capex_doubt", "macro_shock"}
@@ -137,6 +138,7 @@ class RegimeAware(Strategy):
     """Growth stance in calm markets, the article's composite when regimes turn."""
 
     summary = "blend momentum/equal weight with the composite on capex, China, rate regimes"
+    tuned_on = replace(SAMPLE_TUNED, what="its default parameters and regime thresholds")
     needs = frozenset({"fundamentals", "china", "regimes"})
     Params = RegimeParams
 

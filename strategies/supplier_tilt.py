@@ -16,6 +16,8 @@ from airegime.asof import AsOfView
 from airegime.strategy import Params, Strategy
 from airegime.weighting import normalise
 
+from .common import SAMPLE_TUNED
+
 
 class SupplierTiltParams(Params):
     tilt: float = Field(0.5, ge=0, le=1, description="overweight of suppliers vs hyperscalers")
@@ -38,6 +40,7 @@ class SupplierTilt(Strategy):
     """Overweight AI suppliers against the hyperscalers."""
 
     summary = "overweight chips, equipment, power and data centers vs hyperscalers"
+    tuned_on = SAMPLE_TUNED
     Params = SupplierTiltParams
 
     def target_weights(self, view: AsOfView) -> pd.Series:

@@ -22,6 +22,7 @@ from airegime.strategy import Strategy
 from airegime.weighting import combine, zscore
 
 from .common import (
+    SAMPLE_TUNED,
     SelectionParams,
     combined_score,
     fundamentals,
@@ -89,6 +90,7 @@ class ValuationDiscipline(Strategy):
     """Accept a high P/E only with strong growth and margins."""
 
     summary = "high P/E only with strong growth and margins; PEG cap; no loss-makers"
+    tuned_on = SAMPLE_TUNED
     needs = frozenset({"fundamentals"})
     Params = ValuationParams
 

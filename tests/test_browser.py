@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from airegime.factors import factors
 from airegime.reports.compare import write_comparison
 from airegime.run import run_backtest
 from airegime.sweep import run_sweep
@@ -143,6 +144,9 @@ def test_comparison_opens_without_errors_and_shows_every_strategy_and_plot(
     assert len(page.query_selector_all("img")) == 4 and images_loaded(page)  # with coverage
     assert "Periods overlap" in text and "P (Sharpe)" in text
     assert "What each run rests on" in text
+    verdicts = page.inner_text("#verdicts + p + ul")
+    assert "Holm over 2 strategies" in verdicts
+    assert "in-sample: its defaults were chosen on this data and window" in verdicts
     page.screenshot(path=str(shots / "compare.png"), full_page=False)
 
 
@@ -159,6 +163,8 @@ def test_sweep_report_opens_without_errors(browser, results, shots):
     assert errors == [] and outside == []
     text = page.inner_text("body")
     assert "ranked by in-sample Sharpe" in text and "Deflated Sharpe ratio" in text
+    assert "Hansen's SPA test against equal weight on the same universe: p" in text
+    assert "its default parameters were chosen on the bundled sample" in text
     assert images_loaded(page) and len(page.query_selector_all("img")) == 2
     page.screenshot(path=str(shots / "sweep.png"), full_page=False)
 
@@ -168,3 +174,20 @@ def test_screenshots_go_to_a_temporary_folder_unless_asked(monkeypatch, tmp_path
     assert screenshot_dir(tmp_path) == tmp_path
     monkeypatch.setenv(SCREENSHOTS_ENV, "docs")
     assert screenshot_dir(tmp_path) == ROOT / "docs"
+
+
+def test_factor_page_opens_without_errors_and_shows_every_component(browser, tmp_path):
+    report = factors(
+        ROOT / "backtests" / "article_composite.yaml",
+        ["start=2021-01-01"],
+        results_root=tmp_path / "results",
+    )
+    page, errors, outside = visit(browser, report.page, height=1200)
+    assert errors == [] and outside == []
+    verdicts = page.inner_text("#verdicts + p + table")
+    for name in ("balance_sheet", "capex", "valuation", "supplier", "composite"):
+        assert name in verdicts
+    assert "mean rank IC" in verdicts and "(HAC)" in verdicts
+    assert images_loaded(page) and len(page.query_selector_all("img")) == 5
+    # docs/factors.png only when asked for (AIREGIME_SCREENSHOTS=docs)
+    page.screenshot(path=str(screenshot_dir(tmp_path) / "factors.png"), full_page=False)

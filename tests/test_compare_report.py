@@ -57,8 +57,22 @@ def test_report_formats_percentages_and_shows_p_values_and_hooks(project):
     assert "CAGR%" not in page and "Max drawdown" in page
     assert re.search(r"<td class=''>-?\d+\.\d%</td>", page)  # CAGR shown as a percentage
     assert "P (return)" in page and "P (Sharpe)" in page
-    assert f"{out['bootstrap']['p_sharpe_le_0'].iloc[0]:.3f}" in page
+    assert f"{out['verdicts']['p_sharpe'].iloc[0]:.3f}" in page  # two-sided
+    assert "Holm p (Sharpe)" in page
     assert "Periods overlap" in page
     assert "<h2 id='extra'>Extra section</h2><p>2</p>" in page
     metrics = pd.read_csv(out["directory"] / "metrics.csv", index_col="metric")
     assert metrics.loc["CAGR", "a"].endswith("%")
+
+
+def test_the_report_opens_with_a_verdict_per_strategy_that_counts_every_strategy(project):
+    runs = [make_run(project, "a"), make_run(project, "b", strategy="supplier_tilt")]
+    runs.append(make_run(project, "c", strategy="china_underweight"))
+    out = write_comparison(runs, project / "results" / "compare", project / "data" / "regimes.yaml")
+    page = out["report"].read_text()
+    sections = re.findall(r"<h2 id='(\w+)'>", page)
+    assert sections[0] == "verdicts"
+    assert out["verdicts"]["strategy"].tolist() == ["b", "c"]
+    for line in out["verdicts"]["verdict"]:
+        assert "Holm over 2 strategies" in line and line in page.replace("&#x27;", "'")
+    assert (out["directory"] / "verdicts.csv").is_file()

@@ -10,9 +10,12 @@ import pytest
 from scipy import stats
 
 from airegime.stats.overfitting import (
+    deflated_sharpe,
     deflated_sharpe_ratio,
     expected_max_sharpe,
     probability_of_backtest_overfitting,
+    reading,
+    superior_predictive_ability,
     walk_forward,
 )
 
@@ -82,3 +85,55 @@ def test_walk_forward_chains_test_windows_of_the_training_winner():
     windows = walk_forward(frame, train_days=100, test_days=100)
     assert windows["chosen"].tolist() == ["up_then_down", "up_then_down", "flat"]
     assert len(windows.attrs["returns"]) == 300
+
+
+def test_deflated_sharpe_ratio_reproduces_the_papers_worked_example():
+    # Bailey and López de Prado (2014), section 6: N = 100 trials whose Sharpe ratios have
+    # an annualised variance of 0.5, T = 1250 daily returns, skew -3, kurtosis 10, and an
+    # annualised Sharpe of 2.5; the paper annualises with 250 days a year.
+    out = deflated_sharpe(2.5 / math.sqrt(250), 0.5 / 250, 100, 1250, -3.0, 10.0)
+    assert round(out["sr0"], 4) == 0.1132
+    assert round(out["dsr"], 4) == 0.9004
+
+
+def returns_frame(means: list[float], sd: float = 0.01, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(0, sd, size=(1000, len(means)))
+    return pd.DataFrame(noise + np.array(means), index=pd.bdate_range("2020-01-01", periods=1000))
+
+
+def test_spa_rejects_when_one_trial_truly_beats_the_baseline():
+    baseline = returns_frame([0.0], seed=1)[0]
+    trials = returns_frame([0.0, 0.0, 0.0, 0.001], sd=0.003).add(baseline, axis=0)
+    out = superior_predictive_ability(baseline, trials, reps=500)
+    assert out["p_consistent"] < 0.01 and out["best"] == "3"
+
+
+def test_spa_does_not_reject_the_best_of_many_skill_less_trials():
+    # 50 variants of the baseline with no edge: the best of them looks good on its own
+    # (p 0.01 alone), but tested among all 50 it does not
+    baseline = returns_frame([0.0], seed=100)[0]
+    trials = returns_frame([0.0] * 50, sd=0.003).add(baseline, axis=0)
+    best = trials.sub(baseline, axis=0).mean().idxmax()
+    alone = superior_predictive_ability(baseline, trials[[best]], reps=500)
+    out = superior_predictive_ability(baseline, trials, reps=500)
+    assert alone["p_consistent"] < 0.05 and out["p_consistent"] > 0.2
+
+
+DSR_HIGH_PBO_HIGH = {
+    "deflated_sharpe": {"dsr": 0.99, "sharpe": 0.075, "sr0": 0.03, "trials": 27.0},
+    "pbo": {"pbo": 0.89},
+    "split": {"rank_correlation": -0.99},
+    "spa": {"baseline": "equal weight on the same universe", "p_consistent": 0.62},
+}
+
+
+def test_a_high_dsr_beside_a_high_pbo_is_explained_with_both_numbers():
+    text = reading(DSR_HIGH_PBO_HIGH)
+    assert text.startswith("The deflated Sharpe ratio (0.99) and PBO (0.89) answer different")
+    assert "ranks correlate -0.99" in text and "p 0.62" in text
+
+
+def test_agreeing_statistics_need_no_reading():
+    report = DSR_HIGH_PBO_HIGH | {"pbo": {"pbo": 0.1}}
+    assert reading(report) is None

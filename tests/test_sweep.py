@@ -79,6 +79,23 @@ def test_a_sweep_writes_normal_run_folders_and_a_ranking(config):
     assert report["split"]["chosen_in_sample"] == ranking["point"][0]
 
 
+def test_every_point_is_tested_against_equal_weight_on_the_dates_it_was_chosen_on(config):
+    result = run_sweep(config, ["strategy.params.top_n=3,5"], split="2024-06-30", confirm=0)
+    spa = json.loads((result.directory / "overfitting.json").read_text())["spa"]
+    assert spa["baseline"] == "equal weight on the same universe"
+    assert spa["sample"] == "before the split" and spa["trials"] == 2
+    assert 0 <= spa["p_consistent"] <= spa["p_upper"] <= 1
+    assert (
+        "Hansen's SPA test against equal weight" in (result.directory / "ranking.html").read_text()
+    )
+
+
+def test_a_sweep_on_the_sample_says_the_defaults_were_chosen_on_it(config):
+    result = run_sweep(config, ["strategy.params.top_n=3,5"], confirm=0)
+    assert "chosen on the bundled sample" in result.report["in_sample"]
+    assert "the earlier tries that set the" in (result.directory / "ranking.html").read_text()
+
+
 def test_an_interrupted_sweep_resumes_without_losing_or_redoing_points(config):
     seen = []
 

@@ -125,3 +125,35 @@ def test_the_page_states_each_heatmaps_colour_range():
 def test_the_deflated_sharpe_ratio_is_annualised_with_the_runs_periods_per_year():
     page = ranking_html(RANKING, {**REPORT, "periods_per_year": 365}, SimpleNamespace(name="c"))
     assert f"beats {0.02 * math.sqrt(365):.2f} (annualised)" in page
+
+
+SPA = {
+    "baseline": "equal weight on the same universe",
+    "sample": "before the split",
+    "p_consistent": 0.41,
+    "p_lower": 0.3,
+    "p_upper": 0.47,
+    "trials": 4.0,
+    "days": 500.0,
+    "block": 20.0,
+    "reps": 1000.0,
+    "seed": 0.0,
+    "best": "p-ddd",
+    "best_excess": 0.0002,
+    "chosen": "p-aaa",
+    "chosen_excess": -0.0001,
+}
+
+
+def test_the_spa_p_value_is_on_the_page_with_its_baseline():
+    page = ranking_html(RANKING, REPORT | {"spa": SPA}, SimpleNamespace(name="composite"))
+    assert "Hansen's SPA test against equal weight on the same universe: p 0.410" in page
+    assert "Reality Check, more conservative: p 0.470" in page
+    assert "(p-ddd, +5.0% a year" in page
+
+
+def test_a_reading_and_the_in_sample_note_are_shown_when_present():
+    extra = {"reading": "They answer different questions.", "in_sample": "x: chosen here"}
+    page = ranking_html(RANKING, REPORT | extra, SimpleNamespace(name="composite"))
+    assert "Reading them together.</b> They answer different questions." in page
+    assert "x: chosen here. The 4 points tried here count" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import compare, data, explain, listing, run, sweep
+from . import compare, data, explain, factors, listing, run, sweep
 from .common import INTERRUPTED_EXIT, app, data_app, err_console, list_app
 
 # The commands, in the order `airegime --help` lists them.
@@ -12,6 +12,7 @@ app.command()(run.run)
 app.command()(run.table)
 app.command()(compare.compare)
 app.command()(sweep.sweep)
+app.command()(factors.factors)
 app.command()(explain.explain)
 list_app.command("strategies")(listing.list_strategies)
 list_app.command("universes")(listing.list_universes)

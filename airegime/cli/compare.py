@@ -74,15 +74,12 @@ def compare(
         console.print(f"{label} {note}", highlight=False)
     metrics = dict(zip(out["comparison"].names, (r.metrics for r in runs), strict=True))
     console.print(summary_table("comparison", metrics))
-    boot = out["bootstrap"]
-    for _, row in boot.iterrows():
+    for line in out["verdicts"]["verdict"]:
         console.print(
-            f"{row['strategy']} - {row['baseline']}: Sharpe {row['sharpe_diff']:+.2f} "
-            f"[{row['sharpe_lo']:+.2f}, {row['sharpe_hi']:+.2f}], annual return "
-            f"{row['annual_return_diff']:+.1%} [{row['annual_return_lo']:+.1%}, "
-            f"{row['annual_return_hi']:+.1%}] (95% block bootstrap)"
-            + (" on different universes" if headline else ""),
+            f"verdict: {line} (95% block bootstrap)"
+            + ("; on different universes" if headline else ""),
             highlight=False,
+            markup=False,
         )
     if universes is not None:
         from ..reports.universe import text_lines

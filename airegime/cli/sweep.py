@@ -147,6 +147,15 @@ def sweep(
         )
     if "pbo" in report:
         console.print(f"probability of backtest overfitting (CSCV): {report['pbo']['pbo']:.2f}")
+    spa = report.get("spa") or {}
+    if "p_consistent" in spa:
+        console.print(
+            f"SPA test of all {spa['trials']:.0f} points against {spa['baseline']}: p "
+            f"{spa['p_consistent']:.3f} (Hansen; White's Reality Check p {spa['p_upper']:.3f})",
+            highlight=False,
+        )
+    elif spa:
+        console.print(f"SPA test against {spa['baseline']}: not computed ({spa.get('error')})")
     if "split" in report:
         s = report["split"]
         console.print(
@@ -161,6 +170,14 @@ def sweep(
         console.print(
             f"walk-forward out-of-sample: Sharpe {oos.get('sharpe', float('nan')):.2f},"
             f" CAGR {oos.get('cagr', float('nan')):.1%}"
+        )
+    if report.get("reading"):
+        console.print(f"reading: {report['reading']}", highlight=False, markup=False)
+    if report.get("in_sample"):
+        console.print(
+            f"[yellow]warning:[/] {escape(report['in_sample'])}; the points tried before this "
+            "sweep are not counted",
+            highlight=False,
         )
     console.print(f"sweep folder: {result.directory}", highlight=False, markup=False)
     if result.errors:

@@ -29,6 +29,7 @@ from ..stats.comparison import (
     overlapping,
     regime_table,
     rolling_sharpe,
+    verdict_table,
 )
 from ..stats.metrics import min_returns, performance
 from .caveats import caveats_html, coverage_figure, coverage_series
@@ -46,6 +47,7 @@ class CompareTables:
     bootstrap: pd.DataFrame
     periods: list[Period] = field(default_factory=list)
     out_dir: Path = Path(".")
+    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 Section = Callable[[CompareTables], "tuple[str, str, str] | None"]
@@ -263,6 +265,30 @@ def regime_section(t: CompareTables) -> tuple[str, str, str]:
     return "regimes", "Per regime", body
 
 
+def verdict_section(t: CompareTables) -> tuple[str, str, str] | None:
+    """One line per strategy against the baseline, p-values Holm-adjusted over the
+    strategies, and the in-sample notes (None with a single run)."""
+    if t.verdicts.empty:
+        return None
+    base = t.comparison.names[0]
+    lines = "".join(f"<li>{e(v)}</li>" for v in t.verdicts["verdict"])
+    notes = [n for n in t.verdicts["in_sample"] if n]
+    base_note = t.comparison.runs[0].config.in_sample_note()
+    if base_note:
+        notes.insert(0, base_note)
+    tuned = "".join(f"<p class='note'>{e(n)}</p>" for n in dict.fromkeys(notes))
+    body = (
+        f"<p class='muted'>Each strategy against the baseline, {e(base)}, on the common "
+        "dates: the difference in annual return and in Sharpe with its 95% block-bootstrap "
+        "interval, a two-sided p-value from the same resamples, and that p-value "
+        "Holm-adjusted over the strategies compared (statsmodels multipletests), so that "
+        "comparing more strategies does not make a 'beats' easier to find. A verdict needs "
+        "a Holm-adjusted p below 0.05.</p>"
+        f"<ul>{lines}</ul>{tuned}"
+    )
+    return "verdicts", "Verdicts against the baseline", body
+
+
 def bootstrap_section(t: CompareTables) -> tuple[str, str, str]:
     if t.bootstrap.empty:
         return "bootstrap", "Against the baseline", "<p>Only one strategy: nothing to compare.</p>"
@@ -280,21 +306,25 @@ def bootstrap_section(t: CompareTables) -> tuple[str, str, str]:
                     strict=True,
                 )
             ],
-            "p (return)": b["p_annual_return_le_0"],
+            "p (return)": t.verdicts["p_return"].to_numpy(),
+            "Holm p (return)": t.verdicts["p_return_holm"].to_numpy(),
             "Sharpe difference [95% interval]": [
                 f"{num(d, 2, True)} [{num(lo, 2, True)}, {num(hi, 2, True)}]"
                 for d, lo, hi in zip(b["sharpe_diff"], b["sharpe_lo"], b["sharpe_hi"], strict=True)
             ],
-            "p (Sharpe)": b["p_sharpe_le_0"],
+            "p (Sharpe)": t.verdicts["p_sharpe"].to_numpy(),
+            "Holm p (Sharpe)": t.verdicts["p_sharpe_holm"].to_numpy(),
         }
     )
-    fmt = {"p (return)": lambda v: num(v, 3), "p (Sharpe)": lambda v: num(v, 3)}
+    fmt = {c: (lambda v: num(v, 3)) for c in shown.columns if c.endswith(")") and "p (" in c}
     headers = {c: c[:1].upper() + c[1:] for c in shown.columns}
     body = (
         "<p class='muted'>Paired moving-block bootstrap (20-day blocks, 2000 draws, seed 0) "
         "of each strategy minus the first run. An interval that straddles zero means the "
-        "difference is within noise; p is the share of resamples in which the strategy did "
-        "not beat the baseline (one-sided).</p>" + table(shown, fmt, headers)
+        "difference is within noise; p is two-sided (twice the share of resamples on the "
+        "far side of zero, at least 1/2000), and Holm p adjusts it for the number of "
+        "strategies compared (bootstrap.csv keeps the one-sided shares).</p>"
+        + table(shown, fmt, headers)
     )
     return "bootstrap", "Against the baseline: bootstrap intervals and p-values", body
 
@@ -323,6 +353,7 @@ def runs_section(t: CompareTables) -> tuple[str, str, str]:
 
 
 SECTIONS: list[Section] = [
+    verdict_section,
     summary_section,
     caveats_section,
     curves_section,
@@ -341,8 +372,11 @@ def render(
     out_dir: Path,
     periods: list[Period] | None = None,
     universes=None,
+    verdicts: pd.DataFrame | None = None,
 ) -> str:
-    t = CompareTables(comparison, metrics, regimes, bootstrap, periods or [], out_dir)
+    if verdicts is None:
+        verdicts = verdict_table(comparison, bootstrap)
+    t = CompareTables(comparison, metrics, regimes, bootstrap, periods or [], out_dir, verdicts)
     title = ", ".join(comparison.names)
     parts = [
         f"<h1>Comparison: {e(title)}</h1>",
@@ -386,14 +420,18 @@ def write_comparison(
     metrics = metrics_table(comparison)
     regimes = regime_table(comparison, periods)
     bootstrap = bootstrap_table(comparison) if len(runs) > 1 else pd.DataFrame()
+    verdicts = verdict_table(comparison, bootstrap)
     key = json.dumps([str(r.run_dir) for r in runs]).encode()
     out_dir = unique_dir(out_root, hashlib.sha256(key).hexdigest()[:8])
-    html_page = render(comparison, metrics, regimes, bootstrap, out_dir, periods, universes)
+    html_page = render(
+        comparison, metrics, regimes, bootstrap, out_dir, periods, universes, verdicts
+    )
     atomic_write_text(out_dir / "report.html", html_page)
     for name, frame, index in (
         ("metrics.csv", metrics, True),
         ("regimes.csv", regimes, False),
         ("bootstrap.csv", bootstrap, False),
+        ("verdicts.csv", verdicts, False),
         *(
             (f"universe_{n}.csv", getattr(universes, n), False)
             for n in ("runs", "baselines", "effect")
@@ -408,5 +446,6 @@ def write_comparison(
         "metrics": metrics,
         "regimes": regimes,
         "bootstrap": bootstrap,
+        "verdicts": verdicts,
         "universes": universes,
     }

@@ -243,6 +243,9 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
             "median on the other (Bailey et al., 2015). Near 0 the ranking carries over; "
             "near 0.5 or above it does not.</p>"
         )
+    spa = report.get("spa")
+    if spa:
+        parts.append(spa_text(spa, report.get("periods_per_year", TRADING_DAYS)))
     split = report.get("split")
     if split:
         parts.append(
@@ -262,7 +265,41 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
             f"{wf['test_days']}): chained out-of-sample Sharpe {num(oos.get('sharpe'), 2)}, "
             f"CAGR {pct(oos.get('cagr'), 1)} over {len(wf['windows'])} windows.</p>"
         )
+    if report.get("reading"):
+        parts.append(f"<p class='note'><b>Reading them together.</b> {e(report['reading'])}</p>")
+    if report.get("in_sample"):
+        parts.insert(
+            0,
+            f"<p class='note'>{e(report['in_sample'])}. The {report.get('finished', 0)} points "
+            "tried here count in the statistics below; the earlier tries that set the "
+            "defaults and this grid do not, so all of them flatter the best point.</p>",
+        )
     return "".join(parts) or "<p>Not enough finished points for overfitting statistics.</p>"
+
+
+def spa_text(spa: dict[str, Any], periods_per_year: int = TRADING_DAYS) -> str:
+    """Hansen's SPA test of every point against the baseline, in a sentence (mean excess
+    returns per period, shown a year: x ``periods_per_year``)."""
+    if "p_consistent" not in spa:
+        return (
+            f"<p><b>Test against {e(spa.get('baseline', 'the baseline'))}</b>: not computed "
+            f"({e(str(spa.get('error', '')))}).</p>"
+        )
+    best = pct(spa["best_excess"] * periods_per_year, 1, True)
+    chosen = pct(spa["chosen_excess"] * periods_per_year, 1, True)
+    return (
+        f"<p><b>Hansen's SPA test against {e(spa['baseline'])}: p "
+        f"{spa['p_consistent']:.3f}</b>: the probability of a point beating the baseline by "
+        f"as much as the best one did ({e(spa['best'])}, {best} a year: mean daily excess "
+        f"return x {periods_per_year}; the chosen point {e(spa['chosen'])}: {chosen}) if "
+        f"none of the {spa['trials']:.0f} points truly beats it, over {spa['days']:.0f} days "
+        f"({e(spa['sample'])}). The test looks at every point at once, so trying more "
+        "points does not make it easier to pass (Hansen, 2005; stationary bootstrap, "
+        f"{spa['block']:.0f}-day mean blocks, {spa['reps']:.0f} draws, seed {spa['seed']:.0f}). "
+        f"White's Reality Check, more conservative: p {spa['p_upper']:.3f}. Below 0.05, at "
+        "least one point beat the baseline; the baseline is equal weight with the same "
+        "dates, costs, rebalancing and fill rule.</p>"
+    )
 
 
 def ranking_html(

@@ -277,3 +277,93 @@ def rolling_sharpe(
     mean = returns.rolling(window).mean()
     std = returns.rolling(window).std()
     return (mean / std.replace(0, np.nan)) * np.sqrt(periods_per_year)
+
+
+def two_sided_p(p_le_0: float, draws: float) -> float:
+    """Two-sided bootstrap p-value from the share of resamples at or below zero: twice the
+    smaller tail, at least ``1 / draws`` (the resolution of the bootstrap)."""
+    if p_le_0 != p_le_0:
+        return float("nan")
+    return float(min(1.0, max(2 * min(p_le_0, 1 - p_le_0), 1 / draws)))
+
+
+#: Family-wise error rate of the comparison verdicts.
+ALPHA = 0.05
+
+
+def _pct(value: float) -> str:
+    return f"{value:+.1%}"
+
+
+def verdict_table(comparison: Comparison, bootstrap: pd.DataFrame) -> pd.DataFrame:
+    """One verdict per strategy against the baseline (the first run), counting every test.
+
+    From :func:`bootstrap_table`: two-sided p-values of the annual-return and Sharpe
+    differences, each Holm-adjusted over the strategies compared with the baseline
+    (statsmodels ``multipletests``), and a line that says what they support at a
+    family-wise 5%; ``in_sample`` holds the run's note when its defaults were chosen
+    on its own data and window (:meth:`~airegime.config.BacktestConfig.in_sample_note`).
+    Empty with fewer than two runs.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    columns = ["strategy", "baseline", "p_return", "p_return_holm", "p_sharpe"]
+    columns += ["p_sharpe_holm", "in_sample", "verdict"]
+    if bootstrap.empty:
+        return pd.DataFrame(columns=columns)
+    b = bootstrap.reset_index(drop=True)
+    p_return = [
+        two_sided_p(p, d) for p, d in zip(b["p_annual_return_le_0"], b["draws"], strict=True)
+    ]
+    p_sharpe = [two_sided_p(p, d) for p, d in zip(b["p_sharpe_le_0"], b["draws"], strict=True)]
+    holm_return = multipletests(p_return, method="holm")[1]
+    holm_sharpe = multipletests(p_sharpe, method="holm")[1]
+    runs = dict(zip(comparison.names, comparison.runs, strict=True))
+    k = len(b)
+    counted = f"Holm over {k} strateg{'y' if k == 1 else 'ies'}"
+    rows = []
+    for i, row in b.iterrows():
+        ret_ok, sharpe_ok = holm_return[i] < ALPHA, holm_sharpe[i] < ALPHA
+        up_ret, up_sharpe = row["annual_return_diff"] > 0, row["sharpe_diff"] > 0
+        if ret_ok and sharpe_ok and up_ret == up_sharpe:
+            head = f"{'beats' if up_ret else 'trails'} {row['baseline']} on return and Sharpe"
+        elif ret_ok and sharpe_ok:
+            head = (
+                f"{'higher' if up_ret else 'lower'} return but "
+                f"{'higher' if up_sharpe else 'lower'} Sharpe than {row['baseline']}"
+            )
+        elif ret_ok:
+            head = (
+                f"{'higher' if up_ret else 'lower'} return than {row['baseline']}, but no "
+                "reliable Sharpe difference (more risk, not more skill)"
+            )
+        elif sharpe_ok:
+            head = (
+                f"{'higher' if up_sharpe else 'lower'} Sharpe than {row['baseline']}, but no "
+                "reliable return difference"
+            )
+        else:
+            head = f"no reliable difference from {row['baseline']}"
+        note = runs[row["strategy"]].config.in_sample_note()
+        line = (
+            f"{row['strategy']}: {head}: annual return {_pct(row['annual_return_diff'])} "
+            f"[{_pct(row['annual_return_lo'])}, {_pct(row['annual_return_hi'])}] "
+            f"(p {p_return[i]:.3f}, Holm {holm_return[i]:.3f}), Sharpe "
+            f"{row['sharpe_diff']:+.2f} [{row['sharpe_lo']:+.2f}, {row['sharpe_hi']:+.2f}] "
+            f"(p {p_sharpe[i]:.3f}, Holm {holm_sharpe[i]:.3f}); {counted}"
+        )
+        if note:
+            line += "; in-sample: its defaults were chosen on this data and window"
+        rows.append(
+            {
+                "strategy": row["strategy"],
+                "baseline": row["baseline"],
+                "p_return": p_return[i],
+                "p_return_holm": float(holm_return[i]),
+                "p_sharpe": p_sharpe[i],
+                "p_sharpe_holm": float(holm_sharpe[i]),
+                "in_sample": note or "",
+                "verdict": line,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

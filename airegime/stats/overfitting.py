@@ -48,32 +48,46 @@ def expected_max_sharpe(sharpe_variance: float, trials: int) -> float:
     return math.sqrt(sharpe_variance) * ((1 - EULER_GAMMA) * z1 + EULER_GAMMA * z2)
 
 
+def deflated_sharpe(
+    sr: float, sr_variance: float, trials: int, observations: int, skew: float, kurtosis: float
+) -> dict[str, float]:
+    """The deflated Sharpe ratio from summary statistics (Bailey and López de Prado, 2014).
+
+    ``sr``: the chosen trial's per-period Sharpe ratio; ``sr_variance``: the variance of
+    the per-period Sharpe ratios of all ``trials``; ``observations``: its number of
+    returns (T); ``skew`` and ``kurtosis`` (Pearson's, 3 for a normal) of its returns.
+    Returns ``sr0`` (the expected maximum Sharpe of ``trials`` skill-less tries, per
+    period) and ``dsr`` = Φ((SR - SR0) √(T - 1) / √(1 - skew SR + (kurtosis - 1)/4 SR²)).
+    """
+    sr0 = expected_max_sharpe(sr_variance, trials)
+    denominator = math.sqrt(max(1 - skew * sr + (kurtosis - 1) / 4 * sr**2, 1e-12))
+    z = (sr - sr0) * math.sqrt(observations - 1) / denominator
+    return {"sr0": sr0, "dsr": float(_stats().norm.cdf(z))}
+
+
 def deflated_sharpe_ratio(best_returns: np.ndarray, trial_sharpes: np.ndarray) -> dict[str, float]:
     """DSR of the best trial: P(true Sharpe > SR0) given skew, kurtosis and N trials.
 
     ``trial_sharpes`` are the per-period Sharpe ratios of every trial (their variance and
-    count set SR0); ``best_returns`` are the chosen trial's returns.
+    count set SR0); ``best_returns`` are the chosen trial's returns. See
+    :func:`deflated_sharpe` for the formula.
     """
     r = np.asarray(best_returns, dtype=float)
     r = r[~np.isnan(r)]
-    t = len(r)
     sr = float(sharpe(r))
     trial_sharpes = np.asarray(trial_sharpes, dtype=float)
     trial_sharpes = trial_sharpes[~np.isnan(trial_sharpes)]
-    sr0 = expected_max_sharpe(
-        float(np.var(trial_sharpes, ddof=1)) if len(trial_sharpes) > 1 else 0.0, len(trial_sharpes)
-    )
+    variance = float(np.var(trial_sharpes, ddof=1)) if len(trial_sharpes) > 1 else 0.0
     skew = float(_stats().skew(r))
     kurt = float(_stats().kurtosis(r, fisher=False))
-    denominator = math.sqrt(max(1 - skew * sr + (kurt - 1) / 4 * sr**2, 1e-12))
-    z = (sr - sr0) * math.sqrt(t - 1) / denominator
+    out = deflated_sharpe(sr, variance, len(trial_sharpes), len(r), skew, kurt)
     return {
         "sharpe": sr,
-        "sr0": sr0,
+        "sr0": out["sr0"],
         "trials": float(len(trial_sharpes)),
         "skew": skew,
         "kurtosis": kurt,
-        "dsr": float(_stats().norm.cdf(z)),
+        "dsr": out["dsr"],
     }
 
 
@@ -132,3 +146,100 @@ def walk_forward(returns: pd.DataFrame, train_days: int, test_days: int) -> pd.D
     frame = pd.DataFrame(rows)
     frame.attrs["returns"] = pd.concat(chained) if chained else pd.Series(dtype=float)
     return frame
+
+
+def superior_predictive_ability(
+    baseline: pd.Series,
+    trials: pd.DataFrame,
+    block: int = 20,
+    reps: int = 1000,
+    seed: int = 0,
+) -> dict[str, float | str]:
+    """Hansen's test of superior predictive ability: does any trial beat the baseline?
+
+    Hansen (2005), "A Test for Superior Predictive Ability", Journal of Business and
+    Economic Statistics 23(4), computed by ``arch.bootstrap.SPA`` (stationary bootstrap
+    with mean block ``block`` days, ``reps`` draws, seeded, studentised). The null is that
+    no trial's mean daily return exceeds the baseline's; the test looks at every trial
+    at once, so trying more points does not make a rejection easier. Losses are negative
+    returns. Returns ``p_consistent`` (Hansen's p-value), ``p_lower`` and ``p_upper``
+    (the latter is White's (2000) Reality Check p-value), the number of ``trials`` and
+    ``days``, and the trial with the largest mean excess return (``best``,
+    ``best_excess`` per day). Rows with a missing value are dropped first.
+    """
+    from arch.bootstrap import SPA
+
+    both = pd.concat([baseline.rename("__baseline__"), trials], axis=1, join="inner").dropna()
+    if len(both) < 2 * block or trials.shape[1] < 1:
+        raise ValueError(f"need at least {2 * block} common days, have {len(both)}")
+    base, models = both["__baseline__"], both.drop(columns="__baseline__")
+    test = SPA(-base.to_numpy(), -models.to_numpy(), block_size=block, reps=reps, seed=seed)
+    test.compute()
+    excess = models.sub(base, axis=0).mean()
+    p = test.pvalues
+    return {
+        "p_consistent": float(p["consistent"]),
+        "p_lower": float(p["lower"]),
+        "p_upper": float(p["upper"]),
+        "trials": float(models.shape[1]),
+        "days": float(len(both)),
+        "block": float(block),
+        "reps": float(reps),
+        "seed": float(seed),
+        "best": str(excess.idxmax()),
+        "best_excess": float(excess.max()),
+    }
+
+
+#: Below this PBO the best point's rank carries over from one half of the dates to the
+#: other often enough to call the ranking informative (noise gives about 0.5).
+PBO_CARRIES_OVER = 0.25
+
+
+def reading(report: dict) -> str | None:
+    """In words, how a sweep's deflated Sharpe ratio and PBO can both hold when they
+    seem to disagree (None when they agree). ``report``: the sweep's overfitting report
+    (``deflated_sharpe``, ``pbo``, optionally ``split`` and ``spa``); Sharpe ratios in it
+    are per period and shown annualised (x √``periods_per_year`` of the report, 252 if
+    absent)."""
+    dsr, pbo = report.get("deflated_sharpe"), report.get("pbo")
+    if not dsr or not pbo or math.isnan(pbo.get("pbo", math.nan)):
+        return None
+    annual = math.sqrt(report.get("periods_per_year") or 252)
+    rho = (report.get("split") or {}).get("rank_correlation")
+    spa = report.get("spa") or {}
+    spa_text = ""
+    if "p_consistent" in spa:
+        spa_text = (
+            f" The SPA test asks the question in between, whether any point beat "
+            f"{spa.get('baseline', 'the baseline')}: p {spa['p_consistent']:.2f}."
+        )
+    trials = int(dsr["trials"])
+    if dsr["dsr"] >= 0.95 and pbo["pbo"] >= PBO_CARRIES_OVER:
+        rank_text = (
+            f", and the points' in-sample and out-of-sample ranks correlate {rho:+.2f}"
+            if rho is not None and not math.isnan(rho)
+            else ""
+        )
+        return (
+            f"The deflated Sharpe ratio ({dsr['dsr']:.2f}) and PBO ({pbo['pbo']:.2f}) answer "
+            "different questions, so both hold. The DSR asks whether the best point's "
+            f"Sharpe ratio ({dsr['sharpe'] * annual:.2f} annualised) is above the best of "
+            f"{trials} tries with a true Sharpe of zero ({dsr['sr0'] * annual:.2f}): it is, "
+            "but every point holds much the same names, so most of that Sharpe belongs to "
+            "the universe and the period, not to the parameters. PBO asks whether the point "
+            "that is best on one half of the dates is good on the other half: in "
+            f"{pbo['pbo']:.0%} of the splits it ranked below the median{rank_text}. "
+            "Together: the family of strategies made money here, and the choice among its "
+            "points does not reliably carry over; do not trust the best point's "
+            "parameters." + spa_text
+        )
+    if dsr["dsr"] < 0.95 and pbo["pbo"] < PBO_CARRIES_OVER:
+        return (
+            f"PBO ({pbo['pbo']:.2f}) says the ranking of the points carries over from one "
+            f"half of the dates to the other, while the deflated Sharpe ratio "
+            f"({dsr['dsr']:.2f}) says the best Sharpe ratio is not clearly above what the "
+            f"best of {trials} skill-less tries would show: the points differ consistently, "
+            "but not by enough to call the best one skilful." + spa_text
+        )
+    return None

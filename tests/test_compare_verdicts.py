@@ -83,7 +83,13 @@ def test_a_strategy_that_wins_on_both_measures_after_holm_beats_the_baseline():
 def test_more_return_without_more_sharpe_is_called_risk():
     runs = comparison(run("base"), run("a"))
     line = verdict_table(runs, bootstrap([("a", 0.1, 0.001, 0.05, 0.3)])).loc[0, "verdict"]
-    assert "higher return than base, but no reliable Sharpe difference" in line
+    assert "higher return than base, but no reliable Sharpe difference (more risk" in line
+
+
+def test_less_return_without_less_sharpe_is_called_less_risk():
+    runs = comparison(run("base"), run("a"))
+    line = verdict_table(runs, bootstrap([("a", -0.1, 0.999, -0.05, 0.7)])).loc[0, "verdict"]
+    assert "lower return than base, but no reliable Sharpe difference (less risk" in line
 
 
 def test_a_rule_tuned_on_this_sample_says_so_in_its_verdict():

@@ -146,7 +146,8 @@ def test_the_compare_command_takes_set_and_vary_and_labels_its_table(varied):
         env={"AIREGIME_HOME": str(varied.config.parent.parent)},
     )
     assert out.exit_code == 0, out.output
-    assert "user top_n=2 - user top_n=1: Sharpe" in out.output
+    verdict = next(line for line in out.output.splitlines() if line.startswith("verdict:"))
+    assert verdict.startswith("verdict: user top_n=2: ") and "than user top_n=1" in verdict
     assert "#2" not in out.output
 
 

@@ -335,7 +335,8 @@ def verdict_table(comparison: Comparison, bootstrap: pd.DataFrame) -> pd.DataFra
         elif ret_ok:
             head = (
                 f"{'higher' if up_ret else 'lower'} return than {row['baseline']}, but no "
-                "reliable Sharpe difference (more risk, not more skill)"
+                "reliable Sharpe difference "
+                f"({'more risk, not more skill' if up_ret else 'less risk, not less skill'})"
             )
         elif sharpe_ok:
             head = (

@@ -117,6 +117,19 @@ class AsOfView:
         history = self._context.memoised(key, lambda: store.annual_history(ticker, self.date))
         return _private(history)
 
+    def capex_breach_counts(self, years: int) -> pd.Series:
+        """Per universe name, the fiscal years among the last ``years`` (1..15) of its
+        :meth:`annual_history` in which capex exceeded operating cash flow (years with
+        both known; 0 without any), read from the point-in-time panel in one step."""
+        store = self._context.fundamentals
+        if store is None:
+            return pd.Series(0.0, index=pd.Index(self.universe, name="ticker"))
+        key = ("capex_breach_counts", self.date, years)
+        counts = self._context.memoised(
+            key, lambda: store.capex_breach_counts(self.universe, self.date, years)
+        )
+        return counts.copy(deep=not _COPY_ON_WRITE)
+
     def china_share(
         self, tickers: list[str] | None = None, measure: str = "disclosed"
     ) -> pd.Series:

@@ -40,130 +40,48 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .concepts import (
+    AGE_COLUMNS,
+    ANNUAL_DAYS,
+    CONCEPTS,
+    FACT_COLUMNS,
+    FLOWS,
+    INSTANTS,
+    JUMP_CHECKED,
+    JUMP_RATIO,
+    MARGIN_FLOWS,
+    METRICS,
+    NEAR_DAYS,
+    PER_SHARE_CONCEPTS,
+    SHARE_CONCEPTS,
+    TAG_RANK,
+)
+from .panel import FundamentalsPanel
 
-CONCEPTS: dict[str, tuple[str, ...]] = {
-    "revenue": (
-        "Revenues",
-        "RevenueFromContractWithCustomerExcludingAssessedTax",
-        "RevenueFromContractWithCustomerIncludingAssessedTax",
-        "SalesRevenueNet",
-    ),
-    "net_income": ("NetIncomeLoss", "ProfitLoss"),
-    "operating_cash_flow": (
-        "NetCashProvidedByUsedInOperatingActivities",
-        "NetCashProvidedByUsedInOperatingActivitiesContinuingOperations",
-    ),
-    "capex": ("PaymentsToAcquirePropertyPlantAndEquipment", "PaymentsToAcquireProductiveAssets"),
-    "operating_income": ("OperatingIncomeLoss",),
-    "gross_profit": ("GrossProfit",),
-    "rd_expense": ("ResearchAndDevelopmentExpense",),
-    "eps_diluted": ("EarningsPerShareDiluted",),
-    "diluted_shares": ("WeightedAverageNumberOfDilutedSharesOutstanding",),
-    "shares_outstanding": ("EntityCommonStockSharesOutstanding", "CommonStockSharesOutstanding"),
-    "cash_and_sti": ("CashCashEquivalentsAndShortTermInvestments",),
-    "short_term_investments": (
-        "ShortTermInvestments",
-        "MarketableSecuritiesCurrent",
-        "AvailableForSaleSecuritiesDebtSecuritiesCurrent",
-    ),
-    "long_term_investments": (
-        "MarketableSecuritiesNoncurrent",
-        "AvailableForSaleSecuritiesDebtSecuritiesNoncurrent",
-    ),
-    "cash": (
-        "CashAndCashEquivalentsAtCarryingValue",
-        "CashCashEquivalentsRestrictedCashAndRestrictedCashEquivalents",
-    ),
-    "equity": (
-        "StockholdersEquity",
-        "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest",
-    ),
-    "total_assets": ("Assets",),
-    "long_term_debt": ("LongTermDebt",),
-    "long_term_debt_noncurrent": ("LongTermDebtNoncurrent",),
-    "debt_current": ("LongTermDebtCurrent", "DebtCurrent"),
-}
-FLOWS = ("revenue", "net_income", "operating_cash_flow", "capex")
-MARGIN_FLOWS = ("operating_income", "gross_profit", "rd_expense", "eps_diluted")
-#: Concepts counted in shares (scaled up by a later split) and per share (scaled down).
-SHARE_CONCEPTS = ("diluted_shares", "shares_outstanding")
-PER_SHARE_CONCEPTS = ("eps_diluted",)
-#: Level concepts checked for filer scale slips (a value > JUMP_RATIO x its neighbours).
-#: Debt and equity are not: they can truly move from near zero (AMD's debt of 1M USD at
-#: the end of 2021 became 1.5B with Xilinx's).
-JUMP_CHECKED = (
-    "revenue",
-    "cash",
-    "cash_and_sti",
-    "total_assets",
-    "diluted_shares",
-    "shares_outstanding",
-)
-JUMP_RATIO = 50.0
-INSTANTS = (
-    "cash",
-    "equity",
-    "total_assets",
-    "long_term_debt",
-    "long_term_debt_noncurrent",
-    "debt_current",
-)
-TAG_RANK = {
-    tag: (concept, rank) for concept, tags in CONCEPTS.items() for rank, tag in enumerate(tags)
-}
-FACT_COLUMNS = ("ticker", "tag", "start", "end", "filed", "value")
-ANNUAL_DAYS = (340, 390)
-METRICS = (
-    "revenue_ttm",
-    "net_income_ttm",
-    "operating_cash_flow_ttm",
-    "capex_ttm",
-    "fcf_ttm",
-    "operating_income_ttm",
-    "gross_profit_ttm",
-    "rd_expense_ttm",
-    "eps_diluted_ttm",
-    "total_debt",
-    "cash",
-    "short_term_investments",
-    "long_term_investments",
-    "equity",
-    "total_assets",
-    "diluted_shares",
-    "shares_outstanding",
-    "debt_to_equity",
-    "net_cash",
-    "net_cash_to_assets",
-    "fcf_margin",
-    "net_margin",
-    "operating_margin",
-    "gross_margin",
-    "rd_intensity",
-    "capex_to_ocf",
-    "revenue_growth",
-    "fcf_stability",
-    "capex_over_ocf_years",
-    "debt_growth",
-    "market_cap",
-    "pe_ttm",
-    "ps_ttm",
-    "ev_to_sales",
-    "staleness_days",
-    "ttm_age_days",
-    "balance_sheet_age_days",
-    "shares_age_days",
-    "period_end",
-    "last_filed",
-)
-#: Per-row ages, in days from a fact's period end to the as-of date.
-AGE_COLUMNS = ("staleness_days", "ttm_age_days", "balance_sheet_age_days", "shares_age_days")
+__all__ = [
+    "AGE_COLUMNS",
+    "ANNUAL_DAYS",
+    "CONCEPTS",
+    "FACT_COLUMNS",
+    "FLOWS",
+    "INSTANTS",
+    "JUMP_CHECKED",
+    "JUMP_RATIO",
+    "MARGIN_FLOWS",
+    "METRICS",
+    "NEAR_DAYS",
+    "PER_SHARE_CONCEPTS",
+    "SHARE_CONCEPTS",
+    "TAG_RANK",
+    "FundamentalsStore",
+    "Splits",
+]
 
 
 def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -191,7 +109,6 @@ def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 Fact = tuple[int | None, int, float]  # (start ordinal or None, end ordinal, value)
 Known = dict[str, list[Fact]]  # concept -> facts sorted by (end, start)
-NEAR_DAYS = 10
 
 
 def as_rows(facts: pd.DataFrame) -> list[tuple]:
@@ -545,7 +462,11 @@ class FundamentalsStore:
 
     On construction share counts and EPS are put on the split basis of
     ``price_vintage`` (see :meth:`Splits.to_basis`) and level facts that jump more
-    than 50x against their neighbours are dropped (listed in :attr:`notes`).
+    than 50x against their neighbours are dropped (listed in :attr:`notes`). Reads go
+    through the point-in-time panel (:class:`~airegime.data.panel.FundamentalsPanel`),
+    built on the first read; :meth:`metrics_by_replay` and
+    :meth:`annual_history_by_replay` replay the filings one by one, the readable
+    specification the panel is tested against.
     """
 
     def __init__(
@@ -564,33 +485,64 @@ class FundamentalsStore:
         self.source = source
         self.lag_days = lag_days
         self.point_in_time = point_in_time
-        self._rows_by_ticker = {t: as_rows(f) for t, f in facts.groupby("ticker", sort=True)}
-        self._filed_by_ticker = {
-            t: [r[0] for r in rows] for t, rows in self._rows_by_ticker.items()
-        }
-        self._cached = lru_cache(maxsize=4096)(self._metrics_for_filings)
-        self._annual_cached = lru_cache(maxsize=4096)(self._annual_for_filings)
+        self._tickers = sorted(facts["ticker"].unique())
+        self._panel: FundamentalsPanel | None = None
+        self._replay: dict[str, tuple[list[tuple], list[int]]] | None = None
+        self._replayed: dict[tuple[str, int], dict[str, float]] = {}
 
     def __getstate__(self) -> dict:
-        """Picklable for sweep workers: the memo caches stay behind."""
+        """Picklable for sweep workers: the panel goes along, the replay memo stays behind."""
         state = self.__dict__.copy()
+        state["_replay"], state["_replayed"] = None, {}
         state.pop("_cached", None)
         state.pop("_annual_cached", None)
         return state
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._cached = lru_cache(maxsize=4096)(self._metrics_for_filings)
-        self._annual_cached = lru_cache(maxsize=4096)(self._annual_for_filings)
-
     @property
     def tickers(self) -> list[str]:
-        return sorted(self._rows_by_ticker)
+        return list(self._tickers)
+
+    @property
+    def panel(self) -> FundamentalsPanel:
+        """The point-in-time panel of every company's metrics, built once on first use."""
+        if self._panel is None:
+            self._panel = FundamentalsPanel(self.facts, self.lag_days)
+        return self._panel
+
+    def metrics_asof(
+        self, tickers: list[str], date: pd.Timestamp, prices: pd.Series | None = None
+    ) -> pd.DataFrame:
+        """One row per ticker: the metrics of :data:`METRICS` as known on ``date``.
+
+        ``prices`` are the split-adjusted closes of ``date`` (the loaded prices); without
+        them the price-based columns are NaN. Tickers without facts filed by then (or
+        none at all) get a row of NaN.
+        """
+        return self.panel.metrics(list(tickers), pd.Timestamp(date), prices)
+
+    def annual_history(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
+        """Fiscal-year revenue, net income, OCF, capex and FCF known on ``date``
+        (one row per fiscal year end, oldest first; capex as a positive outflow)."""
+        return self.panel.annual_history(ticker, pd.Timestamp(date))
+
+    def capex_breach_counts(self, tickers: list[str], date: pd.Timestamp, years: int) -> pd.Series:
+        """Per ticker, the fiscal years among the last ``years`` (1..15) of its
+        :meth:`annual_history` on ``date`` in which capex exceeded operating cash flow
+        (years with both known; 0 without any)."""
+        counts = self.panel.breach_counts(list(tickers), pd.Timestamp(date), years)
+        return pd.Series(counts.astype(float), index=pd.Index(list(tickers), name="ticker"))
+
+    # --- the per-filing replay: the specification the panel is held to ---------------
 
     def _rows(self, ticker: str, date: pd.Timestamp) -> list[tuple]:
-        rows = self._rows_by_ticker.get(ticker, [])
+        if self._replay is None:
+            self._replay = {}
+            for t, f in self.facts.groupby("ticker", sort=True):
+                rows = as_rows(f)
+                self._replay[t] = (rows, [r[0] for r in rows])
+        rows, filed = self._replay.get(ticker, ([], []))
         cutoff = (pd.Timestamp(date) - pd.Timedelta(days=self.lag_days)).toordinal()
-        return rows[: bisect.bisect_right(self._filed_by_ticker[ticker], cutoff)] if rows else []
+        return rows[: bisect.bisect_right(filed, cutoff)]
 
     def known(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
         """The facts of ``ticker`` a reader had on ``date`` (latest filing per period)."""
@@ -600,37 +552,27 @@ class FundamentalsStore:
         ]
         return pd.DataFrame(records, columns=["concept", "start", "end", "value"])
 
-    def annual_history(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
-        """Fiscal-year revenue, net income, OCF, capex and FCF known on ``date``."""
-        return self._annual_cached(ticker, len(self._rows(ticker, date))).copy()
+    def annual_history_by_replay(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
+        """:meth:`annual_history` by replaying ``ticker``'s filings up to ``date``."""
+        return annual_frame(known_from_rows(self._rows(ticker, date)))
 
-    def _annual_for_filings(self, ticker: str, n_known: int) -> pd.DataFrame:
-        rows = self._rows_by_ticker.get(ticker, [])[:n_known]
-        return annual_frame(known_from_rows(rows))
-
-    def _metrics_for_filings(self, ticker: str, n_known: int) -> dict[str, float]:
-        rows = self._rows_by_ticker[ticker][:n_known]
-        return company_metrics(known_from_rows(rows), last_filed=rows[-1][0])
-
-    def metrics_asof(
+    def metrics_by_replay(
         self, tickers: list[str], date: pd.Timestamp, prices: pd.Series | None = None
     ) -> pd.DataFrame:
-        """One row per ticker: the metrics of :data:`METRICS` as known on ``date``.
-
-        ``prices`` are the split-adjusted closes of ``date`` (the loaded prices); without
-        them the price-based columns are NaN.
-        """
+        """:meth:`metrics_asof` by replaying each company's filings up to ``date``."""
         date = pd.Timestamp(date)
         ordinal = date.toordinal()
-        cutoff = ordinal - self.lag_days
         rows = {}
         for ticker in tickers:
-            filed = self._filed_by_ticker.get(ticker, [])
-            n_known = bisect.bisect_right(filed, cutoff)
-            if n_known == 0:
+            known_rows = self._rows(ticker, date)
+            if not known_rows:
                 rows[ticker] = {}
                 continue
-            row = dict(self._cached(ticker, n_known))
+            key = (ticker, len(known_rows))
+            if key not in self._replayed:
+                known = known_from_rows(known_rows)
+                self._replayed[key] = company_metrics(known, last_filed=known_rows[-1][0])
+            row = dict(self._replayed[key])
             price = prices.get(ticker, np.nan) if prices is not None else np.nan
             row.update(price_metrics(row, float(price), ordinal))
             rows[ticker] = row

@@ -342,8 +342,9 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
 def reconcile(reference: EngineResult, vector: EngineResult, rtol: float = 1e-9) -> str | None:
     """The first difference between two engines' results, or None when they agree.
 
-    Trades must be identical in date, ticker and shares, rejected orders the same, and
-    daily values equal within ``rtol`` relative.
+    Trades must be identical in date, ticker and shares, and equal within ``rtol``
+    relative in fill price, traded value and commission; rejected orders the same;
+    daily values and cash equal within ``rtol`` relative.
     """
     keys = ["date", "ticker", "shares"]
     ours, theirs = vector.trades[keys], reference.trades[keys]
@@ -357,17 +358,29 @@ def reconcile(reference: EngineResult, vector: EngineResult, rtol: float = 1e-9)
             f"trade {row}: {mine['date'].date()} {mine['ticker']} {mine['shares']!r} against "
             f"backtrader's {ref['date'].date()} {ref['ticker']} {ref['shares']!r}"
         )
+    for column in ("price", "value", "commission"):
+        mine, ref = vector.trades[column].to_numpy(), reference.trades[column].to_numpy()
+        off = ~np.isclose(mine, ref, rtol=rtol, atol=0.0)
+        if off.any():
+            row = int(np.flatnonzero(off)[0])
+            trade = reference.trades.iloc[row]
+            return (
+                f"trade {row} ({trade['date'].date()} {trade['ticker']}): {column} "
+                f"{mine[row]!r} against backtrader's {ref[row]!r}"
+            )
     if vector.rejected != reference.rejected:
         return (
             f"rejected orders {vector.rejected[:3]} against backtrader's {reference.rejected[:3]}"
         )
     if not vector.values.index.equals(reference.values.index):
         return "the daily calendars differ"
-    gap = np.abs(vector.values.to_numpy() / reference.values.to_numpy() - 1)
-    if (gap > rtol).any():
-        day = int(np.argmax(gap))
-        return (
-            f"value on {reference.values.index[day].date()}: {vector.values.iloc[day]!r} against "
-            f"backtrader's {reference.values.iloc[day]!r}"
-        )
+    for name in ("values", "cash"):
+        mine, ref = getattr(vector, name), getattr(reference, name)
+        off = ~np.isclose(mine.to_numpy(), ref.to_numpy(), rtol=rtol, atol=1e-6)
+        if off.any():
+            day = int(np.flatnonzero(off)[0])
+            return (
+                f"{name} on {ref.index[day].date()}: {mine.iloc[day]!r} against "
+                f"backtrader's {ref.iloc[day]!r}"
+            )
     return None

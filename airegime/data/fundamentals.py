@@ -102,8 +102,8 @@ def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     if bad.any():
         row = facts.index[bad][0]
         raise DataError(f"{source}: row {row + 2}: period_end, filed and value must be set")
-    facts["concept"] = facts["tag"].map(lambda t: TAG_RANK[t][0])
-    facts["rank"] = facts["tag"].map(lambda t: TAG_RANK[t][1])
+    facts["concept"] = facts["tag"].map({t: c for t, (c, _) in TAG_RANK.items()})
+    facts["rank"] = facts["tag"].map({t: r for t, (_, r) in TAG_RANK.items()})
     return facts.sort_values("filed", kind="stable").reset_index(drop=True)
 
 
@@ -373,46 +373,72 @@ def drop_jumps(facts: pd.DataFrame, ratio: float = JUMP_RATIO) -> tuple[pd.DataF
     Point in time: a fact is judged at its own filing against the nearest earlier and
     later period of the same concept and kind (instant / duration) filed by then. It
     is dropped only if it is off against every such neighbour. Returns the kept facts
-    and one note per dropped fact.
+    and one note per dropped fact. Only groups whose values spread more than ``ratio``
+    can hold such a fact, so the others are not looked at.
     """
     checked = facts["concept"].isin(JUMP_CHECKED) & (facts["value"] > 0)
-    drop: list[int] = []
-    dropped: dict[tuple, list[str]] = {}
     sub = facts.loc[checked]
     instant = sub["start"].isna()
     days = (sub["end"] - sub["start"]).dt.days.fillna(0)
     kind = np.where(instant, 0, np.where(days < 120, 1, np.where(days > 300, 4, 2)))
-    for _, group in sub.assign(kind=kind).groupby(["ticker", "concept", "kind"], sort=False):
+    sub = sub.assign(kind=kind)
+    keys = ["ticker", "concept", "kind"]
+    values = sub.groupby(keys, sort=False)["value"]
+    sub = sub.loc[values.transform("max") / values.transform("min") > ratio]
+    drop: list[int] = []
+    dropped: dict[tuple, list[str]] = {}
+    for _, group in sub.groupby(keys, sort=False):
         if len(group) < 2:
             continue
         group = group.sort_values(["filed", "end"], kind="stable")
-        ends = group["end"].to_numpy()
-        filed = group["filed"].to_numpy()
-        values = group["value"].to_numpy()
-        kept = np.ones(len(group), dtype=bool)
-        for i in range(len(group)):
-            seen = kept & (filed <= filed[i]) & (ends != ends[i])
-            seen[i:] = False  # neighbours are facts already judged (in filing order)
-            earlier = np.where(seen & (ends < ends[i]))[0]
-            later = np.where(seen & (ends > ends[i]))[0]
-            neighbours = []
-            if len(earlier):
-                neighbours.append(earlier[np.argmax(ends[earlier])])
-            if len(later):
-                neighbours.append(later[np.argmin(ends[later])])
-            off = [max(values[i] / values[j], values[j] / values[i]) > ratio for j in neighbours]
-            if off and all(off):
-                kept[i] = False
-                row = group.iloc[i]
-                drop.append(group.index[i])
-                key = (row["ticker"], row["tag"], row["end"].date(), row["value"])
-                dropped.setdefault(key, []).append(str(row["filed"].date()))
+        off = _judged_off(
+            group["end"].to_numpy().astype(np.int64), group["value"].to_numpy(), ratio
+        )
+        for i in np.flatnonzero(off):
+            row = group.iloc[i]
+            drop.append(group.index[i])
+            key = (row["ticker"], row["tag"], row["end"].date(), row["value"])
+            dropped.setdefault(key, []).append(str(row["filed"].date()))
     notes = [
         f"{ticker} {tag} {end}: {value:,.0f} is more than {ratio:.0f}x off its neighbouring "
         f"periods; dropped (filed {', '.join(filed)})"
         for (ticker, tag, end, value), filed in dropped.items()
     ]
     return facts.drop(index=drop), notes
+
+
+def _judged_off(ends: np.ndarray, values: np.ndarray, ratio: float) -> np.ndarray:
+    """Which facts of one group (in filing order) :func:`drop_jumps` drops.
+
+    Fact i is judged against the facts before it that were kept: the one with the
+    latest end before its own and the one with the earliest end after it (the first
+    such fact on ties). Whether i is kept depends only on the facts before it, so
+    iterating "drop what is off against the facts kept so far" from "all kept" reaches
+    the one-by-one answer; it stops when nothing changes (in practice in two rounds).
+    """
+    n = len(ends)
+    rows = np.arange(n)
+    before = np.tri(n, k=-1, dtype=bool)  # [i, j]: j was judged before i
+    lower = before & (ends[None, :] < ends[:, None])
+    upper = before & (ends[None, :] > ends[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = np.maximum(values[:, None] / values[None, :], values[None, :] / values[:, None])
+    far = far > ratio
+    low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    kept = np.ones(n, dtype=bool)
+    while True:
+        earlier, later = lower & kept[None, :], upper & kept[None, :]
+        has_earlier, has_later = earlier.any(axis=1), later.any(axis=1)
+        nearest_earlier = np.argmax(np.where(earlier, ends[None, :], low), axis=1)
+        nearest_later = np.argmin(np.where(later, ends[None, :], high), axis=1)
+        off = (
+            (has_earlier | has_later)
+            & (~has_earlier | far[rows, nearest_earlier])
+            & (~has_later | far[rows, nearest_later])
+        )
+        if np.array_equal(kept, ~off):
+            return off
+        kept = ~off
 
 
 @dataclass
@@ -435,18 +461,26 @@ class Splits:
 
         A fact filed before a split (and the split on or before ``vintage``, or any
         split when ``vintage`` is None) is multiplied by the ratio (shares) or divided
-        by it (per share).
+        by it (per share), one split after another in the table's order.
         """
         facts = facts.copy()
         until = vintage if vintage is not None else pd.Timestamp.max
-        shares = facts["concept"].isin(SHARE_CONCEPTS)
-        per_share = facts["concept"].isin(PER_SHARE_CONCEPTS)
+        shares = facts["concept"].isin(SHARE_CONCEPTS).to_numpy()
+        per_share = facts["concept"].isin(PER_SHARE_CONCEPTS).to_numpy()
+        rows = np.flatnonzero(shares | per_share)
+        if not len(rows) or self.table.empty:
+            return facts
+        by_ticker = facts["ticker"].iloc[rows].groupby(facts["ticker"].iloc[rows]).indices
+        filed = facts["filed"].to_numpy()
+        values = facts["value"].to_numpy(dtype=float, copy=True)
         for ticker, date, ratio in self.table[["ticker", "date", "ratio"]].itertuples(False):
-            if date > until:
+            if date > until or ticker not in by_ticker:
                 continue
-            before = (facts["ticker"] == ticker) & (facts["filed"] < date)
-            facts.loc[before & shares, "value"] *= ratio
-            facts.loc[before & per_share, "value"] /= ratio
+            own = rows[by_ticker[ticker]]
+            own = own[filed[own] < np.datetime64(date)]
+            values[own[shares[own]]] *= ratio
+            values[own[per_share[own]]] /= ratio
+        facts["value"] = values
         return facts
 
     @classmethod

@@ -159,7 +159,7 @@ class AsOfView:
         if measure == "disclosed":
             return disclosed
         market = unknown
-        table = self._context.china_market
+        table = self._context.market_china_shares()
         if table is not None and self._end > 0:
             market = table.iloc[self._end - 1].reindex(tickers).astype(float)
             market.index, market.name = index, "china_revenue_share"
@@ -188,7 +188,8 @@ class AsOfView:
         """Remember a score by ticker (e.g. ``"composite"``); NaN means no score."""
         values = pd.Series(scores, dtype=float)
         self._diagnostics["scores"][name] = {
-            str(t): (None if np.isnan(v) else round(float(v), 6)) for t, v in values.items()
+            str(t): (None if v != v else round(v, 6))  # v != v: NaN
+            for t, v in zip(values.index.tolist(), values.to_numpy().tolist(), strict=True)
         }
 
     def exclude(self, tickers: str | list[str] | pd.Series | pd.Index, reason: str) -> None:

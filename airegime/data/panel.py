@@ -540,7 +540,10 @@ class FundamentalsPanel:
         else:
             price = np.full(len(tickers), np.nan)
         col.update(price_columns(col, price, date.toordinal()))
-        frame = pd.DataFrame({c: col[c] for c in METRICS if c in col}, index=pd.Index(tickers))
+        floats = [c for c in METRICS if c not in ("period_end", "last_filed")]
+        frame = pd.DataFrame(
+            np.column_stack([col[c] for c in floats]), index=pd.Index(tickers), columns=floats
+        )
         filed = self.state_filed[np.maximum(state, 0)].astype(float)
         for name, days in (("period_end", col["_ttm_end"]), ("last_filed", filed)):
             days = np.where(ok, days, np.nan)

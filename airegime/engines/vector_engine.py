@@ -147,22 +147,37 @@ class _Broker:
 def _values(
     close: np.ndarray, changes: list[tuple[int, float, list[float], list[float]]]
 ) -> np.ndarray:
-    """Daily values from the book after each change: the broker's sum, one array per segment."""
+    """Daily values from the book after each change: the broker's sum over the names in
+    feed order, done for all days at once name by name (the book of each day is its
+    segment's, repeated)."""
     n = close.shape[0]
-    values = np.empty(n)
-    bounds = [c[0] for c in changes] + [n]
-    for (start, cash, sizes, prices), stop in zip(changes, bounds[1:], strict=True):
-        pvu = np.zeros(stop - start)
-        for j, size in enumerate(sizes):
-            if not size:
-                continue
-            px = close[start:stop, j]
-            dvalue = size * px
-            unrealized = size * (px - prices[j]) * 1.0
-            long = dvalue > 0
-            pvu = np.where(long, (pvu + (dvalue - unrealized)) + unrealized, pvu + dvalue)
-        values[start:stop] = cash + pvu
-    return values
+    lengths = np.diff([c[0] for c in changes] + [n])
+    sizes = np.repeat(np.array([c[2] for c in changes], dtype=float), lengths, axis=0)
+    prices = np.repeat(np.array([c[3] for c in changes], dtype=float), lengths, axis=0)
+    cash = np.repeat(np.array([c[1] for c in changes], dtype=float), lengths)
+    pvu = np.zeros(n)
+    for j in np.flatnonzero((sizes != 0).any(axis=0)).tolist():
+        size = sizes[:, j]
+        dvalue = size * close[:, j]
+        unrealized = size * (close[:, j] - prices[:, j]) * 1.0
+        summed = np.where(dvalue > 0, (pvu + (dvalue - unrealized)) + unrealized, pvu + dvalue)
+        pvu = np.where(size != 0, summed, pvu)
+    return cash + pvu
+
+
+def _target_frame(
+    targets: dict[pd.Timestamp, pd.Series], universe: list[str], index: dict[str, int]
+) -> pd.DataFrame:
+    """Target weights (rebalance date x universe, 0 where not wanted), as the backtrader
+    engine's ``DataFrame(targets).T`` builds them, filled row by row."""
+    matrix = np.zeros((len(targets), len(universe)))
+    for row, weights in enumerate(targets.values()):
+        if len(weights):
+            matrix[row, [index[t] for t in weights.index.tolist()]] = weights.to_numpy(float)
+    dates = pd.DatetimeIndex(list(targets), name="date")
+    names = {w.index.name for w in targets.values()}  # kept when all agree, as a union does
+    name = names.pop() if len(names) == 1 else None
+    return pd.DataFrame(matrix, index=dates, columns=pd.Index(universe, dtype="str", name=name))
 
 
 def _order_names(held: list[str], wanted: list[str]) -> list[str]:
@@ -200,7 +215,7 @@ def _plan(
 ) -> list[tuple[int, float]]:
     """:func:`~airegime.engines.orders.plan_orders` on feed indexes, with its exact arithmetic."""
     held = [t for t, size in zip(universe, sizes, strict=True) if size != 0]
-    wanted = dict(zip(weights.index, weights.to_numpy(dtype=float).tolist(), strict=True))
+    wanted = dict(zip(weights.index.tolist(), weights.to_numpy(dtype=float).tolist(), strict=True))
     names = _order_names(held, list(wanted))
     pos = np.array([index[t] for t in names], dtype=int)
     price = px[pos]
@@ -326,8 +341,7 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
         trades, columns=["date", "ticker", "shares", "price", "value", "commission"]
     )
     trade_frame["date"] = pd.to_datetime(trade_frame["date"])
-    target_frame = pd.DataFrame(targets).T.reindex(columns=universe).fillna(0.0)
-    target_frame.index.name = "date"
+    target_frame = _target_frame(targets, universe, index)
     return EngineResult(
         values=pd.Series(values, index=calendar, name="value"),
         cash=pd.Series(cash, index=calendar, name="cash"),

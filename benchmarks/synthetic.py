@@ -284,6 +284,7 @@ def write_market(folder: Path, n: int, days: int, seed: int = 0) -> dict[str, Pa
     splits_path = folder / "data" / "splits.csv"
     done = folder / "DONE"
     if not done.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
         facts, splits = synthetic_facts(n, years=max(2, days // 252), seed=seed)
         facts.to_csv(facts_path, index=False)
         splits_path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,9 @@ from airegime.run import engine_settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def outputs(config_path: Path) -> dict[tuple[str, str], dict]:
+def outputs(
+    config_path: Path, engines: tuple[str, ...] = ("backtrader", "vector")
+) -> dict[tuple[str, str], dict]:
     """{(engine, fill): records} for one config."""
     base = load_config(config_path)
     context = load_context(
@@ -40,7 +42,7 @@ def outputs(config_path: Path) -> dict[tuple[str, str], dict]:
     for fill in FILL_RULES:
         if fill == "next_open" and not context.prices.has_bars:
             continue
-        for engine in ("backtrader", "vector"):
+        for engine in engines:
             config = load_config(config_path, [f"execution.fill={fill}"])
             result = run_engine(engine, context, config.build_strategy(), engine_settings(config))
             found[(engine, fill)] = {
@@ -81,13 +83,14 @@ def main() -> int:
     parser.add_argument("action", choices=["save", "check"])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--configs", nargs="*", type=Path)
+    parser.add_argument("--engines", default="backtrader,vector", help="check only these")
     parser.add_argument("--skip-last-day", action="store_true", help="ignore last-day trades")
     args = parser.parse_args()
     configs = args.configs or sorted((ROOT / "backtests").glob("*.yaml"))
     args.folder.mkdir(parents=True, exist_ok=True)
     failed = 0
     for path in configs:
-        records = outputs(path)
+        records = outputs(path, tuple(args.engines.split(",")))
         target = args.folder / f"{path.stem}.pkl"
         if args.action == "save":
             target.write_bytes(pickle.dumps(records))

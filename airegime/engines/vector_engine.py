@@ -270,27 +270,31 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
 
     rebalance_days = np.flatnonzero(mask).tolist()
     k, t = 0, 0
+
+    def broker_step(t: int, sent: list[_Sent]) -> None:
+        """The broker's step of day t: check what was sent, then fill it in order."""
+        ok = broker.check_submitted(sent, close[sent[0].created])
+        for o, accepted in zip(sent, ok, strict=True):
+            if not accepted:
+                rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
+        for o, accepted in zip(sent, ok, strict=True):
+            if not accepted:
+                continue
+            base = close[o.created, o.j] if o.coc else opens[t, o.j]
+            price = broker.fill_price(float(base), o.size > 0)
+            size, comm, margin = broker.execute(o, price)
+            if size:
+                day = o.created if o.coc else t
+                recorded = (0.0 + size * price) / size
+                trades.append(
+                    (dates[day], universe[o.j], size, recorded, size * recorded, 0.0 + comm)
+                )
+            if margin:
+                rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
+
     while t < n:
-        # -- the broker's step of day t: check what was sent, then fill it in order
         if submitted:
-            ok = broker.check_submitted(submitted, close[submitted[0].created])
-            for o, accepted in zip(submitted, ok, strict=True):
-                if not accepted:
-                    rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
-            for o, accepted in zip(submitted, ok, strict=True):
-                if not accepted:
-                    continue
-                base = close[o.created, o.j] if o.coc else opens[t, o.j]
-                price = broker.fill_price(float(base), o.size > 0)
-                size, comm, margin = broker.execute(o, price)
-                if size:
-                    day = o.created if o.coc else t
-                    recorded = (0.0 + size * price) / size
-                    trades.append(
-                        (dates[day], universe[o.j], size, recorded, size * recorded, 0.0 + comm)
-                    )
-                if margin:
-                    rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
+            broker_step(t, submitted)
             submitted = []
             changes.append((t, broker.cash, list(broker.size), list(broker.price)))
         # -- the strategy's step of day t
@@ -332,6 +336,12 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
         upcoming = rebalance_days[k] if k < len(rebalance_days) else n
         t = t + 1 if (submitted or pending) else upcoming
 
+    if submitted:
+        # Orders sent on the last day fill at its close (cheat-on-close): the broker takes
+        # one more step, as backtrader's does on the engine's extra bar. The book after it
+        # shows in the trades, not in the last day's value (measured before its fills, as
+        # every day's is).
+        broker_step(n, submitted)
     values = _values(close, changes)
     cash = np.empty(n)
     bounds = [c[0] for c in changes] + [n]

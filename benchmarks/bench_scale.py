@@ -74,14 +74,20 @@ def project(folder: Path, n: int, days: int, strategy: str, fill: str) -> Path:
     return path
 
 
-def whole_process(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """(wall seconds, stdout) of one child process."""
+def whole_process(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, stdout) of one child process. CPU time (user + system)
+    is the figure to read on a machine other jobs share: wall time grows with their load."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return wall, done.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
 
 
 def peak_mb() -> float:
@@ -91,11 +97,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed_run(config: Path, engine: str, repeat: int) -> tuple[float, float]:
-    """Median wall seconds and peak MB of ``airegime run`` over ``repeat`` processes."""
+def timed_run(config: Path, engine: str, repeat: int) -> tuple[float, float, float]:
+    """Median wall and CPU seconds and peak MB of ``airegime run`` over ``repeat`` processes."""
     env = {**os.environ, "AIREGIME_HOME": str(config.parents[1])}
     results = config.parents[1] / "results"
-    walls, peaks = [], []
+    walls, cpus, peaks = [], [], []
     for _ in range(repeat):
         script = (
             "import resource, sys\n"
@@ -109,12 +115,13 @@ def timed_run(config: Path, engine: str, repeat: int) -> tuple[float, float]:
             sys.executable, "-c", script, "run", str(config), "--engine", engine,
             "--no-tearsheet", "--no-portfolio", "--results-dir", str(results),
         ]  # fmt: skip
-        wall, out = whole_process(argv, env)
+        wall, cpu, out = whole_process(argv, env)
         peak = int(out.rsplit("PEAK", 1)[1].split()[0]) / 1024
         walls.append(wall)
+        cpus.append(cpu)
         peaks.append(peak)
         shutil.rmtree(results, ignore_errors=True)
-    return statistics.median(walls), max(peaks)
+    return statistics.median(walls), statistics.median(cpus), max(peaks)
 
 
 def peer(name: str, config: Path) -> dict[str, float]:
@@ -192,26 +199,34 @@ def main() -> None:
         print("RESULT", json.dumps({**peer(args.peer, args.config), "peak": peak_mb()}))
         return
     args.folder.mkdir(parents=True, exist_ok=True)
-    print(f"{'run':34s} {'names':>6s} {'wall s':>8s} {'ms/name':>8s} {'peak MB':>8s}")
+    print(
+        f"{'run':34s} {'names':>6s} {'wall s':>8s} {'cpu s':>8s} {'cpu ms/name':>12s} "
+        f"{'peak MB':>8s}"
+    )
     for n in [int(s) for s in args.sizes.split(",") if s]:
         config = project(args.folder, n, args.days, "article_composite", "next_open")
         for engine in args.engines.split(","):
-            wall, peak = timed_run(config, engine, args.repeat)
+            wall, cpu, peak = timed_run(config, engine, args.repeat)
             label = f"article_composite, {engine}"
-            print(f"{label:34s} {n:6d} {wall:8.2f} {wall / n * 1e3:8.1f} {peak:8.0f}", flush=True)
+            print(
+                f"{label:34s} {n:6d} {wall:8.2f} {cpu:8.2f} {cpu / n * 1e3:12.1f} {peak:8.0f}",
+                flush=True,
+            )
     if not args.peers:
         return
     config = project(args.folder, args.peer_size, args.days, "equal_weight", "same_close")
     env = {**os.environ, "AIREGIME_HOME": str(config.parents[1])}
     print(f"\nequal weight, {args.peer_size} names x {args.days} days, monthly, at the close")
-    print(f"{'peer':34s} {'engine s':>8s} {'wall s':>8s} {'peak MB':>8s} {'total return':>13s}")
+    print(
+        f"{'peer':34s} {'engine s':>8s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s} {'total':>10s}"
+    )
     for name in ("plain_backtrader", "backtrader", "vector", "vectorbt"):
         argv = [sys.executable, __file__, "--peer", name, "--config", str(config)]
-        wall, out = whole_process(argv, env)
+        wall, cpu, out = whole_process(argv, env)
         found = json.loads(out.rsplit("RESULT", 1)[1])
         print(
-            f"{name:34s} {found['engine']:8.2f} {wall:8.2f} {found['peak']:8.0f} "
-            f"{found['total']:13.4%}",
+            f"{name:34s} {found['engine']:8.2f} {wall:8.2f} {cpu:8.2f} {found['peak']:8.0f} "
+            f"{found['total']:10.2%}",
             flush=True,
         )
 

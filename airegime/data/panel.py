@@ -554,9 +554,9 @@ class FundamentalsPanel:
         return frame
 
     def breach_counts(self, tickers: list[str], date: pd.Timestamp, years: int) -> np.ndarray:
-        """Fiscal years among the last ``years`` (<= 15) in which capex exceeded OCF, per
-        ticker on ``date`` (0 with no such history), as
-        :func:`strategies.capex_discipline.capex_breaches` of the annual history."""
+        """Fiscal years among the last ``years`` (1..15) of :meth:`annual_history` in which
+        capex exceeded operating cash flow (years with both known), per ticker on ``date``;
+        0 without such years. Shape: (len(tickers),), integers."""
         if not 1 <= years <= MAX_YEARS:
             raise ValueError(f"years must be 1..{MAX_YEARS}, got {years}")
         state = self.states(tickers, date)

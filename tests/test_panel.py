@@ -34,12 +34,18 @@ def rebalance_dates(context, config) -> pd.DatetimeIndex:
 
 
 def assert_panel_equals_replay(store: FundamentalsStore, names, dates, prices=None) -> None:
+    """Metrics on every date; fiscal-year histories once per company and filing state (a
+    history depends on nothing else, and the date-to-state lookup is the metrics')."""
+    checked: set[int] = set()
     for date in dates:
         price = prices(date) if prices is not None else None
         replay = store.metrics_by_replay(names, date, price)
         panel = store.metrics_asof(names, date, price)
         pd.testing.assert_frame_equal(panel, replay, rtol=1e-12, check_exact=False, obj=str(date))
-        for ticker in names:
+        for ticker, state in zip(names, store.panel.states(names, date), strict=True):
+            if state in checked:
+                continue
+            checked.add(state)
             pd.testing.assert_frame_equal(
                 store.annual_history(ticker, date),
                 store.annual_history_by_replay(ticker, date),
@@ -85,14 +91,14 @@ def test_panel_equals_the_replay_weekly_with_other_filing_lags(lag_days):
     )
     names = ["NVDA", "AAPL", "MSFT", "SNOW", "TSLA", "MRVL", "AVGO", "DLR"]
     store = FundamentalsStore(facts[facts["ticker"].isin(names)], "sample", lag_days=lag_days)
-    dates = pd.date_range("2014-01-01", "2026-07-31", freq="W-WED")
+    dates = pd.date_range("2014-01-01", "2026-07-31", freq="W-WED")[::2]
     assert_panel_equals_replay(store, names, dates)
 
 
 def test_panel_equals_the_replay_on_synthetic_filers():
     """10-Q/10-K cadence, restatements, tag switches, splits, scale slips, late listings
     and missing tags, every day a company files and the day after."""
-    facts, splits = synthetic_facts(40, years=8, seed=3)
+    facts, splits = synthetic_facts(24, years=8, seed=3)
     store = FundamentalsStore(
         normalise_facts(facts, "synthetic"),
         "synthetic",
@@ -102,7 +108,7 @@ def test_panel_equals_the_replay_on_synthetic_filers():
     )
     assert store.notes, "the generator's scale slips are dropped by the 50x rule"
     filed = pd.to_datetime(facts["filed"]).drop_duplicates().sort_values()
-    dates = pd.DatetimeIndex(np.union1d(filed, filed + pd.Timedelta(days=1)))[::3]
+    dates = pd.DatetimeIndex(np.union1d(filed, filed + pd.Timedelta(days=1)))[::4]
     names = sorted(facts["ticker"].unique())
     prices = pd.Series(np.linspace(5, 500, len(names)), index=names)
     assert_panel_equals_replay(store, names, dates, lambda _: prices)

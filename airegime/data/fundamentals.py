@@ -41,6 +41,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -522,7 +523,7 @@ class FundamentalsStore:
         self._tickers = sorted(facts["ticker"].unique())
         self._panel: FundamentalsPanel | None = None
         self._replay: dict[str, tuple[list[tuple], list[int]]] | None = None
-        self._replayed: dict[tuple[str, int], dict[str, float]] = {}
+        self._replayed: dict[tuple, Any] = {}  # replay results by (ticker, filings, ...)
 
     def __getstate__(self) -> dict:
         """Picklable for sweep workers: the panel goes along, the replay memo stays behind."""
@@ -588,7 +589,11 @@ class FundamentalsStore:
 
     def annual_history_by_replay(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
         """:meth:`annual_history` by replaying ``ticker``'s filings up to ``date``."""
-        return annual_frame(known_from_rows(self._rows(ticker, date)))
+        rows = self._rows(ticker, date)
+        key = (ticker, len(rows), "annual")
+        if key not in self._replayed:
+            self._replayed[key] = annual_frame(known_from_rows(rows))
+        return self._replayed[key].copy()
 
     def metrics_by_replay(
         self, tickers: list[str], date: pd.Timestamp, prices: pd.Series | None = None

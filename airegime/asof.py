@@ -122,6 +122,19 @@ class AsOfView:
         history = self._context.memoised(key, lambda: store.annual_history(ticker, self.date))
         return _private(history)
 
+    def capex_breach_counts(self, years: int) -> pd.Series:
+        """Per universe name, the fiscal years among the last ``years`` (1..15) of its
+        :meth:`annual_history` in which capex exceeded operating cash flow (years with
+        both known; 0 without any), read from the point-in-time panel in one step."""
+        store = self._context.fundamentals
+        if store is None:
+            return pd.Series(0.0, index=pd.Index(self.universe, name="ticker"))
+        key = ("capex_breach_counts", self.date, years)
+        counts = self._context.memoised(
+            key, lambda: store.capex_breach_counts(self.universe, self.date, years)
+        )
+        return counts.copy(deep=not _COPY_ON_WRITE)
+
     def china_share(
         self, tickers: list[str] | None = None, measure: str = "disclosed"
     ) -> pd.Series:
@@ -151,7 +164,7 @@ class AsOfView:
         if measure == "disclosed":
             return disclosed
         market = unknown
-        table = self._context.china_market
+        table = self._context.market_china_shares()
         if table is not None and self._end > 0:
             market = table.iloc[self._end - 1].reindex(tickers).astype(float)
             market.index, market.name = index, "china_revenue_share"
@@ -180,7 +193,8 @@ class AsOfView:
         """Remember a score by ticker (e.g. ``"composite"``); NaN means no score."""
         values = pd.Series(scores, dtype=float)
         self._diagnostics["scores"][name] = {
-            str(t): (None if np.isnan(v) else round(float(v), 6)) for t, v in values.items()
+            str(t): (None if v != v else round(v, 6))  # v != v: NaN
+            for t, v in zip(values.index.tolist(), values.to_numpy().tolist(), strict=True)
         }
 
     def record_components(self, scored: pd.Series, active: int | pd.Series) -> None:

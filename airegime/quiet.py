@@ -2,7 +2,7 @@
 
 backtrader's plotting and matplotlib's default may pick a Tk backend; quantstats
 emits FutureWarnings, RuntimeWarnings and font-lookup log lines. Import this
-module before either library draws anything.
+module before either library draws anything; it imports neither.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ import contextlib
 import io
 import logging
 import os
+import sys
 import warnings
 from collections.abc import Iterator
 
+# matplotlib reads MPLBACKEND when it is first imported; importing it here would cost
+# every run a second of start-up, pages or not. Only a matplotlib the caller already
+# imported is switched now.
 os.environ.setdefault("MPLBACKEND", "Agg")
-
-import matplotlib
-
-matplotlib.use("Agg")
+if "matplotlib" in sys.modules:
+    sys.modules["matplotlib"].use("Agg")
 
 
 @contextlib.contextmanager

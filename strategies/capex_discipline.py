@@ -55,16 +55,10 @@ def capex_breaches(history: pd.DataFrame, years: int) -> int:
 
 
 def breach_counts(view: AsOfView, years: int) -> pd.Series:
-    """:func:`capex_breaches` of every universe name on the view's date, computed once per
-    date and ``years`` for all strategies and sweep points that share the context."""
-
-    def count() -> pd.Series:
-        return pd.Series(
-            {t: capex_breaches(view.annual_history(t), years) for t in view.universe},
-            dtype=float,
-        )
-
-    return view.cached(("capex_breaches", years), count)
+    """:func:`capex_breaches` of every universe name on the view's date, read in one step
+    from the view (computed once per date and ``years`` for every strategy and sweep
+    point that shares the context)."""
+    return view.capex_breach_counts(years)
 
 
 def capex_components(fund: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, float]]:

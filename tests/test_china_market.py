@@ -69,13 +69,30 @@ def context_of(closes: pd.DataFrame, universe: list[str]) -> MarketContext:
     return MarketContext(prices=PriceData(closes, source="test"), universe=universe)
 
 
-def test_attach_china_fills_the_market_table_once():
+def test_attach_china_fills_the_market_table_once_on_first_read():
     context = context_of(synthetic_closes(), ["CHINA_HEAVY", "NO_CHINA"])
     attach_china(context, ROOT)
-    table = context.china_market
-    assert table is not None and list(table.columns) == ["CHINA_HEAVY", "NO_CHINA"]
+    held = context.china_market
+    assert held is not None
+    table = context.market_china_shares()
+    assert list(table.columns) == ["CHINA_HEAVY", "NO_CHINA"]
     attach_china(context, ROOT)
-    assert context.china_market is table  # computed once per context, shared by sweeps
+    assert context.china_market is held  # computed once per context, shared by sweeps
+    assert context.market_china_shares() is table
+
+
+def test_the_market_table_is_not_computed_until_read(monkeypatch):
+    """Rolling betas cost seconds at hundreds of names; a disclosed-only run never pays."""
+    import airegime.data.china_market as china_market
+
+    calls = []
+    monkeypatch.setattr(china_market, "market_shares", lambda *a: calls.append(a) or a[0])
+    context = context_of(synthetic_closes(), ["CHINA_HEAVY"])
+    attach_china(context, ROOT)
+    assert calls == []
+    context.market_china_shares()
+    context.market_china_shares()
+    assert len(calls) == 1
 
 
 def test_without_factor_series_the_market_measure_is_none_with_a_note():

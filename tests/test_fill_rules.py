@@ -179,3 +179,110 @@ def test_a_window_with_one_trading_day_is_a_data_error_not_a_strategy_error(proj
     with pytest.raises(DataError, match="fewer than two trading days") as caught:
         run_backtest(config(project, "auto", bars), ["end=2024-03-03"], save=False)
     assert "strategy" not in str(caught.value)
+
+
+# --- the window's last days ---------------------------------------------------------------
+
+
+class AThenB(Strategy):
+    """All in A until February's end, all in B from March on."""
+
+    class Params(Params):
+        pass
+
+    def target_weights(self, view: AsOfView) -> pd.Series:
+        return pd.Series({"A": 1.0} if view.date < pd.Timestamp("2024-03-01") else {"B": 1.0})
+
+
+def last_day_run(project, fill: str, engine: str, end: str) -> pd.DataFrame:
+    """A then B, monthly over 2024-02-28..``end`` (rebalances on 02-28 and 03-01)."""
+    days = ["2024-02-28", "2024-02-29", "2024-03-01", "2024-03-04"]
+    folder = project / "month"
+    folder.mkdir(exist_ok=True)
+    for ticker, rows in {
+        "A": [(9.0, 10.0), (9.5, 12.5), (12.0, 11.0), (11.0, 11.5)],
+        "B": [(5.0, 5.0), (5.5, 5.5), (6.0, 6.5), (7.0, 7.5)],
+    }.items():
+        pd.DataFrame(
+            {
+                "date": days,
+                "open": [o for o, _ in rows],
+                "high": [max(o, c) for o, c in rows],
+                "low": [min(o, c) for o, c in rows],
+                "close": [c for _, c in rows],
+                "adj_close": [c for _, c in rows],
+                "volume": 1000,
+            }
+        ).to_csv(folder / f"{ticker}.csv", index=False)
+    overrides = [
+        "universe=[A, B]",
+        "start=2024-02-28",
+        f"end={end}",
+        "rebalance=monthly",
+        f"strategy.name={__name__}:AThenB",
+        f"engine={engine}",
+    ]
+    return run_backtest(config(project, fill, folder), overrides, save=False).trades
+
+
+@pytest.mark.parametrize("engine", ["backtrader", "vector"])
+def test_orders_of_the_day_before_the_last_fill_at_the_last_close(project, engine):
+    trades = last_day_run(project, "next_close", engine, "2024-03-04")
+    last = trades[trades["date"] == pd.Timestamp("2024-03-04")]
+    # the 03-01 rebalance, filled at the window's last close: sell A, buy B
+    assert last["ticker"].tolist() == ["A", "B"]
+    assert last["price"].tolist() == pytest.approx([11.5, 7.5])
+
+
+@pytest.mark.parametrize("engine", ["backtrader", "vector"])
+def test_a_same_close_rebalance_on_the_last_day_fills_at_its_close(project, engine):
+    trades = last_day_run(project, "same_close", engine, "2024-03-01")
+    last = trades[trades["date"] == pd.Timestamp("2024-03-01")]
+    assert last["ticker"].tolist() == ["A", "B"]
+    assert last["price"].tolist() == pytest.approx([11.0, 6.5])
+
+
+@pytest.mark.parametrize("engine", ["backtrader", "vector"])
+def test_a_next_open_rebalance_on_the_last_day_does_not_trade(project, engine):
+    trades = last_day_run(project, "next_open", engine, "2024-03-01")
+    assert trades["date"].max() < pd.Timestamp("2024-03-01")  # its open is after the window
+
+
+def test_a_window_ending_the_day_after_a_rebalance_trades_on_its_last_day_on_both_engines(
+    project,
+):
+    """Issue #18's case: 2023-01-01..2023-02-02 on the sample; the 2023-02-01 rebalance
+    fills at the 2023-02-02 close, and the engines agree trade for trade."""
+    from airegime.config import load_config
+    from airegime.engines import run_engine
+    from airegime.engines.vector_engine import reconcile
+    from airegime.loading import load_context
+    from airegime.run import engine_settings
+
+    path = write_config(
+        project / "backtests" / "last.yaml",
+        """\
+name: last
+strategy: {name: equal_weight}
+universe: [AAPL, MSFT, NVDA]
+benchmark: SPY
+start: 2023-01-01
+end: 2023-02-02
+data: {source: sample}
+rebalance: monthly
+""",
+    )
+    cfg = load_config(path)
+    context = load_context(cfg, project, str(path), report_data=False)
+    results = {
+        engine: run_engine(engine, context, cfg.build_strategy(), engine_settings(cfg))
+        for engine in ("backtrader", "vector")
+    }
+    assert reconcile(results["backtrader"], results["vector"]) is None
+    trades = results["vector"].trades
+    last = trades[trades["date"] == pd.Timestamp("2023-02-02")]
+    assert sorted(last["ticker"]) == ["AAPL", "MSFT", "NVDA"]
+    closes = context.prices.close.loc["2023-02-02"]
+    for _, trade in last.iterrows():
+        slip = 1 + 5e-4 if trade["shares"] > 0 else 1 - 5e-4
+        assert trade["price"] == pytest.approx(closes[trade["ticker"]] * slip)

@@ -221,8 +221,12 @@ def test_held_after_fills_reads_the_fill_day_not_the_signal_day():
 
 
 def test_a_run_whose_orders_never_fill_is_flagged_as_degenerate():
+    # Weekly from a Friday to the Monday: Friday's next_close orders are replaced by
+    # Monday's rebalance, whose orders would fill on Tuesday, after the window.
     result = run_backtest(
-        ROOT / "backtests" / "quickstart.yaml", ["start=2024-06-03", "end=2024-06-04"], save=False
+        ROOT / "backtests" / "quickstart.yaml",
+        ["start=2024-06-07", "end=2024-06-10", "rebalance=weekly"],
+        save=False,
     )
     assert result.trades.empty
     assert any("degenerate portfolio" in w for w in result.provenance["warnings"])

@@ -117,3 +117,20 @@ def test_a_staged_folder_may_replace_an_existing_one_only_when_asked(tmp_path):
         (tmp / "new.txt").write_text("confirmed")
     assert [p.name for p in final.iterdir()] == ["new.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["point"]  # no staging folder left
+
+
+def test_wide_tables_are_written_as_pandas_writes_them():
+    """weights.csv and targets.csv take a faster path for hundreds of names: same bytes."""
+    import numpy as np
+
+    from airegime.results import _float_table_csv, _plain_float_table
+
+    rng = np.random.default_rng(0)
+    values = rng.random((60, 30))
+    values[values < 0.6] = 0.0
+    values[1, 3], values[2, 1], values[3, 2] = np.nan, -0.0, 1e-17
+    values[4, 0], values[5, 5], values[6, 6] = 123456789.123, np.inf, -3.5
+    dates = pd.bdate_range("2016-01-01", periods=60, name="date")
+    frame = pd.DataFrame(values, index=dates, columns=[f"S{i}" for i in range(30)])
+    assert _plain_float_table(frame)
+    assert _float_table_csv(frame) == frame.to_csv(float_format="%.10g")

@@ -21,7 +21,7 @@ from airegime.asof import MarketContext
 from airegime.config import BacktestConfig, load_config
 from airegime.engines import EngineResult, EngineSettings
 from airegime.engines.backtrader_engine import run_backtrader
-from airegime.engines.vector_engine import run_vector
+from airegime.engines.vector_engine import reconcile, run_vector
 from airegime.loading import load_context
 from airegime.run import engine_settings as config_engine_settings
 from airegime.run import run_backtest
@@ -55,6 +55,7 @@ def assert_same(reference: EngineResult, vector: EngineResult) -> None:
     np.testing.assert_allclose(vector.values, reference.values, rtol=1e-9, atol=0)
     np.testing.assert_allclose(vector.cash, reference.cash, rtol=1e-9, atol=1e-6)
     pd.testing.assert_frame_equal(vector.targets, reference.targets)
+    assert reconcile(reference, vector) is None
 
 
 def both(context: MarketContext, config: BacktestConfig, **changes) -> None:
@@ -181,3 +182,23 @@ execution: {{fill: {fill}}}
     pd.testing.assert_frame_equal(vector.trades, reference.trades)
     pd.testing.assert_series_equal(vector.returns, reference.returns, rtol=1e-9)
     assert vector.provenance["notes"] == reference.provenance["notes"]
+
+
+@pytest.mark.parametrize(
+    ("column", "change"),
+    [("price", 1 + 1e-6), ("commission", 1.01), ("value", 1 + 1e-6)],
+)
+def test_the_sweeps_confirmation_catches_a_fill_price_or_commission_that_differs(column, change):
+    """Same dates, tickers and shares but another fill price or commission is a mismatch."""
+    config = load_config(ROOT / "backtests" / "quickstart.yaml")
+    start, end = map(pd.Timestamp, WINDOW)
+    reference = run_backtrader(
+        sample_context("quickstart.yaml"),
+        config.build_strategy(),
+        settings(config, start=start, end=end),
+    )
+    assert reconcile(reference, reference) is None
+    trades = reference.trades.copy()
+    trades.loc[3, column] *= change
+    found = reconcile(reference, dataclasses.replace(reference, trades=trades))
+    assert found is not None and "trade 3 " in found and column in found

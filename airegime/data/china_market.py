@@ -13,17 +13,15 @@ in for an undisclosed China revenue share (``china_measure: market | blend``).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .. import paths
 from .china import load_disclosed
-
-if TYPE_CHECKING:
-    from .context import MarketContext
+from .context import LazyTable, MarketContext
 
 CHINA_PROXIES = ("KWEB", "FXI", "MCHI")
 CONTROLS = ("SPY", "SOXX")
@@ -139,4 +137,5 @@ def attach_china(context: MarketContext, root: Path) -> None:
             f"market-implied China exposure unavailable: no prices for {', '.join(absent)}"
         )
         return
-    context.china_market = market_shares(close, list(context.universe))
+    # computed when a rule or page first reads it: seconds at hundreds of names
+    context.china_market = LazyTable(partial(market_shares, close, list(context.universe)))

@@ -27,6 +27,23 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class LazyTable:
+    """A table computed on its first read, then kept: for inputs that cost seconds at
+    scale and that many runs never read (the market-implied China shares). ``compute``
+    should pickle (a module-level function or a ``functools.partial`` of one) so that a
+    context sent to sweep workers can still compute it."""
+
+    def __init__(self, compute: Callable[[], pd.DataFrame]) -> None:
+        self._compute: Callable[[], pd.DataFrame] | None = compute
+        self._value: pd.DataFrame | None = None
+
+    def get(self) -> pd.DataFrame:
+        if self._value is None:
+            assert self._compute is not None
+            self._value, self._compute = self._compute(), None
+        return self._value
+
+
 @dataclass
 class MarketContext:
     """What a run knows in total; strategies only ever see slices of it."""
@@ -39,7 +56,7 @@ class MarketContext:
     china: ChinaExposure | None = None
     #: Market-implied China revenue shares (date x ticker), from
     #: :func:`airegime.data.china_market.attach_china`; row D uses prices up to D only.
-    china_market: pd.DataFrame | None = None
+    china_market: pd.DataFrame | LazyTable | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     #: Days after its filing date before a China figure counts (as ``data.filing_lag_days``).
     filing_lag_days: int = 0
@@ -61,6 +78,11 @@ class MarketContext:
         if key not in memo:
             memo[key] = compute()
         return memo[key]
+
+    def market_china_shares(self) -> pd.DataFrame | None:
+        """The market-implied China shares (date x ticker), computed on first read."""
+        table = self.china_market
+        return table.get() if isinstance(table, LazyTable) else table
 
     def fingerprint(self) -> str:
         """A short hash of every input a run read: prices, facts, China table, events."""

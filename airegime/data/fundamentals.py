@@ -40,130 +40,49 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .concepts import (
+    AGE_COLUMNS,
+    ANNUAL_DAYS,
+    CONCEPTS,
+    FACT_COLUMNS,
+    FLOWS,
+    INSTANTS,
+    JUMP_CHECKED,
+    JUMP_RATIO,
+    MARGIN_FLOWS,
+    METRICS,
+    NEAR_DAYS,
+    PER_SHARE_CONCEPTS,
+    SHARE_CONCEPTS,
+    TAG_RANK,
+)
+from .panel import FundamentalsPanel
 
-CONCEPTS: dict[str, tuple[str, ...]] = {
-    "revenue": (
-        "Revenues",
-        "RevenueFromContractWithCustomerExcludingAssessedTax",
-        "RevenueFromContractWithCustomerIncludingAssessedTax",
-        "SalesRevenueNet",
-    ),
-    "net_income": ("NetIncomeLoss", "ProfitLoss"),
-    "operating_cash_flow": (
-        "NetCashProvidedByUsedInOperatingActivities",
-        "NetCashProvidedByUsedInOperatingActivitiesContinuingOperations",
-    ),
-    "capex": ("PaymentsToAcquirePropertyPlantAndEquipment", "PaymentsToAcquireProductiveAssets"),
-    "operating_income": ("OperatingIncomeLoss",),
-    "gross_profit": ("GrossProfit",),
-    "rd_expense": ("ResearchAndDevelopmentExpense",),
-    "eps_diluted": ("EarningsPerShareDiluted",),
-    "diluted_shares": ("WeightedAverageNumberOfDilutedSharesOutstanding",),
-    "shares_outstanding": ("EntityCommonStockSharesOutstanding", "CommonStockSharesOutstanding"),
-    "cash_and_sti": ("CashCashEquivalentsAndShortTermInvestments",),
-    "short_term_investments": (
-        "ShortTermInvestments",
-        "MarketableSecuritiesCurrent",
-        "AvailableForSaleSecuritiesDebtSecuritiesCurrent",
-    ),
-    "long_term_investments": (
-        "MarketableSecuritiesNoncurrent",
-        "AvailableForSaleSecuritiesDebtSecuritiesNoncurrent",
-    ),
-    "cash": (
-        "CashAndCashEquivalentsAtCarryingValue",
-        "CashCashEquivalentsRestrictedCashAndRestrictedCashEquivalents",
-    ),
-    "equity": (
-        "StockholdersEquity",
-        "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest",
-    ),
-    "total_assets": ("Assets",),
-    "long_term_debt": ("LongTermDebt",),
-    "long_term_debt_noncurrent": ("LongTermDebtNoncurrent",),
-    "debt_current": ("LongTermDebtCurrent", "DebtCurrent"),
-}
-FLOWS = ("revenue", "net_income", "operating_cash_flow", "capex")
-MARGIN_FLOWS = ("operating_income", "gross_profit", "rd_expense", "eps_diluted")
-#: Concepts counted in shares (scaled up by a later split) and per share (scaled down).
-SHARE_CONCEPTS = ("diluted_shares", "shares_outstanding")
-PER_SHARE_CONCEPTS = ("eps_diluted",)
-#: Level concepts checked for filer scale slips (a value > JUMP_RATIO x its neighbours).
-#: Debt and equity are not: they can truly move from near zero (AMD's debt of 1M USD at
-#: the end of 2021 became 1.5B with Xilinx's).
-JUMP_CHECKED = (
-    "revenue",
-    "cash",
-    "cash_and_sti",
-    "total_assets",
-    "diluted_shares",
-    "shares_outstanding",
-)
-JUMP_RATIO = 50.0
-INSTANTS = (
-    "cash",
-    "equity",
-    "total_assets",
-    "long_term_debt",
-    "long_term_debt_noncurrent",
-    "debt_current",
-)
-TAG_RANK = {
-    tag: (concept, rank) for concept, tags in CONCEPTS.items() for rank, tag in enumerate(tags)
-}
-FACT_COLUMNS = ("ticker", "tag", "start", "end", "filed", "value")
-ANNUAL_DAYS = (340, 390)
-METRICS = (
-    "revenue_ttm",
-    "net_income_ttm",
-    "operating_cash_flow_ttm",
-    "capex_ttm",
-    "fcf_ttm",
-    "operating_income_ttm",
-    "gross_profit_ttm",
-    "rd_expense_ttm",
-    "eps_diluted_ttm",
-    "total_debt",
-    "cash",
-    "short_term_investments",
-    "long_term_investments",
-    "equity",
-    "total_assets",
-    "diluted_shares",
-    "shares_outstanding",
-    "debt_to_equity",
-    "net_cash",
-    "net_cash_to_assets",
-    "fcf_margin",
-    "net_margin",
-    "operating_margin",
-    "gross_margin",
-    "rd_intensity",
-    "capex_to_ocf",
-    "revenue_growth",
-    "fcf_stability",
-    "capex_over_ocf_years",
-    "debt_growth",
-    "market_cap",
-    "pe_ttm",
-    "ps_ttm",
-    "ev_to_sales",
-    "staleness_days",
-    "ttm_age_days",
-    "balance_sheet_age_days",
-    "shares_age_days",
-    "period_end",
-    "last_filed",
-)
-#: Per-row ages, in days from a fact's period end to the as-of date.
-AGE_COLUMNS = ("staleness_days", "ttm_age_days", "balance_sheet_age_days", "shares_age_days")
+__all__ = [
+    "AGE_COLUMNS",
+    "ANNUAL_DAYS",
+    "CONCEPTS",
+    "FACT_COLUMNS",
+    "FLOWS",
+    "INSTANTS",
+    "JUMP_CHECKED",
+    "JUMP_RATIO",
+    "MARGIN_FLOWS",
+    "METRICS",
+    "NEAR_DAYS",
+    "PER_SHARE_CONCEPTS",
+    "SHARE_CONCEPTS",
+    "TAG_RANK",
+    "FundamentalsStore",
+    "Splits",
+]
 
 
 def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -184,14 +103,13 @@ def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     if bad.any():
         row = facts.index[bad][0]
         raise DataError(f"{source}: row {row + 2}: period_end, filed and value must be set")
-    facts["concept"] = facts["tag"].map(lambda t: TAG_RANK[t][0])
-    facts["rank"] = facts["tag"].map(lambda t: TAG_RANK[t][1])
+    facts["concept"] = facts["tag"].map({t: c for t, (c, _) in TAG_RANK.items()})
+    facts["rank"] = facts["tag"].map({t: r for t, (_, r) in TAG_RANK.items()})
     return facts.sort_values("filed", kind="stable").reset_index(drop=True)
 
 
 Fact = tuple[int | None, int, float]  # (start ordinal or None, end ordinal, value)
 Known = dict[str, list[Fact]]  # concept -> facts sorted by (end, start)
-NEAR_DAYS = 10
 
 
 def as_rows(facts: pd.DataFrame) -> list[tuple]:
@@ -456,46 +374,72 @@ def drop_jumps(facts: pd.DataFrame, ratio: float = JUMP_RATIO) -> tuple[pd.DataF
     Point in time: a fact is judged at its own filing against the nearest earlier and
     later period of the same concept and kind (instant / duration) filed by then. It
     is dropped only if it is off against every such neighbour. Returns the kept facts
-    and one note per dropped fact.
+    and one note per dropped fact. Only groups whose values spread more than ``ratio``
+    can hold such a fact, so the others are not looked at.
     """
     checked = facts["concept"].isin(JUMP_CHECKED) & (facts["value"] > 0)
-    drop: list[int] = []
-    dropped: dict[tuple, list[str]] = {}
     sub = facts.loc[checked]
     instant = sub["start"].isna()
     days = (sub["end"] - sub["start"]).dt.days.fillna(0)
     kind = np.where(instant, 0, np.where(days < 120, 1, np.where(days > 300, 4, 2)))
-    for _, group in sub.assign(kind=kind).groupby(["ticker", "concept", "kind"], sort=False):
+    sub = sub.assign(kind=kind)
+    keys = ["ticker", "concept", "kind"]
+    values = sub.groupby(keys, sort=False)["value"]
+    sub = sub.loc[values.transform("max") / values.transform("min") > ratio]
+    drop: list[int] = []
+    dropped: dict[tuple, list[str]] = {}
+    for _, group in sub.groupby(keys, sort=False):
         if len(group) < 2:
             continue
         group = group.sort_values(["filed", "end"], kind="stable")
-        ends = group["end"].to_numpy()
-        filed = group["filed"].to_numpy()
-        values = group["value"].to_numpy()
-        kept = np.ones(len(group), dtype=bool)
-        for i in range(len(group)):
-            seen = kept & (filed <= filed[i]) & (ends != ends[i])
-            seen[i:] = False  # neighbours are facts already judged (in filing order)
-            earlier = np.where(seen & (ends < ends[i]))[0]
-            later = np.where(seen & (ends > ends[i]))[0]
-            neighbours = []
-            if len(earlier):
-                neighbours.append(earlier[np.argmax(ends[earlier])])
-            if len(later):
-                neighbours.append(later[np.argmin(ends[later])])
-            off = [max(values[i] / values[j], values[j] / values[i]) > ratio for j in neighbours]
-            if off and all(off):
-                kept[i] = False
-                row = group.iloc[i]
-                drop.append(group.index[i])
-                key = (row["ticker"], row["tag"], row["end"].date(), row["value"])
-                dropped.setdefault(key, []).append(str(row["filed"].date()))
+        off = _judged_off(
+            group["end"].to_numpy().astype(np.int64), group["value"].to_numpy(), ratio
+        )
+        for i in np.flatnonzero(off):
+            row = group.iloc[i]
+            drop.append(group.index[i])
+            key = (row["ticker"], row["tag"], row["end"].date(), row["value"])
+            dropped.setdefault(key, []).append(str(row["filed"].date()))
     notes = [
         f"{ticker} {tag} {end}: {value:,.0f} is more than {ratio:.0f}x off its neighbouring "
         f"periods; dropped (filed {', '.join(filed)})"
         for (ticker, tag, end, value), filed in dropped.items()
     ]
     return facts.drop(index=drop), notes
+
+
+def _judged_off(ends: np.ndarray, values: np.ndarray, ratio: float) -> np.ndarray:
+    """Which facts of one group (in filing order) :func:`drop_jumps` drops.
+
+    Fact i is judged against the facts before it that were kept: the one with the
+    latest end before its own and the one with the earliest end after it (the first
+    such fact on ties). Whether i is kept depends only on the facts before it, so
+    iterating "drop what is off against the facts kept so far" from "all kept" reaches
+    the one-by-one answer; it stops when nothing changes (in practice in two rounds).
+    """
+    n = len(ends)
+    rows = np.arange(n)
+    before = np.tri(n, k=-1, dtype=bool)  # [i, j]: j was judged before i
+    lower = before & (ends[None, :] < ends[:, None])
+    upper = before & (ends[None, :] > ends[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = np.maximum(values[:, None] / values[None, :], values[None, :] / values[:, None])
+    far = far > ratio
+    low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    kept = np.ones(n, dtype=bool)
+    while True:
+        earlier, later = lower & kept[None, :], upper & kept[None, :]
+        has_earlier, has_later = earlier.any(axis=1), later.any(axis=1)
+        nearest_earlier = np.argmax(np.where(earlier, ends[None, :], low), axis=1)
+        nearest_later = np.argmin(np.where(later, ends[None, :], high), axis=1)
+        off = (
+            (has_earlier | has_later)
+            & (~has_earlier | far[rows, nearest_earlier])
+            & (~has_later | far[rows, nearest_later])
+        )
+        if np.array_equal(kept, ~off):
+            return off
+        kept = ~off
 
 
 @dataclass
@@ -518,18 +462,26 @@ class Splits:
 
         A fact filed before a split (and the split on or before ``vintage``, or any
         split when ``vintage`` is None) is multiplied by the ratio (shares) or divided
-        by it (per share).
+        by it (per share), one split after another in the table's order.
         """
         facts = facts.copy()
         until = vintage if vintage is not None else pd.Timestamp.max
-        shares = facts["concept"].isin(SHARE_CONCEPTS)
-        per_share = facts["concept"].isin(PER_SHARE_CONCEPTS)
+        shares = facts["concept"].isin(SHARE_CONCEPTS).to_numpy()
+        per_share = facts["concept"].isin(PER_SHARE_CONCEPTS).to_numpy()
+        rows = np.flatnonzero(shares | per_share)
+        if not len(rows) or self.table.empty:
+            return facts
+        by_ticker = facts["ticker"].iloc[rows].groupby(facts["ticker"].iloc[rows]).indices
+        filed = facts["filed"].to_numpy()
+        values = facts["value"].to_numpy(dtype=float, copy=True)
         for ticker, date, ratio in self.table[["ticker", "date", "ratio"]].itertuples(False):
-            if date > until:
+            if date > until or ticker not in by_ticker:
                 continue
-            before = (facts["ticker"] == ticker) & (facts["filed"] < date)
-            facts.loc[before & shares, "value"] *= ratio
-            facts.loc[before & per_share, "value"] /= ratio
+            own = rows[by_ticker[ticker]]
+            own = own[filed[own] < np.datetime64(date)]
+            values[own[shares[own]]] *= ratio
+            values[own[per_share[own]]] /= ratio
+        facts["value"] = values
         return facts
 
     @classmethod
@@ -545,7 +497,11 @@ class FundamentalsStore:
 
     On construction share counts and EPS are put on the split basis of
     ``price_vintage`` (see :meth:`Splits.to_basis`) and level facts that jump more
-    than 50x against their neighbours are dropped (listed in :attr:`notes`).
+    than 50x against their neighbours are dropped (listed in :attr:`notes`). Reads go
+    through the point-in-time panel (:class:`~airegime.data.panel.FundamentalsPanel`),
+    built on the first read; :meth:`metrics_by_replay` and
+    :meth:`annual_history_by_replay` replay the filings one by one, the readable
+    specification the panel is tested against.
     """
 
     def __init__(
@@ -564,33 +520,64 @@ class FundamentalsStore:
         self.source = source
         self.lag_days = lag_days
         self.point_in_time = point_in_time
-        self._rows_by_ticker = {t: as_rows(f) for t, f in facts.groupby("ticker", sort=True)}
-        self._filed_by_ticker = {
-            t: [r[0] for r in rows] for t, rows in self._rows_by_ticker.items()
-        }
-        self._cached = lru_cache(maxsize=4096)(self._metrics_for_filings)
-        self._annual_cached = lru_cache(maxsize=4096)(self._annual_for_filings)
+        self._tickers = sorted(facts["ticker"].unique())
+        self._panel: FundamentalsPanel | None = None
+        self._replay: dict[str, tuple[list[tuple], list[int]]] | None = None
+        self._replayed: dict[tuple, Any] = {}  # replay results by (ticker, filings, ...)
 
     def __getstate__(self) -> dict:
-        """Picklable for sweep workers: the memo caches stay behind."""
+        """Picklable for sweep workers: the panel goes along, the replay memo stays behind."""
         state = self.__dict__.copy()
+        state["_replay"], state["_replayed"] = None, {}
         state.pop("_cached", None)
         state.pop("_annual_cached", None)
         return state
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._cached = lru_cache(maxsize=4096)(self._metrics_for_filings)
-        self._annual_cached = lru_cache(maxsize=4096)(self._annual_for_filings)
-
     @property
     def tickers(self) -> list[str]:
-        return sorted(self._rows_by_ticker)
+        return list(self._tickers)
+
+    @property
+    def panel(self) -> FundamentalsPanel:
+        """The point-in-time panel of every company's metrics, built once on first use."""
+        if self._panel is None:
+            self._panel = FundamentalsPanel(self.facts, self.lag_days)
+        return self._panel
+
+    def metrics_asof(
+        self, tickers: list[str], date: pd.Timestamp, prices: pd.Series | None = None
+    ) -> pd.DataFrame:
+        """One row per ticker: the metrics of :data:`METRICS` as known on ``date``.
+
+        ``prices`` are the split-adjusted closes of ``date`` (the loaded prices); without
+        them the price-based columns are NaN. Tickers without facts filed by then (or
+        none at all) get a row of NaN.
+        """
+        return self.panel.metrics(list(tickers), pd.Timestamp(date), prices)
+
+    def annual_history(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
+        """Fiscal-year revenue, net income, OCF, capex and FCF known on ``date``
+        (one row per fiscal year end, oldest first; capex as a positive outflow)."""
+        return self.panel.annual_history(ticker, pd.Timestamp(date))
+
+    def capex_breach_counts(self, tickers: list[str], date: pd.Timestamp, years: int) -> pd.Series:
+        """Per ticker, the fiscal years among the last ``years`` (1..15) of its
+        :meth:`annual_history` on ``date`` in which capex exceeded operating cash flow
+        (years with both known; 0 without any)."""
+        counts = self.panel.breach_counts(list(tickers), pd.Timestamp(date), years)
+        return pd.Series(counts.astype(float), index=pd.Index(list(tickers), name="ticker"))
+
+    # --- the per-filing replay: the specification the panel is held to ---------------
 
     def _rows(self, ticker: str, date: pd.Timestamp) -> list[tuple]:
-        rows = self._rows_by_ticker.get(ticker, [])
+        if self._replay is None:
+            self._replay = {}
+            for t, f in self.facts.groupby("ticker", sort=True):
+                rows = as_rows(f)
+                self._replay[t] = (rows, [r[0] for r in rows])
+        rows, filed = self._replay.get(ticker, ([], []))
         cutoff = (pd.Timestamp(date) - pd.Timedelta(days=self.lag_days)).toordinal()
-        return rows[: bisect.bisect_right(self._filed_by_ticker[ticker], cutoff)] if rows else []
+        return rows[: bisect.bisect_right(filed, cutoff)]
 
     def known(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
         """The facts of ``ticker`` a reader had on ``date`` (latest filing per period)."""
@@ -600,37 +587,31 @@ class FundamentalsStore:
         ]
         return pd.DataFrame(records, columns=["concept", "start", "end", "value"])
 
-    def annual_history(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
-        """Fiscal-year revenue, net income, OCF, capex and FCF known on ``date``."""
-        return self._annual_cached(ticker, len(self._rows(ticker, date))).copy()
+    def annual_history_by_replay(self, ticker: str, date: pd.Timestamp) -> pd.DataFrame:
+        """:meth:`annual_history` by replaying ``ticker``'s filings up to ``date``."""
+        rows = self._rows(ticker, date)
+        key = (ticker, len(rows), "annual")
+        if key not in self._replayed:
+            self._replayed[key] = annual_frame(known_from_rows(rows))
+        return self._replayed[key].copy()
 
-    def _annual_for_filings(self, ticker: str, n_known: int) -> pd.DataFrame:
-        rows = self._rows_by_ticker.get(ticker, [])[:n_known]
-        return annual_frame(known_from_rows(rows))
-
-    def _metrics_for_filings(self, ticker: str, n_known: int) -> dict[str, float]:
-        rows = self._rows_by_ticker[ticker][:n_known]
-        return company_metrics(known_from_rows(rows), last_filed=rows[-1][0])
-
-    def metrics_asof(
+    def metrics_by_replay(
         self, tickers: list[str], date: pd.Timestamp, prices: pd.Series | None = None
     ) -> pd.DataFrame:
-        """One row per ticker: the metrics of :data:`METRICS` as known on ``date``.
-
-        ``prices`` are the split-adjusted closes of ``date`` (the loaded prices); without
-        them the price-based columns are NaN.
-        """
+        """:meth:`metrics_asof` by replaying each company's filings up to ``date``."""
         date = pd.Timestamp(date)
         ordinal = date.toordinal()
-        cutoff = ordinal - self.lag_days
         rows = {}
         for ticker in tickers:
-            filed = self._filed_by_ticker.get(ticker, [])
-            n_known = bisect.bisect_right(filed, cutoff)
-            if n_known == 0:
+            known_rows = self._rows(ticker, date)
+            if not known_rows:
                 rows[ticker] = {}
                 continue
-            row = dict(self._cached(ticker, n_known))
+            key = (ticker, len(known_rows))
+            if key not in self._replayed:
+                known = known_from_rows(known_rows)
+                self._replayed[key] = company_metrics(known, last_filed=known_rows[-1][0])
+            row = dict(self._replayed[key])
             price = prices.get(ticker, np.nan) if prices is not None else np.nan
             row.update(price_metrics(row, float(price), ordinal))
             rows[ticker] = row

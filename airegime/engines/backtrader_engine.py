@@ -12,7 +12,8 @@ on the signal day's close; ``same_close`` submits them that day with
 cheat-on-close, ``next_open`` submits them that day as market orders (they fill
 at the next bar's open), and ``next_close`` submits them on the next trading day
 with cheat-on-close, so they fill at that day's close (unless that day is itself a
-rebalance date, whose newer decision replaces them). A buy of a name with no
+rebalance date, whose newer decision replaces them); orders sent on the window's
+last day fill at its close on an extra bar the adapter ignores. A buy of a name with no
 real price on its fill day is not sent and is listed as rejected; a sale of a name whose
 data ended goes through at its last price.
 Commission and slippage are both percentages of traded value; slippage moves
@@ -105,6 +106,8 @@ class TargetWeightsAdapter(bt.Strategy):
 
     def next(self) -> None:
         i = len(self) - 1
+        if i >= len(self.p.mask):
+            return  # the extra bar after the window: only the broker's step counts
         broker = self.broker
         self.values.append(broker.getvalue())
         self.cash.append(broker.getcash())
@@ -152,6 +155,9 @@ class TargetWeightsAdapter(bt.Strategy):
 
 
 def _feed_frame(context: MarketContext, ticker: str, calendar: pd.DatetimeIndex) -> pd.DataFrame:
+    """The feed of one ticker over ``calendar`` plus one extra bar, a copy of the last
+    day's, so that orders sent on the last day (cheat-on-close: they fill at its close
+    in the broker's next step) are executed; the adapter ignores that bar."""
     prices = context.prices
     # Days before a listing carry its first price, days after its data ends the last one; a
     # ticker with no price in the window at all gets a placeholder 1.0. None of those days
@@ -164,9 +170,11 @@ def _feed_frame(context: MarketContext, ticker: str, calendar: pd.DatetimeIndex)
     else:
         fields = {f: close for f in ("open", "high", "low")}
         volume = pd.Series(0.0, index=calendar)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {**fields, "close": close, "volume": volume, "openinterest": 0.0}, index=calendar
     )
+    extra = frame.iloc[-1:].set_axis([calendar[-1] + pd.Timedelta(days=1)])
+    return pd.concat([frame, extra])
 
 
 def run_backtrader(

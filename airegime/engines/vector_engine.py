@@ -147,22 +147,37 @@ class _Broker:
 def _values(
     close: np.ndarray, changes: list[tuple[int, float, list[float], list[float]]]
 ) -> np.ndarray:
-    """Daily values from the book after each change: the broker's sum, one array per segment."""
+    """Daily values from the book after each change: the broker's sum over the names in
+    feed order, done for all days at once name by name (the book of each day is its
+    segment's, repeated)."""
     n = close.shape[0]
-    values = np.empty(n)
-    bounds = [c[0] for c in changes] + [n]
-    for (start, cash, sizes, prices), stop in zip(changes, bounds[1:], strict=True):
-        pvu = np.zeros(stop - start)
-        for j, size in enumerate(sizes):
-            if not size:
-                continue
-            px = close[start:stop, j]
-            dvalue = size * px
-            unrealized = size * (px - prices[j]) * 1.0
-            long = dvalue > 0
-            pvu = np.where(long, (pvu + (dvalue - unrealized)) + unrealized, pvu + dvalue)
-        values[start:stop] = cash + pvu
-    return values
+    lengths = np.diff([c[0] for c in changes] + [n])
+    sizes = np.repeat(np.array([c[2] for c in changes], dtype=float), lengths, axis=0)
+    prices = np.repeat(np.array([c[3] for c in changes], dtype=float), lengths, axis=0)
+    cash = np.repeat(np.array([c[1] for c in changes], dtype=float), lengths)
+    pvu = np.zeros(n)
+    for j in np.flatnonzero((sizes != 0).any(axis=0)).tolist():
+        size = sizes[:, j]
+        dvalue = size * close[:, j]
+        unrealized = size * (close[:, j] - prices[:, j]) * 1.0
+        summed = np.where(dvalue > 0, (pvu + (dvalue - unrealized)) + unrealized, pvu + dvalue)
+        pvu = np.where(size != 0, summed, pvu)
+    return cash + pvu
+
+
+def _target_frame(
+    targets: dict[pd.Timestamp, pd.Series], universe: list[str], index: dict[str, int]
+) -> pd.DataFrame:
+    """Target weights (rebalance date x universe, 0 where not wanted), as the backtrader
+    engine's ``DataFrame(targets).T`` builds them, filled row by row."""
+    matrix = np.zeros((len(targets), len(universe)))
+    for row, weights in enumerate(targets.values()):
+        if len(weights):
+            matrix[row, [index[t] for t in weights.index.tolist()]] = weights.to_numpy(float)
+    dates = pd.DatetimeIndex(list(targets), name="date")
+    names = {w.index.name for w in targets.values()}  # kept when all agree, as a union does
+    name = names.pop() if len(names) == 1 else None
+    return pd.DataFrame(matrix, index=dates, columns=pd.Index(universe, dtype="str", name=name))
 
 
 def _order_names(held: list[str], wanted: list[str]) -> list[str]:
@@ -200,7 +215,7 @@ def _plan(
 ) -> list[tuple[int, float]]:
     """:func:`~airegime.engines.orders.plan_orders` on feed indexes, with its exact arithmetic."""
     held = [t for t, size in zip(universe, sizes, strict=True) if size != 0]
-    wanted = dict(zip(weights.index, weights.to_numpy(dtype=float).tolist(), strict=True))
+    wanted = dict(zip(weights.index.tolist(), weights.to_numpy(dtype=float).tolist(), strict=True))
     names = _order_names(held, list(wanted))
     pos = np.array([index[t] for t in names], dtype=int)
     price = px[pos]
@@ -255,27 +270,31 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
 
     rebalance_days = np.flatnonzero(mask).tolist()
     k, t = 0, 0
+
+    def broker_step(t: int, sent: list[_Sent]) -> None:
+        """The broker's step of day t: check what was sent, then fill it in order."""
+        ok = broker.check_submitted(sent, close[sent[0].created])
+        for o, accepted in zip(sent, ok, strict=True):
+            if not accepted:
+                rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
+        for o, accepted in zip(sent, ok, strict=True):
+            if not accepted:
+                continue
+            base = close[o.created, o.j] if o.coc else opens[t, o.j]
+            price = broker.fill_price(float(base), o.size > 0)
+            size, comm, margin = broker.execute(o, price)
+            if size:
+                day = o.created if o.coc else t
+                recorded = (0.0 + size * price) / size
+                trades.append(
+                    (dates[day], universe[o.j], size, recorded, size * recorded, 0.0 + comm)
+                )
+            if margin:
+                rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
+
     while t < n:
-        # -- the broker's step of day t: check what was sent, then fill it in order
         if submitted:
-            ok = broker.check_submitted(submitted, close[submitted[0].created])
-            for o, accepted in zip(submitted, ok, strict=True):
-                if not accepted:
-                    rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
-            for o, accepted in zip(submitted, ok, strict=True):
-                if not accepted:
-                    continue
-                base = close[o.created, o.j] if o.coc else opens[t, o.j]
-                price = broker.fill_price(float(base), o.size > 0)
-                size, comm, margin = broker.execute(o, price)
-                if size:
-                    day = o.created if o.coc else t
-                    recorded = (0.0 + size * price) / size
-                    trades.append(
-                        (dates[day], universe[o.j], size, recorded, size * recorded, 0.0 + comm)
-                    )
-                if margin:
-                    rejected.append(f"{dates[o.created]} {universe[o.j]} (Margin)")
+            broker_step(t, submitted)
             submitted = []
             changes.append((t, broker.cash, list(broker.size), list(broker.price)))
         # -- the strategy's step of day t
@@ -317,6 +336,12 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
         upcoming = rebalance_days[k] if k < len(rebalance_days) else n
         t = t + 1 if (submitted or pending) else upcoming
 
+    if submitted:
+        # Orders sent on the last day fill at its close (cheat-on-close): the broker takes
+        # one more step, as backtrader's does on the engine's extra bar. The book after it
+        # shows in the trades, not in the last day's value (measured before its fills, as
+        # every day's is).
+        broker_step(n, submitted)
     values = _values(close, changes)
     cash = np.empty(n)
     bounds = [c[0] for c in changes] + [n]
@@ -326,8 +351,7 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
         trades, columns=["date", "ticker", "shares", "price", "value", "commission"]
     )
     trade_frame["date"] = pd.to_datetime(trade_frame["date"])
-    target_frame = pd.DataFrame(targets).T.reindex(columns=universe).fillna(0.0)
-    target_frame.index.name = "date"
+    target_frame = _target_frame(targets, universe, index)
     return EngineResult(
         values=pd.Series(values, index=calendar, name="value"),
         cash=pd.Series(cash, index=calendar, name="cash"),
@@ -342,8 +366,9 @@ def run_vector(context: MarketContext, policy: Strategy, settings: EngineSetting
 def reconcile(reference: EngineResult, vector: EngineResult, rtol: float = 1e-9) -> str | None:
     """The first difference between two engines' results, or None when they agree.
 
-    Trades must be identical in date, ticker and shares, rejected orders the same, and
-    daily values equal within ``rtol`` relative.
+    Trades must be identical in date, ticker and shares, and equal within ``rtol``
+    relative in fill price, traded value and commission; rejected orders the same;
+    daily values and cash equal within ``rtol`` relative.
     """
     keys = ["date", "ticker", "shares"]
     ours, theirs = vector.trades[keys], reference.trades[keys]
@@ -357,17 +382,29 @@ def reconcile(reference: EngineResult, vector: EngineResult, rtol: float = 1e-9)
             f"trade {row}: {mine['date'].date()} {mine['ticker']} {mine['shares']!r} against "
             f"backtrader's {ref['date'].date()} {ref['ticker']} {ref['shares']!r}"
         )
+    for column in ("price", "value", "commission"):
+        mine, ref = vector.trades[column].to_numpy(), reference.trades[column].to_numpy()
+        off = ~np.isclose(mine, ref, rtol=rtol, atol=0.0)
+        if off.any():
+            row = int(np.flatnonzero(off)[0])
+            trade = reference.trades.iloc[row]
+            return (
+                f"trade {row} ({trade['date'].date()} {trade['ticker']}): {column} "
+                f"{mine[row]!r} against backtrader's {ref[row]!r}"
+            )
     if vector.rejected != reference.rejected:
         return (
             f"rejected orders {vector.rejected[:3]} against backtrader's {reference.rejected[:3]}"
         )
     if not vector.values.index.equals(reference.values.index):
         return "the daily calendars differ"
-    gap = np.abs(vector.values.to_numpy() / reference.values.to_numpy() - 1)
-    if (gap > rtol).any():
-        day = int(np.argmax(gap))
-        return (
-            f"value on {reference.values.index[day].date()}: {vector.values.iloc[day]!r} against "
-            f"backtrader's {reference.values.iloc[day]!r}"
-        )
+    for name in ("values", "cash"):
+        mine, ref = getattr(vector, name), getattr(reference, name)
+        off = ~np.isclose(mine.to_numpy(), ref.to_numpy(), rtol=rtol, atol=1e-6)
+        if off.any():
+            day = int(np.flatnonzero(off)[0])
+            return (
+                f"{name} on {ref.index[day].date()}: {mine.iloc[day]!r} against "
+                f"backtrader's {ref.iloc[day]!r}"
+            )
     return None

@@ -314,7 +314,7 @@ def portfolio_tables(result: RunResult, context: MarketContext) -> dict[str, pd.
     }
     if context.china is not None:
         disclosed = known_share_matrix(context.china.table, list(weights.columns), calendar)
-        market = getattr(context, "china_market", None)  # market-implied shares (issue #10)
+        market = context.market_china_shares()  # market-implied shares (issue #10)
         tables["china"] = china_exposure(weights, disclosed, market)
     if context.fundamentals is not None:
         metrics = {

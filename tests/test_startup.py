@@ -45,15 +45,11 @@ def test_a_vector_run_never_loads_backtrader(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="run metrics still call quantstats, which loads matplotlib and scipy (issue #18 "
-    "computes them without it)",
-)
-def test_a_vector_run_without_pages_loads_no_plotting_or_statistics_library(tmp_path):
+@pytest.mark.parametrize("config", ["quickstart", "article_composite"])
+def test_a_vector_run_without_pages_loads_no_plotting_or_statistics_library(tmp_path, config):
     run = (
         "import airegime\n"
-        "airegime.run_backtest('backtests/quickstart.yaml', ['engine=vector'], "
+        f"airegime.run_backtest('backtests/{config}.yaml', ['engine=vector'], "
         f"results_root=__import__('pathlib').Path({str(tmp_path)!r}), tearsheet=False, "
         "portfolio=False)"
     )

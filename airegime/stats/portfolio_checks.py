@@ -53,6 +53,13 @@ def _runs(dates: list[pd.Timestamp], calendar: list[pd.Timestamp]) -> Iterator[l
         yield stretch
 
 
+def _span(stretch: list[pd.Timestamp]) -> str:
+    """A stretch of rebalance dates as one date, or first..last with its count."""
+    if len(stretch) == 1:
+        return f"{stretch[0].date()}"
+    return f"{stretch[0].date()}..{stretch[-1].date()} ({len(stretch)} dates)"
+
+
 def degenerate_warning(
     targets: pd.DataFrame, min_names: int, max_cash: float, shown: int = 6
 ) -> str | None:
@@ -68,12 +75,7 @@ def degenerate_warning(
         low, high = int(rows["names"].min()), int(rows["names"].max())
         held = f"{low}" if low == high else f"{low}-{high}"
         cash = rows["cash"].max()
-        span = (
-            f"{stretch[0].date()}"
-            if len(stretch) == 1
-            else f"{stretch[0].date()}..{stretch[-1].date()} ({len(stretch)} dates)"
-        )
-        parts.append(f"{span}: {held} names, up to {cash:.0%} cash")
+        parts.append(f"{_span(stretch)}: {held} names, up to {cash:.0%} cash")
     more = f"; and {len(parts) - shown} more stretches" if len(parts) > shown else ""
     return (
         f"degenerate portfolio on {len(flagged)} of {len(targets)} rebalance dates "
@@ -111,12 +113,7 @@ def coverage_warning(uncovered: pd.Series, max_uncovered: float, shown: int = 6)
         return None
     parts = []
     for stretch in _runs(list(flagged.index), list(uncovered.index)):
-        span = (
-            f"{stretch[0].date()}"
-            if len(stretch) == 1
-            else f"{stretch[0].date()}..{stretch[-1].date()} ({len(stretch)} dates)"
-        )
-        parts.append(f"{span}: up to {flagged[stretch].max():.0%}")
+        parts.append(f"{_span(stretch)}: up to {flagged[stretch].max():.0%}")
     more = f"; and {len(parts) - shown} more stretches" if len(parts) > shown else ""
     return (
         f"missing data: on {len(flagged)} of {len(uncovered)} rebalance dates more than "

@@ -317,17 +317,25 @@ class RunResult:
         )
 
 
-def header_comment(provenance: dict[str, Any]) -> str:
-    """``# fill rule ...`` lines that open a run's config.yaml: what its numbers rest on."""
+def provenance_lines(provenance: dict[str, Any]) -> list[str]:
+    """The fill rule and the universe a run's numbers rest on, one line each (either may
+    be absent from ``provenance``); the config header and the pages' caveats share them."""
     lines = []
-    if provenance.get("fill"):
-        lines.append(f"fill rule {provenance['fill']}: {FILL_DESCRIPTIONS[provenance['fill']]}")
+    fill = provenance.get("fill")
+    if fill:
+        lines.append(f"fill rule {fill}: {FILL_DESCRIPTIONS.get(fill, fill)}")
     universe = provenance.get("universe")
     if universe:
         late = len(universe.get("listed_after_start") or [])
         lines.append(
             f"universe {universe['name']}: {universe['count']} names, {late} listed after start"
         )
+    return lines
+
+
+def header_comment(provenance: dict[str, Any]) -> str:
+    """``# fill rule ...`` lines that open a run's config.yaml: what its numbers rest on."""
+    lines = provenance_lines(provenance)
     lines += [f"warning: {w}" for w in provenance.get("warnings") or []]
     return "".join(f"# {line}\n" for line in lines)
 

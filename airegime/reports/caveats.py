@@ -17,8 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..engines.rebalance import FILL_DESCRIPTIONS
-from ..results import RunResult
+from ..results import RunResult, provenance_lines
 from ..stats.portfolio_checks import uncovered_weights
 from .html import e, img, percent_axis, tidy
 
@@ -48,18 +47,7 @@ def coverage_line(metrics: dict[str, Any]) -> str:
 
 def basis_lines(provenance: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     """What the run rests on besides its warnings: fill rule, universe, coverage."""
-    lines = []
-    fill = provenance.get("fill")
-    if fill:
-        lines.append(f"fill rule {fill}: {FILL_DESCRIPTIONS.get(fill, fill)}")
-    universe = provenance.get("universe")
-    if universe:
-        late = len(universe.get("listed_after_start") or [])
-        lines.append(
-            f"universe {universe['name']}: {universe['count']} names, {late} listed after start"
-        )
-    lines.append(coverage_line(metrics))
-    return lines
+    return [*provenance_lines(provenance), coverage_line(metrics)]
 
 
 def caveats_html(provenance: dict[str, Any], metrics: dict[str, Any], inline: bool = False) -> str:

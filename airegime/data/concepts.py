@@ -65,8 +65,17 @@ JUMP_CHECKED = (
     "shares_outstanding",
 )
 JUMP_RATIO = 50.0
+#: The concepts whose instants give total debt; a company with none of them known has
+#: tagged no debt and is taken to have none.
+DEBT_CONCEPTS = ("long_term_debt", "long_term_debt_noncurrent", "debt_current")
+#: Days (one fiscal year plus a week of slack for 52/53-week years) that a debt instant
+#: may lie before the reference date and still count: the company's latest balance-sheet
+#: date for total debt, the date a year before the latest TTM period for debt growth's
+#: base. An older debt figure is unknown (NaN), never carried forward: filers drop or
+#: switch debt tags (DLR's LongTermDebt stops in 2012, AVGO's after mid-2022), and the
+#: last figure tagged can be years out of date.
+DEBT_MAX_AGE_DAYS = 372
 INSTANTS = (
-    "cash",
     "equity",
     "total_assets",
     "long_term_debt",

@@ -12,8 +12,12 @@ given period the first tag in :data:`CONCEPTS` that has a value is used:
   RevenueFromContractWithCustomerIncludingAssessedTax, SalesRevenueNet
 - capex: PaymentsToAcquirePropertyPlantAndEquipment, PaymentsToAcquireProductiveAssets
 - total debt: LongTermDebt (current and non-current), else LongTermDebtNoncurrent +
-  LongTermDebtCurrent (or DebtCurrent); a company that files balance sheets but never
-  tags debt is taken to have none.
+  LongTermDebtCurrent (or DebtCurrent), on the latest date that reports either. It
+  counts only if that date is at most :data:`DEBT_MAX_AGE_DAYS` before the latest
+  balance sheet, else it is unknown (NaN, and so are net cash, debt to equity and debt
+  growth). A LongTermDebt of 0 where the same date tags non-zero non-current or current
+  debt is not a total (ORCL's of 2022-05-31, beside 3.7B of DebtCurrent). A company
+  that has tagged none of these debt tags is taken to have no debt.
 
 - cash-like investments (current): CashCashEquivalentsAndShortTermInvestments where
   the company tags that total for the balance-sheet date, else cash plus the first of
@@ -51,6 +55,8 @@ from .concepts import (
     AGE_COLUMNS,
     ANNUAL_DAYS,
     CONCEPTS,
+    DEBT_CONCEPTS,
+    DEBT_MAX_AGE_DAYS,
     FACT_COLUMNS,
     FLOWS,
     INSTANTS,
@@ -69,6 +75,8 @@ __all__ = [
     "AGE_COLUMNS",
     "ANNUAL_DAYS",
     "CONCEPTS",
+    "DEBT_CONCEPTS",
+    "DEBT_MAX_AGE_DAYS",
     "FACT_COLUMNS",
     "FLOWS",
     "INSTANTS",
@@ -192,21 +200,48 @@ def latest_instant(known: Known, concept: str, before: int | None = None) -> flo
     return values[-1][1] if values else float("nan")
 
 
-def total_debt(known: Known, before: int | None = None) -> float:
-    """Debt on the latest balance-sheet date that reports it; NaN if debt is not tagged.
+def debt_instant(known: Known, before: int | None = None) -> tuple[int | None, float]:
+    """(date ordinal, total debt in USD) on the latest date that reports debt, whatever
+    its age; ``(None, NaN)`` if neither LongTermDebt nor LongTermDebtNoncurrent is tagged
+    (on or before ``before`` if given).
 
     LongTermDebt (which includes the current portion) where the company tags it for that
-    date, otherwise LongTermDebtNoncurrent plus the current portion of the same date.
+    date, otherwise LongTermDebtNoncurrent plus the current portion of the same date. A
+    LongTermDebt of 0 does not override non-zero debt tagged for the same date: the total
+    is then non-current plus current, or NaN where no non-current figure is tagged.
     """
     total = _instants(known, "long_term_debt", before)
     noncurrent = _instants(known, "long_term_debt_noncurrent", before)
     current = dict(_instants(known, "debt_current", before))
     if total and (not noncurrent or total[-1][0] >= noncurrent[-1][0]):
-        return total[-1][1]
+        end, value = total[-1]
+        same_noncurrent = dict(noncurrent).get(end)
+        same_current = current.get(end, 0.0)
+        if value == 0 and (same_noncurrent or same_current):
+            if same_noncurrent is None:
+                return end, float("nan")
+            return end, same_noncurrent + same_current
+        return end, value
     if noncurrent:
         end, value = noncurrent[-1]
-        return value + current.get(end, 0.0)
-    return float("nan")
+        return end, value + current.get(end, 0.0)
+    return None, float("nan")
+
+
+def total_debt(known: Known, reference: int | None, before: int | None = None) -> float:
+    """Total debt in USD (:func:`debt_instant`) if dated at most
+    :data:`DEBT_MAX_AGE_DAYS` before ``reference`` (a date ordinal: the balance-sheet
+    date it stands beside); NaN if older, if ``reference`` is None or if none is tagged.
+    """
+    end, value = debt_instant(known, before)
+    if end is None or reference is None or end < reference - DEBT_MAX_AGE_DAYS:
+        return float("nan")
+    return value
+
+
+def debt_tagged(known: Known) -> bool:
+    """Whether the company has tagged any debt concept (:data:`DEBT_CONCEPTS`) by now."""
+    return any(_instants(known, concept, None) for concept in DEBT_CONCEPTS)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -277,7 +312,7 @@ def company_metrics(
     out["long_term_investments"] = long_term.get(balance_end, 0.0) if balance_end else np.nan
     for concept in ("equity", "total_assets"):
         out[concept] = latest_instant(known, concept)
-    out["total_debt"] = total_debt(known)
+    out["total_debt"] = total_debt(known, balance_end)
     shares = known.get("diluted_shares", [])
     out["diluted_shares"] = shares[-1][2] if shares else float("nan")
     shares_end, out["shares_outstanding"] = _latest(_instants(known, "shares_outstanding", None))
@@ -286,8 +321,9 @@ def company_metrics(
     out["debt_to_equity"] = (
         _ratio(out["total_debt"], out["equity"]) if out["equity"] > 0 else float("nan")
     )
-    # A company that files balance sheets but never tags debt is taken to have none.
-    debt = out["total_debt"] if np.isfinite(out["total_debt"]) else 0.0
+    # A company that has never tagged debt is taken to have none; one whose debt figure
+    # is stale or unknown has unknown net cash.
+    debt = out["total_debt"] if debt_tagged(known) else 0.0
     out["net_cash"] = liquid - debt
     out["net_cash_to_assets"] = _ratio(out["net_cash"], out["total_assets"])
     revenue_ttm = out["revenue_ttm"]
@@ -315,7 +351,7 @@ def company_metrics(
         float(sum(capex[y] > ocf[y] for y in recent)) if recent else float("nan")
     )
     if period_end is not None:
-        year_ago = total_debt(known, before=period_end - 365)
+        year_ago = total_debt(known, period_end - 365, before=period_end - 365)
         out["debt_growth"] = (
             _ratio(out["total_debt"], year_ago) - 1 if year_ago > 0 else float("nan")
         )

@@ -32,7 +32,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .concepts import ANNUAL_DAYS, CONCEPTS, FLOWS, MARGIN_FLOWS, METRICS, NEAR_DAYS
+from .concepts import (
+    ANNUAL_DAYS,
+    CONCEPTS,
+    DEBT_CONCEPTS,
+    DEBT_MAX_AGE_DAYS,
+    FLOWS,
+    MARGIN_FLOWS,
+    METRICS,
+    NEAR_DAYS,
+)
 
 _BITS = 20  # day ordinals are below 2**20 (dates before the year 2871)
 _MASK = (1 << _BITS) - 1
@@ -333,8 +342,9 @@ class FundamentalsPanel:
         as_of[st] = p.end[cd]
         return value, as_of
 
-    def _total_debt(self, bound: np.ndarray | None) -> np.ndarray:
-        """``fundamentals.total_debt`` at every state (instants up to ``bound`` if given)."""
+    def _total_debt(self, bound: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """``fundamentals.debt_instant`` at every state (instants up to ``bound`` if
+        given): (total debt, its instant's date ordinal), both NaN where none is tagged."""
         p = self._periods
         states = np.arange(len(self.state_key))
         if bound is None:
@@ -349,7 +359,14 @@ class FundamentalsPanel:
         current = self._instant_at("debt_current", n_end)
         use_total = (total >= 0) & ((noncurrent < 0) | (t_end >= n_end))
         from_noncurrent = p.value_at(noncurrent, states) + np.nan_to_num(current, nan=0.0)
-        return np.where(use_total, p.value_at(total, states), from_noncurrent)
+        # a LongTermDebt of 0 does not override non-zero debt tagged for the same date
+        t_value = p.value_at(total, states)
+        same_noncurrent = self._instant_at("long_term_debt_noncurrent", t_end)
+        same_current = np.nan_to_num(self._instant_at("debt_current", t_end), nan=0.0)
+        other = (np.nan_to_num(same_noncurrent, nan=0.0) != 0) | (same_current != 0)
+        t_value = np.where((t_value == 0) & other, same_noncurrent + same_current, t_value)
+        value = np.where(use_total, t_value, from_noncurrent)
+        return value, np.where(use_total, t_end, n_end)
 
     def _compute(self) -> None:
         p = self._periods
@@ -386,7 +403,10 @@ class FundamentalsPanel:
         out["long_term_investments"] = np.where(has_bs, np.nan_to_num(lti, nan=0.0), np.nan)
         out["equity"] = p.value_at(latest["equity"], states)
         out["total_assets"] = p.value_at(latest["total_assets"], states)
-        out["total_debt"] = self._total_debt(None)
+        debt, debt_end = self._total_debt(None)
+        with np.errstate(invalid="ignore"):
+            fresh = debt_end >= balance_end - DEBT_MAX_AGE_DAYS  # False where either is NaN
+        out["total_debt"] = np.where(fresh, debt, np.nan)
         diluted = self._latest(self._select("diluted_shares", "any"))
         out["diluted_shares"] = p.value_at(diluted, states)
         out["shares_outstanding"] = p.value_at(latest["shares_outstanding"], states)
@@ -395,8 +415,11 @@ class FundamentalsPanel:
         equity = out["equity"]
         with np.errstate(invalid="ignore"):
             out["debt_to_equity"] = np.where(equity > 0, _ratio(out["total_debt"], equity), np.nan)
-        debt = np.where(np.isfinite(out["total_debt"]), out["total_debt"], 0.0)
-        out["net_cash"] = liquid - debt
+        # never tagged debt: none; tagged but stale or unknown: unknown net cash
+        tagged = np.zeros(n, dtype=bool)
+        for concept in DEBT_CONCEPTS:
+            tagged |= self._latest(self._select(concept, "instant")) >= 0
+        out["net_cash"] = liquid - np.where(tagged, out["total_debt"], 0.0)
         out["net_cash_to_assets"] = _ratio(out["net_cash"], out["total_assets"])
         revenue = out["revenue_ttm"]
         out["fcf_margin"] = _ratio(out["fcf_ttm"], revenue)
@@ -405,8 +428,10 @@ class FundamentalsPanel:
         out["gross_margin"] = _ratio(out["gross_profit_ttm"], revenue)
         out["rd_intensity"] = _ratio(out["rd_expense_ttm"], revenue)
         out["capex_to_ocf"] = _ratio(capex_abs, out["operating_cash_flow_ttm"])
-        year_ago = self._total_debt(period_end - 365)
+        year_ago, year_ago_end = self._total_debt(period_end - 365)
         with np.errstate(invalid="ignore"):
+            fresh = year_ago_end >= period_end - 365 - DEBT_MAX_AGE_DAYS
+            year_ago = np.where(fresh, year_ago, np.nan)
             growth = np.where(year_ago > 0, _ratio(out["total_debt"], year_ago) - 1, np.nan)
         out["debt_growth"] = np.where(np.isfinite(period_end), growth, np.nan)
         out.update(self._annual_metrics())

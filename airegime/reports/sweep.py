@@ -2,19 +2,26 @@
 out-of-sample, and the overfitting statistics explained in words.
 
 Reads the sweep's ranking table and overfitting report (the same numbers as
-``ranking.csv`` and ``overfitting.json``); links each point to its run folder.
+``ranking.csv`` and ``overfitting.json``); links each point to its run folder. Near the
+top, like every page that shows a run's numbers, the caveats the points rest on
+(:mod:`airegime.reports.caveats`): their warnings (the universe's hindsight warning among
+them), fill rule, universe and coverage, read from the point folders as written at run
+time, and whether the strategy's defaults were chosen on this data.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from ..stats.metrics import PERCENT_METRICS
+from .caveats import caveats_html
 from .html import e, img, num, page, pct, table, tidy
 
 TRADING_DAYS = 252
@@ -267,14 +274,65 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
         )
     if report.get("reading"):
         parts.append(f"<p class='note'><b>Reading them together.</b> {e(report['reading'])}</p>")
+    return "".join(parts) or "<p>Not enough finished points for overfitting statistics.</p>"
+
+
+def _point_record(folder: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """A finished point's provenance (from its config.yaml) and metrics, or None."""
+    try:
+        raw = yaml.load((folder / "config.yaml").read_text(), Loader=_LOADER) or {}
+        return raw.get("provenance") or {}, json.loads((folder / "metrics.json").read_text())
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def caveats_section(ranking: pd.DataFrame, report: dict[str, Any], directory: Path | None) -> str:
+    """What the points' numbers rest on, as the run pages show it: every warning of any
+    finished point (with how many points it concerns when not all), the fill rule,
+    universe and coverage of the chosen point (the first ranked), the range of coverage
+    over the points when it differs, and the in-sample note of the strategy's defaults."""
+    parts = []
     if report.get("in_sample"):
-        parts.insert(
-            0,
+        parts.append(
             f"<p class='note'>{e(report['in_sample'])}. The {report.get('finished', 0)} points "
             "tried here count in the statistics below; the earlier tries that set the "
-            "defaults and this grid do not, so all of them flatter the best point.</p>",
+            "defaults and this grid do not, so all of them flatter the best point.</p>"
         )
-    return "".join(parts) or "<p>Not enough finished points for overfitting statistics.</p>"
+    ok = ranking[ranking["status"] == "ok"] if "status" in ranking else ranking
+    records = {}
+    if directory is not None and "point" in ok:
+        for point in ok["point"]:
+            record = _point_record(directory / "points" / str(point))
+            if record is not None:
+                records[str(point)] = record
+    if records:
+        counts: dict[str, int] = {}
+        for provenance, _ in records.values():
+            for warning in dict.fromkeys(provenance.get("warnings") or []):
+                counts[warning] = counts.get(warning, 0) + 1
+        n = len(records)
+        warnings = [w if k == n else f"{w} (in {k} of {n} points)" for w, k in counts.items()]
+        chosen, metrics = next(iter(records.values()))
+        parts.append(caveats_html({**chosen, "warnings": warnings}, metrics))
+        means = [m.get("uncovered_weight_mean") for _, m in records.values()]
+        means = [v for v in means if v is not None]
+        if means and max(means) > min(means):
+            parts.append(
+                f"<p class='muted'>Fill rule, universe and coverage above are the chosen "
+                f"point's; over the {n} finished points the average uncovered weight ranges "
+                f"from {min(means):.0%} to {max(means):.0%}.</p>"
+            )
+        elif n > 1:
+            parts.append(
+                "<p class='muted'>Fill rule, universe and coverage above are the chosen "
+                "point's.</p>"
+            )
+    if not parts:
+        return ""
+    return "<div id='caveats'>" + "".join(parts) + "</div>"
 
 
 def spa_text(spa: dict[str, Any], periods_per_year: int = TRADING_DAYS) -> str:
@@ -321,6 +379,7 @@ def ranking_html(
         f"<h1>Sweep of {e(config.name)}</h1>",
         f"<p class='sub'>{report.get('finished', 0)} of {report.get('points', 0)} points "
         f"finished; {e(order)}.</p>",
+        caveats_section(ranking, report, directory),
         "<h2 id='ranking'>Ranking</h2>",
         ranking_table(ranking, metric, directory),
         "<h2 id='overfitting'>Is the best point more than luck?</h2>",

@@ -191,16 +191,18 @@ def test_the_points_caveats_open_the_page_before_the_ranking(tmp_path):
     assert "on average 10% of the target weight (at most 30%)" in top
 
 
-def test_a_warning_of_some_points_names_their_count(tmp_path):
+def test_warnings_of_other_points_than_the_chosen_one_are_named_with_their_count(tmp_path):
     write_points(tmp_path, extra_warning_for="p-ccc")
     page = ranking_html(RANKING, REPORT, SimpleNamespace(name="composite"), tmp_path)
-    assert "China caps bind (in 1 of 4 points)" in page
+    assert "other points carry their own warnings: China caps bind (1 of 4 points)" in page
+    assert "<b>warning:</b> China caps bind" not in page  # p-aaa, the chosen, has none
 
 
 def test_coverage_that_differs_across_points_is_given_as_a_range(tmp_path):
     write_points(tmp_path, uncovered=(0.1, 0.05, 0.2, 0.1))
     page = ranking_html(RANKING, REPORT, SimpleNamespace(name="composite"), tmp_path)
     assert "the average uncovered weight ranges from 5% to 20%" in page
+    assert "Above: the chosen point, p-aaa" in page
 
 
 def test_the_in_sample_note_is_among_the_caveats_before_the_ranking():
@@ -208,3 +210,12 @@ def test_the_in_sample_note_is_among_the_caveats_before_the_ranking():
         RANKING, REPORT | {"in_sample": "x: chosen here"}, SimpleNamespace(name="c")
     )
     assert page.index("x: chosen here. The 4 points") < page.index("id='ranking'")
+
+
+def test_a_warning_kind_leaves_out_its_dates_and_counts():
+    from airegime.reports.sweep import warning_kind
+
+    assert warning_kind("degenerate portfolio on 19 of 19 rebalance dates (fewer): x") == (
+        "degenerate portfolio"
+    )
+    assert warning_kind("missing data: on 6 of 19 rebalance dates") == "missing data"

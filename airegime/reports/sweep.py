@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -289,11 +290,18 @@ def _point_record(folder: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def warning_kind(warning: str) -> str:
+    """What a warning is about, without its dates and figures (the words before its colon,
+    bracket or first ``on <number>``): ``degenerate portfolio``, ``missing data``."""
+    head = re.split(r"[:(]| on \d", warning, maxsplit=1)[0].strip()
+    return head if len(head) <= 60 else head[:57] + "..."
+
+
 def caveats_section(ranking: pd.DataFrame, report: dict[str, Any], directory: Path | None) -> str:
-    """What the points' numbers rest on, as the run pages show it: every warning of any
-    finished point (with how many points it concerns when not all), the fill rule,
-    universe and coverage of the chosen point (the first ranked), the range of coverage
-    over the points when it differs, and the in-sample note of the strategy's defaults."""
+    """What the points' numbers rest on, as the run pages show it: the in-sample note of
+    the strategy's defaults, the chosen point's (the first ranked) warnings, fill rule,
+    universe and coverage, then over every finished point the kinds of warning the
+    others carry (with how many points) and the range of their coverage."""
     parts = []
     if report.get("in_sample"):
         parts.append(
@@ -309,27 +317,34 @@ def caveats_section(ranking: pd.DataFrame, report: dict[str, Any], directory: Pa
             if record is not None:
                 records[str(point)] = record
     if records:
-        counts: dict[str, int] = {}
-        for provenance, _ in records.values():
-            for warning in dict.fromkeys(provenance.get("warnings") or []):
-                counts[warning] = counts.get(warning, 0) + 1
-        n = len(records)
-        warnings = [w if k == n else f"{w} (in {k} of {n} points)" for w, k in counts.items()]
-        chosen, metrics = next(iter(records.values()))
-        parts.append(caveats_html({**chosen, "warnings": warnings}, metrics))
+        (chosen_id, (chosen, metrics)), n = next(iter(records.items())), len(records)
+        parts.append(caveats_html(chosen, metrics))
+        own = set(chosen.get("warnings") or [])
+        kinds: dict[str, set[str]] = {}
+        differs: set[str] = set()  # kinds with a warning the chosen point does not show
+        for point, (provenance, _) in records.items():
+            for warning in provenance.get("warnings") or []:
+                kinds.setdefault(warning_kind(warning), set()).add(point)
+                if warning not in own:
+                    differs.add(warning_kind(warning))
+        others = [
+            f"{k} ({len(points)} of {n} points)" for k, points in kinds.items() if k in differs
+        ]
         means = [m.get("uncovered_weight_mean") for _, m in records.values()]
         means = [v for v in means if v is not None]
+        words = [f"Above: the chosen point, {chosen_id}"]
+        if others:
+            words.append(
+                "other points carry their own warnings: "
+                + "; ".join(others)
+                + " (each point's config.yaml and pages give them)"
+            )
         if means and max(means) > min(means):
-            parts.append(
-                f"<p class='muted'>Fill rule, universe and coverage above are the chosen "
-                f"point's; over the {n} finished points the average uncovered weight ranges "
-                f"from {min(means):.0%} to {max(means):.0%}.</p>"
+            words.append(
+                f"over the {n} finished points the average uncovered weight ranges from "
+                f"{min(means):.0%} to {max(means):.0%}"
             )
-        elif n > 1:
-            parts.append(
-                "<p class='muted'>Fill rule, universe and coverage above are the chosen "
-                "point's.</p>"
-            )
+        parts.append(f"<p class='muted'>{e('; '.join(words))}.</p>")
     if not parts:
         return ""
     return "<div id='caveats'>" + "".join(parts) + "</div>"

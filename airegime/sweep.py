@@ -1,8 +1,10 @@
 """Parameter sweeps: a grid of configs, run in parallel, resumable, ranked.
 
-A sweep lives in ``results/<name>/sweep-<hash>/`` where the hash covers the base config
-and the grid, so running the same command again finds it and skips every point whose
-run folder is complete. Each point is a normal run folder under ``points/``; it is
+A sweep lives in ``results/<name>/sweep-<hash>/`` where the hash covers the base config,
+the grid and every option that changes the results (metric, split, walk-forward,
+confirmed points, tear sheets; recorded in ``sweep.yaml``), so running the same command
+again finds it and skips every point whose run folder is complete, and a sweep with other
+settings never writes over it. Each point is a normal run folder under ``points/``; it is
 written to a temporary folder and renamed into place when complete, so an interrupted
 point leaves nothing that looks finished. Prices and reference data are loaded once per
 sweep and handed to the workers (local processes, or a Dask cluster); the first point
@@ -47,7 +49,7 @@ from .errors import (
 )
 from .loading import check_window, load_context
 from .reports.sweep import ranking_html
-from .results import check_writable, staged_dir
+from .results import check_writable, staged_dir, unique_dir
 from .run import backtest, engine_settings, write_reports
 from .stats.metrics import METRIC_NAMES, base_before, infer_periods_per_year, performance
 from .stats.overfitting import (
@@ -132,10 +134,64 @@ def merged_notes(points: list[SweepPoint]) -> list[str]:
     return notes
 
 
-def sweep_id(base: dict[str, Any], grid: dict[str, list[Any]]) -> str:
+def sweep_id(
+    base: dict[str, Any], grid: dict[str, list[Any]], settings: dict[str, Any] | None = None
+) -> str:
+    """The hash that names a sweep's folder: the base config (not its engine), the grid
+    and the ``settings`` that change what the sweep writes (:func:`sweep_settings`)."""
     base = {k: v for k, v in base.items() if k != "engine"}
-    payload = json.dumps({"base": base, "grid": grid}, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:8]
+    payload: dict[str, Any] = {"base": base, "grid": grid}
+    if settings:
+        payload["settings"] = settings
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:8]
+
+
+def sweep_settings(
+    metric: str,
+    split: str | None,
+    walk_forward_days: tuple[int, int] | None,
+    engine: str,
+    confirm: int,
+    tearsheets: bool,
+) -> dict[str, Any]:
+    """Every option besides the config and grid that changes a sweep's results: its
+    ranking, overfitting report or point folders. The engine alone does not (both give the
+    same figures, so switching engines resumes a sweep); the points it confirms on
+    backtrader do (none when every point runs on backtrader)."""
+    return {
+        "metric": metric,
+        "split": split,
+        "walk_forward": list(walk_forward_days) if walk_forward_days else None,
+        "confirm": confirm if engine == "vector" else 0,
+        "tearsheets": tearsheets,
+    }
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def sweep_directory(parent: Path, sid: str, grid: dict[str, Any], settings: dict[str, Any]) -> Path:
+    """The folder of a sweep: ``sweep-<id>``, resumed when it was made by the same sweep
+    (its ``sweep.yaml`` records the same grid and settings, or it has none yet). A folder
+    of that name that records anything else is never written into: the sweep goes to a
+    new ``<timestamp>-sweep-<id>`` folder (:func:`~airegime.results.unique_dir`)."""
+    candidates = [parent / f"sweep-{sid}", *sorted(parent.glob(f"*-sweep-{sid}"))]
+    for folder in candidates:
+        if not folder.exists():
+            continue
+        record = folder / "sweep.yaml"
+        if not record.is_file():
+            return folder
+        recorded = yaml.safe_load(record.read_text()) or {}
+        if _canonical([recorded.get("grid"), recorded.get("settings")]) == _canonical(
+            [grid, settings]
+        ):
+            return folder
+    if not candidates[0].exists():
+        return candidates[0]
+    return unique_dir(parent, f"sweep-{sid}")
 
 
 # --- the work of one point (runs in a worker) ---------------------------------------------
@@ -341,11 +397,10 @@ def run_sweep(
         )
     points = expand(base, grid, str(config_path))
     root = paths.project_root(config_path)
-    directory = (
-        (results_root or paths.results_dir(root))
-        / base_config.name
-        / f"sweep-{sweep_id(base, grid)}"
-    )
+    settings = sweep_settings(metric, split, walk_forward_days, engine, confirm, tearsheets)
+    parent = (results_root or paths.results_dir(root)) / base_config.name
+    check_writable(parent)
+    directory = sweep_directory(parent, sweep_id(base, grid, settings), grid, settings)
     points_dir = directory / "points"
     check_writable(points_dir)
     for stale in points_dir.glob(".tmp-*"):
@@ -357,6 +412,8 @@ def run_sweep(
                 "config": str(config_path),
                 "overrides": overrides or [],
                 "grid": grid,
+                "settings": settings,
+                "engine": engine,
                 "points": {p.point_id: p.params for p in points},
             },
             sort_keys=False,

@@ -70,6 +70,33 @@ def test_data_fundamentals_prints_the_point_in_time_table():
     assert "2022-06-30" in out.output  # MSFT's FY2023 10-K was not filed yet
 
 
+def test_data_fundamentals_of_a_universe_is_readable_at_80_columns(monkeypatch):
+    from airegime.cli import common
+
+    monkeypatch.setattr(common.console, "width", 80)
+    out = runner.invoke(app, ["data", "fundamentals", "--as-of", "2018-06-01"])
+    assert out.exit_code == 0, out.output
+    rows = [line for line in out.output.splitlines() if line[:1] in "┏┃┡│└"]
+    assert max(len(row) for row in rows) <= 80 and "…" not in out.output
+    assert "154,689,741,523" in out.output  # NVDA's market cap, whole
+    assert "fundamentals known on 2018-06-01 (sample) (1/" in out.output
+
+
+def test_data_fundamentals_shows_only_the_metrics_asked_for():
+    out = runner.invoke(
+        app, ["data", "fundamentals", "NVDA", "--as-of", "2018-06-01", "--metrics", "pe_ttm"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "pe_ttm" in out.output and "40.9" in out.output and "revenue_ttm" not in out.output
+
+
+def test_column_chunks_fill_the_width_and_never_split_a_column():
+    from airegime.cli.common import column_chunks
+
+    # a first column 10 wide takes 14; each column its width + 3: 14 + 13 + 13 = 40
+    assert column_chunks([10, 10, 10, 50], first=10, total=40) == [[0, 1], [2], [3]]
+
+
 def test_data_china_and_prices_work_offline():
     china = runner.invoke(app, ["data", "china", "AAPL", "MSFT", "--as-of", "2024-06-30"])
     assert china.exit_code == 0 and "18.9%" in china.output

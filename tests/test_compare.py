@@ -52,6 +52,16 @@ def test_identical_series_differ_by_exactly_nothing():
     assert out["sharpe_lo"] == out["sharpe_hi"] == 0.0
 
 
+def test_identical_series_are_at_or_below_and_at_or_above_zero_in_every_resample():
+    a = pd.Series(np.random.default_rng(6).normal(0, 0.01, 300))
+    out = bootstrap_difference(a, a)
+    assert (out["p_annual_return_le_0"], out["p_annual_return_ge_0"], out["identical"]) == (
+        1.0,
+        1.0,
+        1.0,
+    )
+
+
 def test_runs_with_different_ranges_are_aligned_with_a_note(project):
     first = make_run(project, "a", start="2022-01-01")
     second = make_run(project, "b", strategy="supplier_tilt", start="2023-01-01")

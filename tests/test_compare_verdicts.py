@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from airegime.config import validate_config
 from airegime.results import RunResult
-from airegime.stats.comparison import Comparison, two_sided_p, verdict_table
+from airegime.stats.comparison import Comparison, bootstrap_table, two_sided_p, verdict_table
 
 
 def run(name: str, strategy: str = "equal_weight", source: str = "csv") -> RunResult:
@@ -50,6 +51,38 @@ def test_two_sided_p_doubles_the_smaller_tail_and_never_reaches_zero():
     assert two_sided_p(0.013, 2000) == pytest.approx(0.026)
     assert two_sided_p(0.9, 2000) == pytest.approx(0.2)
     assert two_sided_p(0.0, 2000) == pytest.approx(1 / 2000)
+
+
+def test_a_difference_of_zero_in_every_resample_has_p_one():
+    # every resample ties at zero: at or below zero in all of them, at or above in all
+    assert two_sided_p(1.0, 2000, 1.0) == 1.0
+
+
+def test_ties_at_zero_count_on_both_sides_of_the_two_sided_p():
+    # 30% of resamples tie at zero: 40% at or below, 90% at or above -> 2 x 0.4
+    assert two_sided_p(0.4, 2000, 0.9) == pytest.approx(0.8)
+
+
+def test_identical_runs_are_identical_returns_with_p_one_not_a_significant_difference():
+    days = pd.bdate_range("2020-01-01", periods=500)
+    same = pd.Series(np.random.default_rng(3).normal(0.0005, 0.01, 500), index=days)
+    runs = comparison(run("base"), run("a"))
+    runs.returns = pd.DataFrame({"base": same, "a": same})
+    table = verdict_table(runs, bootstrap_table(runs))
+    row = table.iloc[0]
+    assert (row["p_return"], row["p_return_holm"], row["p_sharpe"]) == (1.0, 1.0, 1.0)
+    assert row["verdict"].startswith(
+        "a: identical returns to base, no difference: annual return +0.0% [+0.0%, +0.0%] "
+        "(p 1.000, Holm 1.000)"
+    )
+
+
+def test_returns_that_differ_by_floating_point_noise_are_identical():
+    days = pd.bdate_range("2020-01-01", periods=500)
+    same = pd.Series(np.random.default_rng(4).normal(0.0005, 0.01, 500), index=days)
+    runs = comparison(run("base"), run("a"))
+    runs.returns = pd.DataFrame({"base": same, "a": same + 1e-16})
+    assert verdict_table(runs, bootstrap_table(runs)).loc[0, "p_return"] == 1.0
 
 
 def test_p_values_are_holm_adjusted_over_the_strategies_compared():

@@ -194,6 +194,22 @@ def test_portfolio_facts_show_the_market_implied_china_share_beside_the_disclose
     assert "<b>6.0%</b><span>China share, market-implied (100% of weight)</span>" in html
 
 
+def test_a_cash_only_run_shows_no_holdings_instead_of_a_largest_group():
+    from airegime.reports.portfolio import facts
+
+    class Run:
+        weights = pd.DataFrame({"NVDA": [0.0], "TSM": [0.0]}, index=DAYS[:1])
+        metrics = {"turnover": 0.0}
+
+    groups = pd.DataFrame(
+        {"chips": [0.0], "foundry": [0.0], "names": [0], "suppliers": [0.0], "cash": [1.0]},
+        index=DAYS[:1],
+    )
+    html = facts(Run(), {"groups": groups})
+    assert "<b>-</b><span>largest group: no holdings</span>" in html
+    assert "largest group (chips)" not in html
+
+
 def test_a_run_without_its_portfolio_page_writes_neither_page_nor_tables(tmp_path):
     result = run_backtest(
         ROOT / "backtests" / "quickstart.yaml",

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 
 from airegime import RunResult
 from airegime.errors import ConfigError
@@ -118,6 +119,52 @@ def test_an_interrupted_sweep_resumes_without_losing_or_redoing_points(config):
     assert (result.ranking["status"] == "ok").all()
     again = run_sweep(config, ["strategy.params.top_n=3,4,5"], workers=1)
     assert again.skipped == 3
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ({"split": "2024-06-30"}, {"split": "2024-03-29"}),
+        ({"metric": "sharpe"}, {"metric": "cagr"}),
+        ({"confirm": 0}, {"confirm": 1}),
+    ],
+)
+def test_a_sweep_with_other_settings_never_overwrites_an_earlier_result(config, first, second):
+    grid = ["strategy.params.top_n=3,5"]
+    earlier = run_sweep(config, grid, workers=1, **{"confirm": 0, **first})
+    page = (earlier.directory / "ranking.html").read_text()
+    report = (earlier.directory / "overfitting.json").read_text()
+    later = run_sweep(config, grid, workers=1, **{"confirm": 0, **second})
+    assert later.directory != earlier.directory and later.skipped == 0
+    assert (earlier.directory / "ranking.html").read_text() == page
+    assert (earlier.directory / "overfitting.json").read_text() == report
+
+
+def test_sweep_yaml_records_every_setting_that_changes_the_result(config):
+    result = run_sweep(
+        config, ["strategy.params.top_n=3,5"], metric="cagr", split="2024-06-30", confirm=1
+    )
+    record = yaml.safe_load((result.directory / "sweep.yaml").read_text())
+    assert record["settings"] == {
+        "metric": "cagr",
+        "split": "2024-06-30",
+        "walk_forward": None,
+        "confirm": 1,
+        "tearsheets": False,
+    }
+
+
+def test_a_folder_of_the_same_name_made_by_another_sweep_is_left_alone(config):
+    grid = ["strategy.params.top_n=3,5"]
+    earlier = run_sweep(config, grid, workers=1, confirm=0)
+    record = earlier.directory / "sweep.yaml"
+    record.write_text(record.read_text().replace("metric: sharpe", "metric: sortino"))
+    page = (earlier.directory / "ranking.html").read_text()
+    later = run_sweep(config, grid, workers=1, confirm=0)
+    assert later.directory.name.endswith(earlier.directory.name) and later.skipped == 0
+    assert later.directory != earlier.directory
+    assert (earlier.directory / "ranking.html").read_text() == page
+    assert "metric: sortino" in record.read_text()
 
 
 def test_half_written_points_are_not_taken_as_finished(config):

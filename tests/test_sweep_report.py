@@ -157,3 +157,65 @@ def test_a_reading_and_the_in_sample_note_are_shown_when_present():
     page = ranking_html(RANKING, REPORT | extra, SimpleNamespace(name="composite"))
     assert "Reading them together.</b> They answer different questions." in page
     assert "x: chosen here. The 4 points tried here count" in page
+
+
+HINDSIGHT = "hindsight: universe ai_us was hand-picked in 2026 (the article list)"
+
+
+def write_points(directory, extra_warning_for: str = "", uncovered=(0.1, 0.1, 0.1, 0.1)):
+    """Point folders as a sweep writes them: config.yaml with its provenance, metrics.json."""
+    import json
+
+    import yaml
+
+    for point, mean in zip(RANKING["point"], uncovered, strict=True):
+        folder = directory / "points" / point
+        folder.mkdir(parents=True)
+        warnings = [HINDSIGHT] + (["China caps bind"] if point == extra_warning_for else [])
+        provenance = {
+            "warnings": warnings,
+            "fill": "next_open",
+            "universe": {"name": "ai_us", "count": 28, "listed_after_start": ["ARM"]},
+        }
+        (folder / "config.yaml").write_text(yaml.safe_dump({"name": "x", "provenance": provenance}))
+        metrics = {"uncovered_weight_mean": mean, "uncovered_weight_max": 0.3}
+        (folder / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_the_points_caveats_open_the_page_before_the_ranking(tmp_path):
+    write_points(tmp_path)
+    page = ranking_html(RANKING, REPORT, SimpleNamespace(name="composite"), tmp_path)
+    top = page[: page.index("id='ranking'")]
+    assert f"<b>warning:</b> {HINDSIGHT}" in top
+    assert "fill rule next_open" in top and "universe ai_us: 28 names, 1 listed after start" in top
+    assert "on average 10% of the target weight (at most 30%)" in top
+
+
+def test_warnings_of_other_points_than_the_chosen_one_are_named_with_their_count(tmp_path):
+    write_points(tmp_path, extra_warning_for="p-ccc")
+    page = ranking_html(RANKING, REPORT, SimpleNamespace(name="composite"), tmp_path)
+    assert "other points carry their own warnings: China caps bind (1 of 4 points)" in page
+    assert "<b>warning:</b> China caps bind" not in page  # p-aaa, the chosen, has none
+
+
+def test_coverage_that_differs_across_points_is_given_as_a_range(tmp_path):
+    write_points(tmp_path, uncovered=(0.1, 0.05, 0.2, 0.1))
+    page = ranking_html(RANKING, REPORT, SimpleNamespace(name="composite"), tmp_path)
+    assert "the average uncovered weight ranges from 5% to 20%" in page
+    assert "Above: the chosen point, p-aaa" in page
+
+
+def test_the_in_sample_note_is_among_the_caveats_before_the_ranking():
+    page = ranking_html(
+        RANKING, REPORT | {"in_sample": "x: chosen here"}, SimpleNamespace(name="c")
+    )
+    assert page.index("x: chosen here. The 4 points") < page.index("id='ranking'")
+
+
+def test_a_warning_kind_leaves_out_its_dates_and_counts():
+    from airegime.reports.sweep import warning_kind
+
+    assert warning_kind("degenerate portfolio on 19 of 19 rebalance dates (fewer): x") == (
+        "degenerate portfolio"
+    )
+    assert warning_kind("missing data: on 6 of 19 rebalance dates") == "missing data"

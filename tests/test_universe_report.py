@@ -3,6 +3,8 @@ universe, and the universe's equal weight against its sector ETF."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from airegime.compare import baselines_for, compare
 from airegime.config import validate_config
 from airegime.results import RunResult
 from airegime.stats.universe_effect import (
+    analyse,
     baseline_config,
     baseline_table,
     headline,
@@ -133,3 +136,16 @@ def test_compare_on_different_universes_says_so_and_runs_the_missing_baseline(pr
     assert (out["directory"] / "universe_effect.csv").is_file()
     compare(paths)  # the stored baseline is reused, not run again
     assert len(list((project / "results" / "equal_weight_fundamentals_covered").iterdir())) == 1
+
+
+def test_a_missing_sector_etf_is_noted_once_for_runs_of_one_universe():
+    # an equal-weight run on backtrader and the same on the vector engine: each is its
+    # own baseline, and neither data source has QQQ
+    first, second = run(config("ew")), run(config("ew", engine="vector"))
+    first.run_dir, second.run_dir = Path("results/ew/1"), Path("results/ew/2")
+
+    def no_etf(run: RunResult, ticker: str) -> pd.Series:
+        raise KeyError(ticker)
+
+    analysis = analyse([first, second], ["ew #1", "ew #2"], [first, second], no_etf)
+    assert analysis.notes == ["universe effect of ai_us: no QQQ ('QQQ')"]

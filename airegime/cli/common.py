@@ -243,23 +243,56 @@ def tickers_or_universe(tickers: list[str] | None, universe: str) -> list[str]:
     return load_universes(paths.data_dir(project_root()) / "universes.yaml").resolve(universe)
 
 
-def print_frame(frame, title: str, formats: dict[str, str] | None = None) -> None:
+def _cell(value: Any, fmt: str | None) -> str:
     import pandas as pd
 
-    table = Table(title=title, title_justify="left")
-    table.add_column(frame.index.name or "")
-    for col in frame.columns:
-        table.add_column(str(col), justify="right")
-    for idx, row in frame.iterrows():
-        cells = []
-        for col, value in row.items():
-            if value is None or (isinstance(value, float) and value != value):
-                cells.append("-")
-            elif isinstance(value, pd.Timestamp):
-                cells.append(value.strftime("%Y-%m-%d"))
-            elif isinstance(value, float):
-                cells.append((formats or {}).get(col, "{:.3g}").format(value))
-            else:
-                cells.append(str(value))
-        table.add_row(str(idx), *cells)
-    console.print(table)
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return (fmt or "{:.3g}").format(value)
+    return str(value)
+
+
+def column_chunks(widths: list[int], first: int, total: int) -> list[list[int]]:
+    """Column positions in groups that fit ``total`` characters beside a first column
+    ``first`` wide (each column takes its width plus 3 for padding and its border); a
+    column wider than the room gets a group of its own."""
+    chunks: list[list[int]] = [[]]
+    used = first + 4
+    for i, width in enumerate(widths):
+        if chunks[-1] and used + width + 3 > total:
+            chunks.append([])
+            used = first + 4
+        chunks[-1].append(i)
+        used += width + 3
+    return chunks
+
+
+def print_frame(
+    frame, title: str, formats: dict[str, str] | None = None, fit: bool = False
+) -> None:
+    """``frame`` as a table; with ``fit``, its columns are split over as many tables as
+    it takes to show every cell whole at the terminal's width (numbered in the title)."""
+    rows = [
+        (str(idx), [_cell(v, (formats or {}).get(col)) for col, v in row.items()])
+        for idx, row in frame.iterrows()
+    ]
+    columns = [str(c) for c in frame.columns]
+    chunks = [list(range(len(columns)))]
+    if fit and columns:
+        first = max([len(frame.index.name or "")] + [len(i) for i, _ in rows])
+        widths = [
+            max([len(c)] + [len(cells[j]) for _, cells in rows]) for j, c in enumerate(columns)
+        ]
+        chunks = column_chunks(widths, first, console.width)
+    for n, chunk in enumerate(chunks, 1):
+        heading = title if len(chunks) == 1 else f"{title} ({n}/{len(chunks)})"
+        table = Table(title=heading, title_justify="left")
+        table.add_column(frame.index.name or "", no_wrap=fit)
+        for j in chunk:
+            table.add_column(columns[j], justify="right", no_wrap=fit)
+        for idx, cells in rows:
+            table.add_row(idx, *(cells[j] for j in chunk))
+        console.print(table)

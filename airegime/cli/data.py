@@ -79,8 +79,15 @@ def data_fundamentals(
     universe: Annotated[
         str, typer.Option(help="Named universe when no tickers")
     ] = "fundamentals_covered",
+    metrics: Annotated[
+        str,
+        typer.Option(
+            "--metrics", help="Comma-separated metrics to show, e.g. pe_ttm,net_margin (all)"
+        ),
+    ] = "",
 ) -> None:
-    """The point-in-time fundamentals table as known on --as-of (default: today)."""
+    """The point-in-time fundamentals table as known on --as-of (default: today): one row
+    per metric, the tickers in as many tables as fit the terminal's width."""
     import pandas as pd
 
     from ..data.fundamental_sources import load_fundamentals
@@ -98,11 +105,21 @@ def data_fundamentals(
             source, names, project_root(), path=path, lag_days=lag, price_vintage=vintage
         )
         table = store.metrics_asof(names, date, prices).T
+        wanted = [m.strip() for m in metrics.split(",") if m.strip()]
+        unknown = [m for m in wanted if m not in table.index]
+        if unknown:
+            raise ConfigError(
+                f"--metrics {unknown[0]}: not a fundamentals metric"
+                f"{did_you_mean(unknown[0], table.index)}; choose from "
+                f"{', '.join(table.index)}"
+            )
     table = table.astype(object)
     for metric, fmt in FUNDAMENTAL_FORMATS.items():
         table.loc[metric] = [fmt.format(v) if v == v else "-" for v in table.loc[metric]]
+    if wanted:
+        table = table.loc[wanted]
     table.index.name = "metric"
-    print_frame(table, f"fundamentals known on {date.date()} ({source})")
+    print_frame(table, f"fundamentals known on {date.date()} ({source})", fit=True)
     console.print(
         "[dim]ages in days from a fact's period end to the as-of date: staleness_days for "
         "the newest statement, then TTM flows, balance sheet and share count; "

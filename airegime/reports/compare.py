@@ -321,8 +321,9 @@ def bootstrap_section(t: CompareTables) -> tuple[str, str, str]:
     body = (
         "<p class='muted'>Paired moving-block bootstrap (20-day blocks, 2000 draws, seed 0) "
         "of each strategy minus the first run. An interval that straddles zero means the "
-        "difference is within noise; p is two-sided (twice the share of resamples on the "
-        "far side of zero, at least 1/2000), and Holm p adjusts it for the number of "
+        "difference is within noise; p is two-sided (twice the smaller share of resamples "
+        "at or below zero and at or above it, so a difference of zero in every resample "
+        "has p 1; at least 1/2000), and Holm p adjusts it for the number of "
         "strategies compared (bootstrap.csv keeps the one-sided shares).</p>"
         + table(shown, fmt, headers)
     )

@@ -319,7 +319,10 @@ def facts(run: RunResult, tables: dict[str, pd.DataFrame]) -> str:
     groups = tables.get("groups")
     if groups is not None:
         last = groups.iloc[-1].drop(["names", "suppliers", "cash"], errors="ignore")
-        items.append((f"{last.max():.0%}", f"largest group ({last.idxmax()})"))
+        if len(held) and last.max() > 1e-9:
+            items.append((f"{last.max():.0%}", f"largest group ({last.idxmax()})"))
+        else:  # all cash: no group is the largest
+            items.append(("-", "largest group: no holdings"))
         items.append((f"{groups['suppliers'].iloc[-1]:.0%}", "in the article's suppliers"))
     china = tables.get("china")
     if china is not None:

@@ -2,19 +2,27 @@
 out-of-sample, and the overfitting statistics explained in words.
 
 Reads the sweep's ranking table and overfitting report (the same numbers as
-``ranking.csv`` and ``overfitting.json``); links each point to its run folder.
+``ranking.csv`` and ``overfitting.json``); links each point to its run folder. Near the
+top, like every page that shows a run's numbers, the caveats the points rest on
+(:mod:`airegime.reports.caveats`): their warnings (the universe's hindsight warning among
+them), fill rule, universe and coverage, read from the point folders as written at run
+time, and whether the strategy's defaults were chosen on this data.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from ..stats.metrics import PERCENT_METRICS
+from .caveats import caveats_html
 from .html import e, img, num, page, pct, table, tidy
 
 TRADING_DAYS = 252
@@ -267,14 +275,79 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
         )
     if report.get("reading"):
         parts.append(f"<p class='note'><b>Reading them together.</b> {e(report['reading'])}</p>")
+    return "".join(parts) or "<p>Not enough finished points for overfitting statistics.</p>"
+
+
+def _point_record(folder: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """A finished point's provenance (from its config.yaml) and metrics, or None."""
+    try:
+        raw = yaml.load((folder / "config.yaml").read_text(), Loader=_LOADER) or {}
+        return raw.get("provenance") or {}, json.loads((folder / "metrics.json").read_text())
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def warning_kind(warning: str) -> str:
+    """What a warning is about, without its dates and figures (the words before its colon,
+    bracket or first ``on <number>``): ``degenerate portfolio``, ``missing data``."""
+    head = re.split(r"[:(]| on \d", warning, maxsplit=1)[0].strip()
+    return head if len(head) <= 60 else head[:57] + "..."
+
+
+def caveats_section(ranking: pd.DataFrame, report: dict[str, Any], directory: Path | None) -> str:
+    """What the points' numbers rest on, as the run pages show it: the in-sample note of
+    the strategy's defaults, the chosen point's (the first ranked) warnings, fill rule,
+    universe and coverage, then over every finished point the kinds of warning the
+    others carry (with how many points) and the range of their coverage."""
+    parts = []
     if report.get("in_sample"):
-        parts.insert(
-            0,
+        parts.append(
             f"<p class='note'>{e(report['in_sample'])}. The {report.get('finished', 0)} points "
             "tried here count in the statistics below; the earlier tries that set the "
-            "defaults and this grid do not, so all of them flatter the best point.</p>",
+            "defaults and this grid do not, so all of them flatter the best point.</p>"
         )
-    return "".join(parts) or "<p>Not enough finished points for overfitting statistics.</p>"
+    ok = ranking[ranking["status"] == "ok"] if "status" in ranking else ranking
+    records = {}
+    if directory is not None and "point" in ok:
+        for point in ok["point"]:
+            record = _point_record(directory / "points" / str(point))
+            if record is not None:
+                records[str(point)] = record
+    if records:
+        (chosen_id, (chosen, metrics)), n = next(iter(records.items())), len(records)
+        parts.append(caveats_html(chosen, metrics))
+        own = set(chosen.get("warnings") or [])
+        kinds: dict[str, set[str]] = {}
+        differs: set[str] = set()  # kinds with a warning the chosen point does not show
+        for point, (provenance, _) in records.items():
+            for warning in provenance.get("warnings") or []:
+                kinds.setdefault(warning_kind(warning), set()).add(point)
+                if warning not in own:
+                    differs.add(warning_kind(warning))
+        others = [
+            f"{k} ({len(points)} of {n} points)" for k, points in kinds.items() if k in differs
+        ]
+        means = [m.get("uncovered_weight_mean") for _, m in records.values()]
+        means = [v for v in means if v is not None]
+        words = [f"Above: the chosen point, {chosen_id}"]
+        if others:
+            words.append(
+                "other points carry their own warnings: "
+                + "; ".join(others)
+                + " (each point's config.yaml and pages give them)"
+            )
+        if means and max(means) > min(means):
+            words.append(
+                f"over the {n} finished points the average uncovered weight ranges from "
+                f"{min(means):.0%} to {max(means):.0%}"
+            )
+        parts.append(f"<p class='muted'>{e('; '.join(words))}.</p>")
+    if not parts:
+        return ""
+    return "<div id='caveats'>" + "".join(parts) + "</div>"
 
 
 def spa_text(spa: dict[str, Any], periods_per_year: int = TRADING_DAYS) -> str:
@@ -321,6 +394,7 @@ def ranking_html(
         f"<h1>Sweep of {e(config.name)}</h1>",
         f"<p class='sub'>{report.get('finished', 0)} of {report.get('points', 0)} points "
         f"finished; {e(order)}.</p>",
+        caveats_section(ranking, report, directory),
         "<h2 id='ranking'>Ranking</h2>",
         ranking_table(ranking, metric, directory),
         "<h2 id='overfitting'>Is the best point more than luck?</h2>",

@@ -279,12 +279,21 @@ def rolling_sharpe(
     return (mean / std.replace(0, np.nan)) * np.sqrt(periods_per_year)
 
 
-def two_sided_p(p_le_0: float, draws: float) -> float:
-    """Two-sided bootstrap p-value from the share of resamples at or below zero: twice the
-    smaller tail, at least ``1 / draws`` (the resolution of the bootstrap)."""
+def two_sided_p(p_le_0: float, draws: float, p_ge_0: float | None = None) -> float:
+    """Two-sided bootstrap p-value: twice the smaller of the shares of resamples at or
+    below zero (``p_le_0``) and at or above zero (``p_ge_0``), capped at 1 and at least
+    ``1 / draws`` (the resolution of the bootstrap).
+
+    A resample with no difference counts on both sides, so a difference that is zero in
+    every resample (identical runs) has p = 1, not a significant one. Without ``p_ge_0``
+    (a ``bootstrap.csv`` written before it was kept) it is taken as ``1 - p_le_0``, which
+    is right when no resample ties at zero.
+    """
+    if p_ge_0 is None or p_ge_0 != p_ge_0:
+        p_ge_0 = 1 - p_le_0
     if p_le_0 != p_le_0:
         return float("nan")
-    return float(min(1.0, max(2 * min(p_le_0, 1 - p_le_0), 1 / draws)))
+    return float(min(1.0, max(2 * min(p_le_0, p_ge_0), 1 / draws)))
 
 
 #: Family-wise error rate of the comparison verdicts.
@@ -293,6 +302,13 @@ ALPHA = 0.05
 
 def _pct(value: float) -> str:
     return f"{value:+.1%}"
+
+
+def _two_sided(b: pd.DataFrame, name: str) -> list[float]:
+    """:func:`two_sided_p` of each row of a bootstrap table for ``name``."""
+    le = b[f"p_{name}_le_0"]
+    ge = b[f"p_{name}_ge_0"] if f"p_{name}_ge_0" in b else pd.Series([None] * len(b))
+    return [two_sided_p(p, d, g) for p, d, g in zip(le, b["draws"], ge.tolist(), strict=True)]
 
 
 def verdict_table(comparison: Comparison, bootstrap: pd.DataFrame) -> pd.DataFrame:
@@ -312,10 +328,8 @@ def verdict_table(comparison: Comparison, bootstrap: pd.DataFrame) -> pd.DataFra
     if bootstrap.empty:
         return pd.DataFrame(columns=columns)
     b = bootstrap.reset_index(drop=True)
-    p_return = [
-        two_sided_p(p, d) for p, d in zip(b["p_annual_return_le_0"], b["draws"], strict=True)
-    ]
-    p_sharpe = [two_sided_p(p, d) for p, d in zip(b["p_sharpe_le_0"], b["draws"], strict=True)]
+    p_return = _two_sided(b, "annual_return")
+    p_sharpe = _two_sided(b, "sharpe")
     holm_return = multipletests(p_return, method="holm")[1]
     holm_sharpe = multipletests(p_sharpe, method="holm")[1]
     runs = dict(zip(comparison.names, comparison.runs, strict=True))
@@ -325,7 +339,9 @@ def verdict_table(comparison: Comparison, bootstrap: pd.DataFrame) -> pd.DataFra
     for i, row in b.iterrows():
         ret_ok, sharpe_ok = holm_return[i] < ALPHA, holm_sharpe[i] < ALPHA
         up_ret, up_sharpe = row["annual_return_diff"] > 0, row["sharpe_diff"] > 0
-        if ret_ok and sharpe_ok and up_ret == up_sharpe:
+        if row.get("identical", 0.0) == 1.0:
+            head = f"identical returns to {row['baseline']}, no difference"
+        elif ret_ok and sharpe_ok and up_ret == up_sharpe:
             head = f"{'beats' if up_ret else 'trails'} {row['baseline']} on return and Sharpe"
         elif ret_ok and sharpe_ok:
             head = (

@@ -228,7 +228,9 @@ def analyse(
         try:
             effects.append(universe_effect(base, sector_returns(base, etf)))
         except (AiregimeError, KeyError) as exc:
-            notes.append(f"universe effect of {universe_record(run)['name']}: no {etf} ({exc})")
+            note = f"universe effect of {universe_record(run)['name']}: no {etf} ({exc})"
+            if note not in notes:  # runs of one universe with their own baselines: once
+                notes.append(note)
     fills = {r.provenance.get("fill") for r in runs}
     if len(fills) > 1:
         notes.append(

@@ -85,8 +85,10 @@ class _Rules:
     scores: dict[str, pd.Series]
     zscores: dict[str, pd.Series]
     fcf_ok: np.ndarray
-    valuation: list[tuple[str, np.ndarray]]
+    fcf_negative: list[str]
+    valuation: list[tuple[str, np.ndarray, list[str]]]
     breached: pd.Series
+    breaching: list[str]
     capex_tags: list[tuple[str, str]]
 
 
@@ -100,13 +102,20 @@ def _rules(view: AsOfView, p: CompositeParams) -> _Rules:
         "supplier": supplier_score(names, view.groups, view.suppliers),
     }
     breached, tags = capex_breach_tags(view, fund, p)
+    fcf_ok = balance_sheet_eligible(fund, p).to_numpy(dtype=bool)
+    valuation = []
+    for reason, mask in valuation_breaches(fund, p).items():
+        hit = mask.to_numpy(dtype=bool)
+        valuation.append((reason, hit, [str(t) for t in fund.index[hit]]))
     return _Rules(
         index=fund.index,
         scores=scores,
         zscores={name: zscore(score) for name, score in scores.items()},
-        fcf_ok=balance_sheet_eligible(fund, p).to_numpy(dtype=bool),
-        valuation=[(r, m.to_numpy(dtype=bool)) for r, m in valuation_breaches(fund, p).items()],
+        fcf_ok=fcf_ok,
+        fcf_negative=[str(t) for t in fund.index[~fcf_ok]],
+        valuation=valuation,
         breached=breached,
+        breaching=[str(t) for t in fund.index[breached.to_numpy(dtype=bool)]],
         capex_tags=tags,
     )
 
@@ -133,19 +142,18 @@ def composite_weights(
     breached = pd.Series(False, index=index)
     if p.w_balance_sheet:
         eligible &= rules.fcf_ok
-        view.exclude(index[~rules.fcf_ok], "TTM free cash flow negative")
+        view.exclude(rules.fcf_negative, "TTM free cash flow negative")
     if p.w_valuation:
-        for reason, hit in rules.valuation:
+        for reason, hit, names in rules.valuation:
             eligible &= ~hit
-            view.exclude(index[hit], reason)
+            view.exclude(names, reason)
     if p.w_capex:
         breached = rules.breached
         for ticker, text in rules.capex_tags:
             view.tag(ticker, text)
         if p.action == "exclude":
-            hit = breached.to_numpy(dtype=bool)
-            eligible &= ~hit
-            view.exclude(index[hit], "capex discipline (capex > OCF in K of M years, or debt)")
+            eligible &= ~breached.to_numpy(dtype=bool)
+            view.exclude(rules.breaching, "capex discipline (capex > OCF in K of M years, or debt)")
     for name, zscored in rules.zscores.items():
         if weights[name]:
             view.record_scores(zscored, name)

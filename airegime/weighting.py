@@ -194,12 +194,14 @@ def _top_n_split(arr: np.ndarray, top_n: int) -> tuple[np.ndarray, np.ndarray, i
 def top_n_tie(scores: pd.Series, top_n: int) -> Tie | None:
     """The tie at the top-``top_n`` boundary of ``scores`` (NaN = not scored) when it
     decided something (more tied names than slots left), else None."""
-    values = _floats(scores).dropna()
-    _, tied, slots = _top_n_split(values.to_numpy(), top_n)
+    values = _floats(scores)
+    arr = values.to_numpy()
+    scored = ~np.isnan(arr)
+    _, tied, slots = _top_n_split(arr[scored], top_n)
     if int(tied.sum()) <= slots:
         return None
-    names = tuple(sorted(str(t) for t in values.index[tied]))
-    return Tie(names, slots, float(values[tied].iloc[0]))
+    names = tuple(sorted(str(t) for t in values.index[scored][tied]))
+    return Tie(names, slots, float(arr[scored][tied][0]))
 
 
 def select(

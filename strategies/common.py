@@ -247,9 +247,14 @@ def record_selection(
     """Diagnostics of a score-based selection: the scores, the rule, and a tie at the
     top-N boundary that decided weights (names not scored are never selected)."""
     view.record_scores(scores, name)
-    ok = eligible.reindex(scores.index, fill_value=False) if eligible is not None else None
-    candidates = scores[ok.to_numpy(dtype=bool)] if ok is not None else scores
-    n = int(candidates.notna().sum())
+    candidates = scores
+    if eligible is not None:
+        if eligible.index.equals(scores.index):
+            ok = eligible.to_numpy(dtype=bool)
+        else:
+            ok = eligible.reindex(scores.index, fill_value=False).to_numpy(dtype=bool)
+        candidates = scores[ok]
+    n = int((~np.isnan(candidates.to_numpy(dtype=float))).sum())
     tie = None
     if params.selection == "top_n":
         found = top_n_tie(candidates, params.top_n)

@@ -66,6 +66,11 @@ class AsOfView:
         return dict(self._context.groups)
 
     @property
+    def filing_lag_days(self) -> int:
+        """Days after its filing date before a China figure counts (``data.filing_lag_days``)."""
+        return self._context.filing_lag_days
+
+    @property
     def suppliers(self) -> list[str]:
         """Groups the article calls suppliers (chips, equipment, power, data centers)."""
         return list(self._context.suppliers)
@@ -151,8 +156,9 @@ class AsOfView:
             return self._china_share(tickers, measure)
         key = ("china_share", measure, self.date, self._context.filing_lag_days)
         share = self._context.memoised(key, lambda: self._china_share(self.universe, measure))
-        values = share.to_numpy()[[self._position[t] for t in tickers]]
-        return pd.Series(values, index=pd.Index(tickers, name="ticker"), name=share.name)
+        index = pd.Index(tickers, name="ticker")
+        values = share.to_numpy()[share.index.get_indexer(index)]
+        return pd.Series(values, index=index, name=share.name)
 
     def _china_share(self, tickers: list[str], measure: str) -> pd.Series:
         index = pd.Index(tickers, name="ticker")
@@ -170,12 +176,6 @@ class AsOfView:
             market.index, market.name = index, "china_revenue_share"
         return market if measure == "market" else disclosed.fillna(market)
 
-    @property
-    def _position(self) -> dict[str, int]:
-        return self._context.memoised(
-            ("position",), lambda: {t: j for j, t in enumerate(self._context.universe)}
-        )
-
     def cached(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` once per view date and ``key`` for this context: for values a
         strategy derives from what the view shows, which depend on nothing but the date
@@ -191,10 +191,11 @@ class AsOfView:
 
     def record_scores(self, scores: pd.Series, name: str = "score") -> None:
         """Remember a score by ticker (e.g. ``"composite"``); NaN means no score."""
-        values = pd.Series(scores, dtype=float)
+        if not (isinstance(scores, pd.Series) and scores.dtype == np.float64):
+            scores = pd.Series(scores, dtype=float)
         self._diagnostics["scores"][name] = {
             str(t): (None if v != v else round(v, 6))  # v != v: NaN
-            for t, v in zip(values.index.tolist(), values.to_numpy().tolist(), strict=True)
+            for t, v in zip(scores.index.tolist(), scores.to_numpy().tolist(), strict=True)
         }
 
     def record_components(self, scored: pd.Series, active: int | pd.Series) -> None:
@@ -206,14 +207,16 @@ class AsOfView:
         name replaces it); a run's coverage is the target weight in names with
         scored < active.
         """
-        counts = pd.Series(scored).astype(int)
+        counts = pd.Series(scored)
+        found = counts.to_numpy().astype(int).tolist()
         totals = (
-            active.reindex(counts.index).astype(int)
+            active.reindex(counts.index).to_numpy().astype(int).tolist()
             if isinstance(active, pd.Series)
-            else pd.Series(int(active), index=counts.index)
+            else [int(active)] * len(found)
         )
-        for ticker, k, n in zip(counts.index, counts.to_numpy(), totals.to_numpy(), strict=True):
-            self._diagnostics["components"][str(ticker)] = [int(k), int(n)]
+        components = self._diagnostics["components"]
+        for ticker, k, n in zip(counts.index.tolist(), found, totals, strict=True):
+            components[str(ticker)] = [k, n]
 
     def record_selection(
         self,
@@ -274,5 +277,10 @@ def _names(tickers: str | list[str] | pd.Series | pd.Index) -> list[str]:
     if isinstance(tickers, str):
         return [tickers]
     if isinstance(tickers, pd.Series) and pd.api.types.is_bool_dtype(tickers.dtype):
-        return [str(t) for t in tickers.index[tickers.fillna(False).to_numpy(dtype=bool)]]
+        mask = (
+            tickers.to_numpy()
+            if tickers.dtype == np.bool_
+            else tickers.fillna(False).to_numpy(dtype=bool)
+        )
+        tickers = tickers.index[mask]
     return [str(t) for t in tickers]

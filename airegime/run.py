@@ -271,10 +271,15 @@ def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataF
     fill_ins, unknown = {}, {}
     for date in targets.index:
         view = AsOfView(context, date)
-        share = view.china_share(view.tradable())
-        fill_ins[date] = share.median() if share.notna().any() else 0.0
-        unknown[date] = int(share.isna().sum())
+        fill_ins[date], unknown[date] = view.cached(("china_fill_in",), lambda v=view: _fill_in(v))
     return china_cap_warning(config.strategy.params, pd.Series(fill_ins), pd.Series(unknown))
+
+
+def _fill_in(view: AsOfView) -> tuple[float, int]:
+    """The median disclosed China share of the tradable names (0 without any) and how
+    many of them have none, on the view's date."""
+    share = view.china_share(view.tradable())
+    return (share.median() if share.notna().any() else 0.0), int(share.isna().sum())
 
 
 def run_backtest(

@@ -463,7 +463,8 @@ def run_sweep(
             f"{finished} of {len(points)} points are finished and kept in {points_dir}; "
             "run the same command again to resume"
         ) from None
-    ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
+    memo: dict = {}
+    ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors, memo)
     if engine == "vector" and confirm:
         by_id = {p.point_id: p for p in points}
         best = ranking[ranking["status"] == "ok"].head(confirm)
@@ -474,10 +475,10 @@ def run_sweep(
             if key not in contexts:
                 contexts[key] = load_context(validate_config(point.config), root, str(config_path))
             confirm_point(point, contexts[key], points_dir / point_id, tearsheets)
-        ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors)
+        ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors, memo)
     if report.get("finished"):
         baseline = baseline_run(base_config, root, str(config_path))
-        report.update(baseline_tests(points, points_dir, ranking, split, *baseline))
+        report.update(baseline_tests(points, points_dir, ranking, split, *baseline, memo))
     tuned = base_config.in_sample_note()
     if tuned:
         report["in_sample"] = tuned
@@ -521,6 +522,7 @@ def baseline_tests(
     baseline_name: str,
     baseline: pd.Series | None,
     problem: str | None,
+    memo: dict | None = None,
 ) -> dict[str, Any]:
     """Hansen's SPA test of every finished point against the baseline, on the dates the
     best point was chosen on (before ``split``, else all): ``{"spa": {...}}`` with its
@@ -532,8 +534,7 @@ def baseline_tests(
     for point in points:
         folder = points_dir / point.point_id
         if (folder / "returns.csv").is_file():
-            frame = pd.read_csv(folder / "returns.csv", index_col="date", parse_dates=["date"])
-            returns[point.point_id] = frame["strategy"]
+            returns[point.point_id] = point_returns(folder, memo)
     matrix = pd.DataFrame(returns).dropna()
     if split:
         matrix = matrix[matrix.index < pd.Timestamp(split)]
@@ -544,6 +545,24 @@ def baseline_tests(
     chosen = str(ranking.iloc[0]["point"])
     excess = (matrix[chosen] - baseline.reindex(matrix.index)).mean()
     return {"spa": {**label, **spa, "chosen": chosen, "chosen_excess": float(excess)}}
+
+
+def point_returns(folder: Path, memo: dict | None = None) -> pd.Series:
+    """A finished point's daily returns (``strategy`` of its ``returns.csv``, by date).
+
+    ``memo``, a dict the caller keeps, holds what was read, keyed by the file's identity
+    (inode, modification time, size): ranking twice (before and after the confirmation)
+    and the SPA test then read each file once, and a confirmed point's rewritten folder
+    is read again. Treat the Series as read-only."""
+    path = folder / "returns.csv"
+    found = path.stat()
+    key = (str(path), found.st_ino, found.st_mtime_ns, found.st_size)
+    if memo is not None and key in memo:
+        return memo[key]
+    series = pd.read_csv(path, index_col="date", parse_dates=["date"])["strategy"]
+    if memo is not None:
+        memo[key] = series
+    return series
 
 
 def context_key(config: dict[str, Any]) -> str:
@@ -589,17 +608,17 @@ def rank(
     split: str | None,
     walk_forward_days: tuple[int, int] | None,
     errors: dict[str, str],
+    memo: dict | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The ranking table and the overfitting report from the finished point folders."""
+    """The ranking table and the overfitting report from the finished point folders
+    (``memo``: see :func:`point_returns`)."""
     rows, returns, periods = [], {}, {}
     for point in points:
         folder = points_dir / point.point_id
         row: dict[str, Any] = {"point": point.point_id, **point.params}
         if (folder / "metrics.json").is_file():
             metrics = json.loads((folder / "metrics.json").read_text())
-            series = pd.read_csv(folder / "returns.csv", index_col="date", parse_dates=["date"])[
-                "strategy"
-            ]
+            series = point_returns(folder, memo)
             returns[point.point_id] = series
             ppy = metrics.get("periods_per_year") or infer_periods_per_year(series.index)
             periods[point.point_id] = int(ppy)

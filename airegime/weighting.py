@@ -47,15 +47,22 @@ def active_components(weights: dict[str, float]) -> list[str]:
     return [k for k, w in weights.items() if w]
 
 
-def _stacked(scores: dict[str, pd.Series], active: list[str], index: pd.Index) -> np.ndarray:
-    """z-scores of the active components, one row per component (NaN where a name has none)."""
+def component_rows(
+    scores: dict[str, pd.Series], active: list[str], index: pd.Index
+) -> list[np.ndarray]:
+    """The raw values of the active components on ``index`` (NaN where a name has none)."""
     rows = []
     for k in active:
         component = scores[k]
         if not component.index.equals(index):
             component = component.reindex(index)
-        rows.append(_zscore_array(component.to_numpy(dtype=float)))
-    return np.vstack(rows)
+        rows.append(component.to_numpy(dtype=float))
+    return rows
+
+
+def _stacked(scores: dict[str, pd.Series], active: list[str], index: pd.Index) -> np.ndarray:
+    """z-scores of the active components, one row per component (NaN where a name has none)."""
+    return np.vstack([_zscore_array(row) for row in component_rows(scores, active, index)])
 
 
 def _index(scores: dict[str, pd.Series]) -> pd.Index:
@@ -66,6 +73,44 @@ def required_components(n_active: int, missing: Missing, min_components: int) ->
     """How many of ``n_active`` components a name needs to be scored: all of them with
     ``missing="exclude"``, else ``min_components`` capped at ``n_active``."""
     return n_active if missing == "exclude" else min(min_components, n_active)
+
+
+@dataclass(frozen=True)
+class Combined:
+    """What :func:`combine_arrays` computed for ``n`` names over ``k`` active components.
+
+    ``score``: float (n,), NaN = not scored; ``scored``: int (n,), the active components
+    a name has a z-score on; ``lacking``: bool (k, n), True where the raw component value
+    is missing (NaN); ``need``: components a name needs to be scored
+    (:func:`required_components`).
+    """
+
+    score: np.ndarray
+    scored: np.ndarray
+    lacking: np.ndarray
+    need: int
+
+
+def combine_arrays(
+    rows: list[np.ndarray],
+    weights: list[float],
+    missing: Missing = "neutral",
+    min_components: int = 1,
+) -> Combined:
+    """:func:`combine` on arrays: ``rows`` are the raw values of the active components
+    (each float (n,), NaN = no data, all of one length n), ``weights`` their non-zero
+    weights (same order). With no rows there is nothing to size the result from: pass at
+    least one row (``combine`` handles the case without active components)."""
+    raw = np.vstack(rows)
+    values = np.vstack([_zscore_array(row) for row in rows])
+    w = np.asarray(weights, dtype=float)[:, None]
+    present = ~np.isnan(values)
+    total = (np.where(present, values, 0.0) * w).sum(axis=0)
+    norm = np.abs(w).sum()
+    scored = present.sum(axis=0)
+    need = required_components(len(rows), missing, min_components)
+    score = np.where(scored >= need, total / norm, np.nan)
+    return Combined(score, scored, np.isnan(raw), need)
 
 
 def components_scored(scores: dict[str, pd.Series], weights: dict[str, float]) -> pd.Series:
@@ -103,13 +148,9 @@ def combine(
     active = active_components(weights)
     if not active:
         return pd.Series(0.0, index=index)
-    values = _stacked(scores, active, index)
-    w = np.array([weights[k] for k in active], dtype=float)[:, None]
-    present = ~np.isnan(values)
-    total = (np.where(present, values, 0.0) * w).sum(axis=0)
-    norm = np.abs(w).sum()
-    enough = present.sum(axis=0) >= required_components(len(active), missing, min_components)
-    return pd.Series(np.where(enough, total / norm, np.nan), index=index)
+    rows = component_rows(scores, active, index)
+    combined = combine_arrays(rows, [weights[k] for k in active], missing, min_components)
+    return pd.Series(combined.score, index=index)
 
 
 def normalise(weights: pd.Series) -> pd.Series:
@@ -153,12 +194,14 @@ def _top_n_split(arr: np.ndarray, top_n: int) -> tuple[np.ndarray, np.ndarray, i
 def top_n_tie(scores: pd.Series, top_n: int) -> Tie | None:
     """The tie at the top-``top_n`` boundary of ``scores`` (NaN = not scored) when it
     decided something (more tied names than slots left), else None."""
-    values = _floats(scores).dropna()
-    _, tied, slots = _top_n_split(values.to_numpy(), top_n)
+    values = _floats(scores)
+    arr = values.to_numpy()
+    scored = ~np.isnan(arr)
+    _, tied, slots = _top_n_split(arr[scored], top_n)
     if int(tied.sum()) <= slots:
         return None
-    names = tuple(sorted(str(t) for t in values.index[tied]))
-    return Tie(names, slots, float(values[tied].iloc[0]))
+    names = tuple(sorted(str(t) for t in values.index[scored][tied]))
+    return Tie(names, slots, float(arr[scored][tied][0]))
 
 
 def select(

@@ -77,15 +77,31 @@ def capex_score(fund: pd.DataFrame, p: CapexParams | None = None) -> pd.Series:
     return combine(*capex_components(fund), p.missing, p.min_components)
 
 
-def capex_breached(view: AsOfView, fund: pd.DataFrame, p: CapexParams) -> pd.Series:
-    """True where a name breaks the K-of-M capex rule or the debt-growth limit."""
+def capex_breach_tags(
+    view: AsOfView, fund: pd.DataFrame, p: CapexParams
+) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """:func:`capex_breached` without touching the view's diagnostics: the breach mask
+    (bool by ticker of ``fund``) and the tags it would record, as (ticker, text) in order."""
     breaches = breach_counts(view, p.lookback_years).reindex(fund.index)
     capex, debt = breaches >= p.max_breaches, fund["debt_growth"] > p.max_debt_growth
-    for t in breaches.index[capex]:
-        view.tag(t, f"capex > OCF in {breaches[t]:.0f} of the last {p.lookback_years} years")
-    for t in fund.index[debt]:
-        view.tag(t, f"debt grew {fund['debt_growth'][t]:.0%} in a year")
-    return capex | debt
+    counts, growth = breaches.to_numpy(), fund["debt_growth"].to_numpy()
+    tags = [
+        (t, f"capex > OCF in {counts[j]:.0f} of the last {p.lookback_years} years")
+        for j, t in zip(np.flatnonzero(capex.to_numpy()).tolist(), fund.index[capex], strict=True)
+    ]
+    tags += [
+        (t, f"debt grew {growth[j]:.0%} in a year")
+        for j, t in zip(np.flatnonzero(debt.to_numpy()).tolist(), fund.index[debt], strict=True)
+    ]
+    return capex | debt, tags
+
+
+def capex_breached(view: AsOfView, fund: pd.DataFrame, p: CapexParams) -> pd.Series:
+    """True where a name breaks the K-of-M capex rule or the debt-growth limit."""
+    breached, tags = capex_breach_tags(view, fund, p)
+    for ticker, text in tags:
+        view.tag(ticker, text)
+    return breached
 
 
 class CapexDiscipline(Strategy):

@@ -15,10 +15,9 @@ from airegime.strategy import Params, SeriesNeed, TunedOn
 from airegime.weighting import (
     active_components,
     china_multiplier,
-    combine,
-    components_scored,
+    combine_arrays,
+    component_rows,
     normalise,
-    required_components,
     select,
     top_n_tie,
 )
@@ -98,11 +97,31 @@ class ChinaParams(Params):
 def china_shares(
     view: AsOfView, names: list[str], adr_share: float | None, measure: str = "disclosed"
 ) -> pd.Series:
-    """Known China revenue shares, with the China ADRs' assumed share filled in."""
+    """Known China revenue shares of ``names`` (float by ticker, NaN = unknown), with the
+    China ADRs' assumed share filled in. The universe's shares are computed once per date
+    and (``adr_share``, ``measure``) for every strategy and sweep point sharing the view's
+    context; the names are then cut from them."""
+    if not set(names) <= set(view.universe):
+        return _china_shares(view, names, adr_share, measure)
+    universe = view.cached(
+        ("china_shares", adr_share, measure, view.filing_lag_days),
+        lambda: _china_shares(view, view.universe, adr_share, measure),
+    )
+    index = pd.Index(names, name="ticker")
+    values = universe.to_numpy()[universe.index.get_indexer(index)]
+    return pd.Series(values, index=index, name=universe.name)
+
+
+def _china_shares(
+    view: AsOfView, names: list[str], adr_share: float | None, measure: str
+) -> pd.Series:
     share = view.china_share(names, measure=measure)
     if adr_share is not None:
-        adrs = [t for t in names if view.groups.get(t) == "china_adr"]
-        share.loc[adrs] = share.loc[adrs].fillna(adr_share)
+        groups = view.groups
+        adr = np.array([groups.get(t) == "china_adr" for t in names], dtype=bool)
+        values = share.to_numpy().copy()
+        values[adr & np.isnan(values)] = adr_share
+        share = pd.Series(values, index=share.index, name=share.name)
     return share
 
 
@@ -161,17 +180,19 @@ def record_china(
 ) -> None:
     """Diagnostics of the China rule: the share used, names dropped, weights scaled."""
     view.record_scores(share, "china_share")
-    unknown = share.isna()
-    view.exclude(unknown & (multiplier == 0), "China share unknown (unknown_china: exclude)")
+    values, m, names = share.to_numpy(), multiplier.to_numpy(), share.index
+    unknown = np.isnan(values)
+    view.exclude(names[unknown & (m == 0)], "China share unknown (unknown_china: exclude)")
+    with np.errstate(invalid="ignore"):
+        above = values > params.max_china_share
     view.exclude(
-        (share > params.max_china_share) & (multiplier == 0),
+        names[above & (m == 0)],
         f"China revenue share above max_china_share {params.max_china_share:.0%}",
     )
-    for ticker, m in multiplier.items():
-        if 0 < m < 1:
-            known = "unknown, counted as " + params.unknown_china if unknown[ticker] else ""
-            shown = known or f"{share[ticker]:.0%}"
-            view.tag(ticker, f"China share {shown}: weight x{m:.2f}")
+    for j in np.flatnonzero((m > 0) & (m < 1)).tolist():
+        known = "unknown, counted as " + params.unknown_china if unknown[j] else ""
+        shown = known or f"{values[j]:.0%}"
+        view.tag(names[j], f"China share {shown}: weight x{m[j]:.2f}")
     view.note(
         f"China rule: weight x (1 - China share) ** {params.china_power:g}, "
         f"max share {params.max_china_share:.0%}, unknown shares: {params.unknown_china}"
@@ -193,24 +214,27 @@ def combined_score(
     and each name left unscored as an exclusion naming the components it lacks.
     ``unit`` words the components in that reason ("rules", "metrics").
     """
-    score = combine(components, weights, params.missing, params.min_components)
+    index = next(iter(components.values())).index if components else pd.Index([])
     active = active_components(weights)
-    counts = components_scored(components, weights)
-    view.record_components(counts, len(active))
-    need = required_components(len(active), params.missing, params.min_components)
-    for ticker in counts.index[counts.to_numpy() < need]:
-        lacking = ", ".join(
-            k for k in active if pd.isna(components[k].reindex(counts.index)[ticker])
-        )
+    if not active:
+        view.record_components(pd.Series(0, index=index, dtype=int), 0)
+        return pd.Series(0.0, index=index)
+    rows = component_rows(components, active, index)
+    found = combine_arrays(
+        rows, [weights[k] for k in active], params.missing, params.min_components
+    )
+    view.record_components(pd.Series(found.scored, index=index, dtype=int), len(active))
+    for j in np.flatnonzero(found.scored < found.need).tolist():
+        lacking = ", ".join(k for k, gap in zip(active, found.lacking[:, j], strict=True) if gap)
         if params.missing == "exclude":
             reason = f"no data for {lacking} (missing: exclude)"
         else:
             reason = (
-                f"scored on {counts[ticker]} of {len(active)} {unit}, fewer than "
-                f"min_components {need} (no data for {lacking})"
+                f"scored on {found.scored[j]} of {len(active)} {unit}, fewer than "
+                f"min_components {found.need} (no data for {lacking})"
             )
-        view.exclude(ticker, reason)
-    return score
+        view.exclude(str(index[j]), reason)
+    return pd.Series(found.score, index=index)
 
 
 def record_selection(
@@ -223,9 +247,14 @@ def record_selection(
     """Diagnostics of a score-based selection: the scores, the rule, and a tie at the
     top-N boundary that decided weights (names not scored are never selected)."""
     view.record_scores(scores, name)
-    ok = eligible.reindex(scores.index, fill_value=False) if eligible is not None else None
-    candidates = scores[ok.to_numpy(dtype=bool)] if ok is not None else scores
-    n = int(candidates.notna().sum())
+    candidates = scores
+    if eligible is not None:
+        if eligible.index.equals(scores.index):
+            ok = eligible.to_numpy(dtype=bool)
+        else:
+            ok = eligible.reindex(scores.index, fill_value=False).to_numpy(dtype=bool)
+        candidates = scores[ok]
+    n = int((~np.isnan(candidates.to_numpy(dtype=float))).sum())
     tie = None
     if params.selection == "top_n":
         found = top_n_tie(candidates, params.top_n)

@@ -36,6 +36,36 @@ def test_undisclosed_tickers_are_unknown_not_zero(exposure):
     assert np.isnan(share["MSFT"]) and share["AAPL"] == pytest.approx(0.1893)
 
 
+def made_up(rows: list[tuple[str, str, str, float]]) -> ChinaExposure:
+    """(ticker, fiscal_year_end, filed, share) rows; the source is not read here."""
+    return ChinaExposure(
+        pd.DataFrame(
+            [(t, int(end[:4]), end, filed, share, "10-K") for t, end, filed, share in rows],
+            columns=[
+                "ticker",
+                "fiscal_year",
+                "fiscal_year_end",
+                "filed",
+                "china_revenue_share",
+                "source",
+            ],
+        )
+    )
+
+
+def test_a_later_year_filed_first_does_not_hide_behind_an_earlier_year_filed_late():
+    # FY2023 restated late (filed after FY2024's figure): the later fiscal year still wins
+    exposure = made_up(
+        [("X", "2023-12-31", "2025-06-01", 0.30), ("X", "2024-12-31", "2025-02-01", 0.20)]
+    )
+    assert exposure.share_asof(["X"], pd.Timestamp("2025-07-01"))["X"] == 0.20
+
+
+def test_a_ticker_asked_for_twice_gets_its_share_twice(exposure):
+    share = exposure.share_asof(["NVDA", "NVDA"], pd.Timestamp("2025-02-26"))
+    assert share.tolist() == [0.1311, 0.1311]
+
+
 def test_every_row_names_its_source_document():
     table = pd.read_csv(TABLE)
     assert table["source"].str.contains("10-K").all()

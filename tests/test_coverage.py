@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,6 +35,20 @@ def test_uncovered_weight_is_the_weight_in_names_scored_on_fewer_components_than
     diagnostics = {dates[0]: {"components": {"A": [4, 4], "B": [3, 4], "C": [1, 4]}}}
     uncovered = uncovered_weights(targets, diagnostics)
     assert uncovered.tolist() == pytest.approx([0.3, 0.0])  # nothing recorded: covered
+
+
+def test_uncovered_weight_counts_a_short_name_never_held_as_zero():
+    dates = pd.to_datetime(["2024-01-02"])
+    targets = pd.DataFrame({"A": [0.6], "B": [0.4]}, index=dates)
+    diagnostics = {dates[0]: {"components": {"A": [3, 4], "Z": [1, 4]}}}
+    assert uncovered_weights(targets, diagnostics).tolist() == [0.6]
+
+
+def test_uncovered_weight_counts_a_missing_or_negative_target_as_zero():
+    dates = pd.to_datetime(["2024-01-02"])
+    targets = pd.DataFrame({"A": [np.nan], "B": [-0.1], "C": [0.25]}, index=dates)
+    diagnostics = {dates[0]: {"components": {"A": [1, 4], "B": [1, 4], "C": [1, 4]}}}
+    assert uncovered_weights(targets, diagnostics).tolist() == [0.25]
 
 
 def test_the_coverage_warning_names_the_dates_above_the_limit():

@@ -13,7 +13,14 @@ from airegime.data.context import MarketContext
 from airegime.data.prices import PriceData
 from airegime.paths import project_root
 from airegime.run import run_backtest
-from airegime.weighting import Tie, combine, components_scored, select, top_n_tie
+from airegime.weighting import (
+    Tie,
+    combine,
+    combine_arrays,
+    components_scored,
+    select,
+    top_n_tie,
+)
 from strategies.common import SelectionParams, combined_score
 
 ROOT = project_root()
@@ -29,6 +36,34 @@ def tiny_view(names: list[str]) -> AsOfView:
 
 
 # --- combining components ----------------------------------------------------------------
+
+
+def test_combine_arrays_gives_the_score_of_combine():
+    rows = [np.array([1.0, 2.0, 3.0]), np.array([np.nan, 1.0, 2.0])]
+    combined = combine_arrays(rows, [1.0, 2.0], "neutral", 1)
+    expected = combine({"x": pd.Series(rows[0]), "y": pd.Series(rows[1])}, {"x": 1.0, "y": 2.0})
+    assert combined.score.tolist() == expected.tolist()
+
+
+def test_combine_arrays_counts_the_components_each_name_was_scored_on():
+    rows = [np.array([1.0, np.nan, 3.0]), np.array([np.nan, np.nan, 2.0])]
+    assert combine_arrays(rows, [1.0, 1.0]).scored.tolist() == [1, 0, 2]
+
+
+def test_combine_arrays_marks_the_raw_values_a_name_lacks():
+    rows = [np.array([1.0, np.nan]), np.array([np.nan, 2.0])]
+    assert combine_arrays(rows, [1.0, 1.0]).lacking.tolist() == [[False, True], [True, False]]
+
+
+def test_combine_arrays_leaves_a_name_below_min_components_unscored():
+    rows = [np.array([1.0, 2.0, 3.0]), np.array([np.nan, 1.0, 2.0])]
+    combined = combine_arrays(rows, [1.0, 1.0], "neutral", 2)
+    assert combined.need == 2 and np.isnan(combined.score[0]) and not np.isnan(combined.score[1])
+
+
+def test_combine_arrays_with_missing_exclude_needs_every_component():
+    rows = [np.array([1.0, 2.0, 3.0]), np.array([np.nan, 1.0, 2.0]), np.array([1.0, 2.0, 4.0])]
+    assert combine_arrays(rows, [1.0, 1.0, 1.0], "exclude", 1).need == 3
 
 
 def test_a_missing_component_counts_as_average_with_its_full_weight():

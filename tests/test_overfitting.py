@@ -15,6 +15,7 @@ from airegime.stats.overfitting import (
     expected_max_sharpe,
     probability_of_backtest_overfitting,
     reading,
+    spa_pvalues,
     superior_predictive_ability,
     walk_forward,
 )
@@ -137,3 +138,17 @@ def test_a_high_dsr_beside_a_high_pbo_is_explained_with_both_numbers():
 def test_agreeing_statistics_need_no_reading():
     report = DSR_HIGH_PBO_HIGH | {"pbo": {"pbo": 0.1}}
     assert reading(report) is None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_spa_pvalues_equal_arch_on_the_same_seed(seed):
+    # 40 trials around the baseline, some worse, a few slightly better: p-values between
+    # 0 and 1 on every seed, so a different draw or centring would show
+    from arch.bootstrap import SPA
+
+    rng = np.random.default_rng(seed + 10)
+    base = rng.normal(0.0004, 0.01, 600)
+    models = base[:, None] + rng.normal(0.0, 0.004, (600, 40)) + rng.normal(-2e-4, 2e-4, 40)
+    reference = SPA(-base, -models, block_size=20, reps=400, seed=seed)
+    reference.compute()
+    assert spa_pvalues(-base, -models, 20, 400, seed) == dict(reference.pvalues)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,13 @@ from airegime.data.price_checks import (
     check_split_moves,
     exchange_sessions,
 )
-from airegime.data.prices import _sample_closes, load_csv_dir, load_sample, read_first_days
+from airegime.data.prices import (
+    _sample_closes,
+    load_csv_dir,
+    load_sample,
+    parse_dates,
+    read_first_days,
+)
 from airegime.errors import DataError
 from scripts import build_sample
 from tests.conftest import ROOT, write_closes
@@ -347,3 +355,23 @@ def test_no_shared_series_looks_like_an_unadjusted_split(shared_data):
         for path in sorted((shared_data / folder).glob("*.csv")):
             raw = pd.read_csv(path, index_col="date", parse_dates=True)["adj_close"]
             check_split_moves(raw, path.name, path.stem)
+
+
+def test_plain_iso_dates_are_read_as_the_days_written():
+    days = parse_dates(pd.Series(["2023-03-10", "2023-03-13"], dtype=object), Path("f.csv"))
+    assert days.name == "date" and [d.date().isoformat() for d in days] == [
+        "2023-03-10",
+        "2023-03-13",
+    ]
+
+
+def test_one_stamp_at_a_time_of_day_among_plain_dates_is_still_refused():
+    values = pd.Series(["2023-03-10", "2023-03-13 09:30:00"], dtype=object)
+    with pytest.raises(DataError, match="is not at midnight"):
+        parse_dates(values, Path("f.csv"))
+
+
+def test_midnight_stamps_with_their_offset_read_as_the_local_day():
+    values = pd.Series(["2023-03-10 00:00:00-05:00", "2023-03-13 00:00:00-04:00"], dtype=object)
+    days = parse_dates(values, Path("f.csv"))
+    assert [d.date().isoformat() for d in days] == ["2023-03-10", "2023-03-13"]

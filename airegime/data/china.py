@@ -51,10 +51,35 @@ class ChinaExposure:
         return cls(table)
 
     def share_asof(self, tickers: list[str], date: pd.Timestamp) -> pd.Series:
-        """The latest known share by ticker on ``date``; NaN where nothing was known."""
-        known = self.table[self.table["known_from"] <= date]
-        latest = known.groupby("ticker")["china_revenue_share"].last()
-        return latest.reindex(pd.Index(tickers, name="ticker")).astype(float)
+        """The latest known share by ticker on ``date``; NaN where nothing was known.
+
+        Of a ticker's rows known by ``date`` (``known_from <= date``), the last one in
+        the table's order (by fiscal year end) wins. Float by ticker, in the order given.
+        """
+        _, known_from, codes, names, share = self._columns()
+        index = pd.Index(tickers, name="ticker")
+        values = np.full(len(index), np.nan)
+        rows = np.flatnonzero(known_from <= np.datetime64(pd.Timestamp(date).as_unit("ns")))
+        if rows.size:
+            # the last known row of each ticker: first of each code in the reversed rows
+            found, first = np.unique(codes[rows[::-1]], return_index=True)
+            at = names[found].get_indexer(index)  # found names are unique
+            latest = share[rows[::-1][first]]
+            values = np.where(at >= 0, latest[at], np.nan)
+        return pd.Series(values, index=index, name="china_revenue_share")
+
+    def _columns(self) -> tuple:
+        """The table's columns as arrays (rows without a share left out), built once."""
+        held = self.__dict__.get("_arrays")
+        if held is None or held[0] is not self.table:
+            table = self.table
+            share = table["china_revenue_share"].to_numpy(dtype=float)
+            keep = ~np.isnan(share) & table["ticker"].notna().to_numpy()
+            codes, names = pd.factorize(table["ticker"].to_numpy()[keep])
+            known_from = table["known_from"].to_numpy(dtype="datetime64[ns]")[keep]
+            held = (table, known_from, codes, pd.Index(names), share[keep])
+            self.__dict__["_arrays"] = held
+        return held
 
     def covered(self) -> list[str]:
         return sorted(self.table["ticker"].unique())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -96,12 +97,16 @@ def uncovered_weights(
     :meth:`airegime.asof.AsOfView.record_components`). A date without that entry, as
     with strategies that score nothing (equal weight), is fully covered: 0.
     """
-    values = {}
-    for date, row in targets.iterrows():
+    column = {t: j for j, t in enumerate(targets.columns)}
+    weights = targets.to_numpy(dtype=float)
+    values = np.zeros(len(targets))
+    for i, date in enumerate(targets.index):
         components = (diagnostics.get(date) or {}).get("components") or {}
-        short = [t for t, (scored, active) in components.items() if scored < active]
-        held = row.reindex(short).fillna(0.0).clip(lower=0.0)
-        values[date] = float(held.sum())
+        short = [column.get(t, -1) for t, (scored, active) in components.items() if scored < active]
+        if short:
+            at = np.array(short)
+            held = np.where(at >= 0, weights[i, at], np.nan)  # -1: a name never held
+            values[i] = float(np.clip(np.nan_to_num(held, nan=0.0), 0.0, None).sum())
     return pd.Series(values, index=targets.index, dtype=float, name="uncovered_weight")
 
 

@@ -326,6 +326,10 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         )
     try:
         value = load_yaml(raw) if raw.strip() else ""
+    except DuplicateKeyError as exc:
+        raise ConfigError(
+            f"{wording('--set', 'override')} {text}: key {exc.key!r} appears twice; keep one"
+        ) from None
     except (yaml.YAMLError, ValueError):  # ValueError: a date like 2024-13-01
         value = raw
     return key.strip().split("."), value

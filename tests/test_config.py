@@ -220,6 +220,13 @@ def test_a_key_given_twice_exits_with_code_2_on_one_line(tmp_path):
     )
 
 
+def test_a_key_given_twice_in_a_set_value_is_refused():
+    with pytest.raises(
+        ConfigError, match=r"data\.known_moves=\{A: \[\], A: \[\]\}: key 'A' appears"
+    ):
+        parse_override("data.known_moves={A: [], A: []}")
+
+
 def test_leading_zero_tickers_in_the_yaml_stay_as_written(tmp_path):
     text = GOOD.replace("[NVDA, MSFT]", "[600519, 000858]") + "benchmark: 000300\n"
     config = load_config(write(tmp_path, text))

@@ -28,6 +28,63 @@ from .errors import ConfigError, did_you_mean, user_code, wording
 from .registry import resolve_strategy
 from .strategy import Strategy
 
+#: A scalar of digits with a leading zero (``000300``): a ticker, never a number (YAML 1.1
+#: would read it as octal 192).
+_LEADING_ZERO = re.compile(r"^0\d+$")
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping of a config names the same key twice (YAML would keep the last)."""
+
+    def __init__(self, key: object, line: int, first_line: int) -> None:
+        super().__init__(f"key {key!r} appears twice")
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """The YAML loader of configs and ``--set`` values: a safe loader that refuses a key
+    given twice in one mapping and keeps digits with a leading zero as text (tickers
+    such as ``000300`` or ``600519`` stay as written)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise DuplicateKeyError(key, line, seen[key])
+                seen[key] = line
+            except TypeError:  # an unhashable key: the base loader says what is wrong
+                continue
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
+        text = self.construct_scalar(node)
+        if isinstance(text, str) and _LEADING_ZERO.match(text):
+            return text
+        return super().construct_yaml_int(node)
+
+
+ConfigLoader.add_constructor("tag:yaml.org,2002:int", ConfigLoader.construct_yaml_int)
+
+
+def load_yaml(text: str) -> Any:
+    """``text`` read by :class:`ConfigLoader` (raises :class:`DuplicateKeyError` and the
+    other ``yaml.YAMLError``; ``ValueError`` for an impossible date such as 2024-02-30)."""
+    return yaml.load(text, Loader=ConfigLoader)
+
+
+def _ticker_text(value: Any) -> Any:
+    """A plain integer in a ticker field as its decimal text (600519 -> "600519")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return [_ticker_text(v) for v in value]
+    return value
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -80,6 +137,12 @@ class PriceChecks(_Model):
         ge=20,
         description="returns before a day whose volatility it is judged against",
     )
+    max_day_move: float = Field(
+        DEFAULT_LIMITS.max_day_move,
+        gt=1,
+        description="a one-day price ratio beyond this (or its inverse) and split_min_sigmas "
+        "daily volatilities of the past: refused as a bad price",
+    )
 
     def limits(self) -> SanityLimits:
         return SanityLimits(**self.model_dump())
@@ -114,7 +177,8 @@ class DataSpec(_Model):
     checks: PriceChecks = Field(default_factory=PriceChecks)
     known_moves: dict[str, list[dt.date]] = Field(
         default_factory=dict,
-        description="one-day moves that are real though split-sized: {TICKER: [dates]}",
+        description="one-day moves that are real though split-sized or beyond "
+        "checks.max_day_move: {TICKER: [dates]}",
     )
 
     @field_validator("calendar")
@@ -136,6 +200,13 @@ class DataSpec(_Model):
                 "24/7, or none"
             )
         return name
+
+    @field_validator("known_moves", mode="before")
+    @classmethod
+    def _ticker_keys_as_text(cls, moves: Any) -> Any:
+        if isinstance(moves, dict):
+            return {_ticker_text(ticker): dates for ticker, dates in moves.items()}
+        return moves
 
     @field_validator("known_moves")
     @classmethod
@@ -196,6 +267,11 @@ class BacktestConfig(_Model):
     sweep: dict[str, list[Any]] | None = Field(None, description="grid for airegime sweep")
     provenance: dict[str, Any] | None = Field(None, description="written by a run; ignored")
 
+    @field_validator("universe", "benchmark", mode="before")
+    @classmethod
+    def _tickers_as_text(cls, value: Any) -> Any:
+        return _ticker_text(value)
+
     @field_validator("name")
     @classmethod
     def _one_folder_name(cls, name: str) -> str:
@@ -249,7 +325,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
             "e.g. strategy.params.top_n=10"
         )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_yaml(raw) if raw.strip() else ""
+    except DuplicateKeyError as exc:
+        raise ConfigError(
+            f"{wording('--set', 'override')} {text}: key {exc.key!r} appears twice; keep one"
+        ) from None
     except (yaml.YAMLError, ValueError):  # ValueError: a date like 2024-13-01
         value = raw
     return key.strip().split("."), value
@@ -352,13 +432,24 @@ def validate_config(raw: Any, source: str = "<config>") -> BacktestConfig:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    """A config file as plain data, read by :class:`ConfigLoader`; every problem is a
+    one-line :class:`ConfigError` naming the file (and the line where YAML says one)."""
+    if path.is_dir():
+        inside = " (it holds config.yaml: pass that)" if (path / "config.yaml").is_file() else ""
+        raise ConfigError(f"{path}: is a folder; give the path of a YAML config file{inside}")
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found; check the path")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise ConfigError(f"{path}: cannot read the config ({reason}); check the file") from None
+        hint = "save it as UTF-8" if isinstance(exc, UnicodeDecodeError) else "check the file"
+        raise ConfigError(f"{path}: cannot read the config ({reason}); {hint}") from None
+    except DuplicateKeyError as exc:
+        raise ConfigError(
+            f"{path} line {exc.line}: key {exc.key!r} appears twice (first on line "
+            f"{exc.first_line}); keep one"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -247,8 +247,13 @@ class RunResult:
         return index[0] if isinstance(index, pd.DatetimeIndex) and len(index) else None
 
     def save_config(self, run_dir: Path) -> None:
-        """Write ``config.yaml``: the resolved config and its provenance block."""
-        snapshot = {**self.config.snapshot(), "provenance": self.provenance}
+        """Write ``config.yaml``: the resolved config and its provenance block.
+
+        A relative ``data.path`` or ``data.fundamentals_path`` was read against the
+        current directory; the snapshot records it absolute, so the run folder's config
+        reruns from any directory (the run id hashes the config as given).
+        """
+        snapshot = {**absolute_paths(self.config.snapshot()), "provenance": self.provenance}
         body = yaml.safe_dump(snapshot, sort_keys=False)
         atomic_write_text(run_dir / "config.yaml", header_comment(self.provenance) + body)
 
@@ -315,6 +320,21 @@ class RunResult:
             provenance,
             diagnostics,
         )
+
+
+#: Keys of ``data`` that name a file or folder, read against the current directory.
+PATH_KEYS = ("path", "fundamentals_path")
+
+
+def absolute_paths(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot`` with each relative path of :data:`PATH_KEYS` made absolute against the
+    current directory (where the run read it); absolute paths stay as they are."""
+    data = dict(snapshot.get("data") or {})
+    for key in PATH_KEYS:
+        value = data.get(key)
+        if value and not Path(value).expanduser().is_absolute():
+            data[key] = os.path.abspath(value)
+    return {**snapshot, "data": data} if data else snapshot
 
 
 def provenance_lines(provenance: dict[str, Any]) -> list[str]:

@@ -130,7 +130,7 @@ def backtest(
     info = context.extras.get("universe_info")
     universe = info.record(context.prices.close, pd.Timestamp(config.start)) if info else None
     if universe:
-        notes.insert(1, universe_line(universe, config.start))
+        notes.insert(1, universe_line(universe, shown_start(window, config.start)))
     held = held_after_fills(weights, result.targets.index, result.fill)
     checks = config.checks
     warnings = [
@@ -173,6 +173,13 @@ def backtest(
         provenance=provenance,
         diagnostics=result.diagnostics,
     )
+
+
+def shown_start(window: dict[str, dict[str, str]], start: dt.date) -> dt.date:
+    """The start a run's notes speak of: the data's first day when the window was trimmed
+    to it (see :func:`airegime.loading.check_window`), else the start as configured."""
+    first = dt.date.fromisoformat(window["run"]["start"])
+    return first if (first - start).days > WINDOW_SLACK_DAYS else start
 
 
 def coverage_metrics(uncovered: pd.Series) -> dict[str, float]:

@@ -175,3 +175,85 @@ def test_known_moves_are_dates_by_ticker(tmp_path):
     assert config.data.known_moves == {"AAPL": [dt.date(2023, 6, 15)]}
     message = error_of(write(tmp_path, GOOD), ["data.known_moves={AAPL: [someday]}"])
     assert "data.known_moves.AAPL.0" in message
+
+
+# --- how YAML is read ----------------------------------------------------------------------
+
+
+def test_a_folder_given_as_the_config_file_is_named_a_folder(tmp_path):
+    assert error_of(tmp_path) == f"{tmp_path}: is a folder; give the path of a YAML config file"
+
+
+def test_a_run_folder_given_as_the_config_file_points_to_its_config(tmp_path):
+    (tmp_path / "config.yaml").write_text(GOOD)
+    assert error_of(tmp_path).endswith("(it holds config.yaml: pass that)")
+
+
+def test_a_config_not_in_utf8_is_refused_asking_to_save_it_as_utf8(tmp_path):
+    path = tmp_path / "demo.yaml"
+    path.write_bytes((GOOD + "description: café\n").encode("latin-1"))
+    assert error_of(path).endswith("; save it as UTF-8")
+
+
+def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, GOOD + "rebalance: monthly\nrebalance: quarterly\n")
+    assert error_of(path) == (
+        f"{path} line 7: key 'rebalance' appears twice (first on line 6); keep one"
+    )
+
+
+def test_a_key_given_twice_in_a_nested_mapping_is_refused(tmp_path):
+    path = write(tmp_path, GOOD + "costs:\n  commission_bps: 5\n  commission_bps: 10\n")
+    assert error_of(path).startswith(f"{path} line 8: key 'commission_bps' appears twice")
+
+
+def test_a_key_given_twice_exits_with_code_2_on_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from airegime.cli import app
+
+    path = write(tmp_path, GOOD + "rebalance: monthly\nrebalance: quarterly\n")
+    out = CliRunner().invoke(app, ["run", str(path), "--no-tearsheet"])
+    assert out.exit_code == 2
+    assert out.output.strip() == (
+        f"error: {path} line 7: key 'rebalance' appears twice (first on line 6); keep one"
+    )
+
+
+def test_a_key_given_twice_in_a_set_value_is_refused():
+    with pytest.raises(
+        ConfigError, match=r"data\.known_moves=\{A: \[\], A: \[\]\}: key 'A' appears"
+    ):
+        parse_override("data.known_moves={A: [], A: []}")
+
+
+def test_leading_zero_tickers_in_the_yaml_stay_as_written(tmp_path):
+    text = GOOD.replace("[NVDA, MSFT]", "[600519, 000858]") + "benchmark: 000300\n"
+    config = load_config(write(tmp_path, text))
+    assert (config.universe, config.benchmark) == (["600519", "000858"], "000300")
+
+
+def test_leading_zero_tickers_given_by_set_stay_as_written(tmp_path):
+    config = load_config(write(tmp_path, GOOD), ["universe=[600519]", "benchmark=000300"])
+    assert (config.universe, config.benchmark) == (["600519"], "000300")
+
+
+def test_a_plain_integer_ticker_is_its_decimal_text(tmp_path):
+    config = load_config(write(tmp_path, GOOD), ["benchmark=600519"])
+    assert config.benchmark == "600519"
+
+
+def test_known_moves_of_a_numeric_ticker_are_keyed_by_its_text(tmp_path):
+    config = load_config(write(tmp_path, GOOD), ["data.known_moves={600519: [2023-06-15]}"])
+    assert config.data.known_moves == {"600519": [dt.date(2023, 6, 15)]}
+
+
+def test_numbers_without_a_leading_zero_stay_numbers():
+    assert [parse_override(f"a={v}")[1] for v in ("0", "10", "1500", "0.5")] == [0, 10, 1500, 0.5]
+
+
+def test_the_day_move_limit_is_set_from_the_yaml_and_must_exceed_one(tmp_path):
+    text = GOOD + "data: {checks: {max_day_move: 5}}\n"
+    assert load_config(write(tmp_path, text)).data.checks.limits().max_day_move == 5.0
+    message = error_of(write(tmp_path, GOOD + "data: {checks: {max_day_move: 1}}\n"))
+    assert "data.checks.max_day_move: Input should be greater than 1" in message

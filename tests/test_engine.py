@@ -62,10 +62,11 @@ def test_trades_record_sells_before_buys_on_the_rebalance(project):
 
 
 def test_costs_lower_the_result_by_the_expected_amount(project):
-    free = run_backtest(tiny_config(project, "cash_buffer: 0.01\n"), save=False)
+    config = tiny_config(project)
+    free = run_backtest(config, ["cash_buffer=0.01"], save=False)
     paid = run_backtest(
-        tiny_config(project, "cash_buffer: 0.01\n").parent / "tiny.yaml",
-        ["costs.commission_bps=10", "costs.slippage_bps=20"],
+        config,
+        ["cash_buffer=0.01", "costs.commission_bps=10", "costs.slippage_bps=20"],
         save=False,
     )
     # First day: 990 of buys pay 20 bps slippage on price, then 10 bps commission on that.

@@ -108,6 +108,20 @@ def test_names_listed_after_the_start_are_counted():
     assert listed_after(closes, ["OLD", "NEW"], pd.Timestamp("2020-01-03")) == []
 
 
+def test_the_universe_note_counts_from_the_trimmed_start_when_the_data_begin_later():
+    config = minimal(universe="hyperscalers", start="2010-01-01", end="2015-03-31")
+    result = run_backtest(validate_config({**config, "engine": "vector"}), save=False)
+    assert result.provenance["notes"][1].startswith(
+        "universe hyperscalers: 5 names, 0 listed after 2015-01-02;"
+    )
+
+
+def test_the_universe_note_keeps_the_configured_start_when_the_data_cover_it():
+    config = minimal(universe="hyperscalers", start="2016-01-01", end="2016-03-31")
+    result = run_backtest(validate_config({**config, "engine": "vector"}), save=False)
+    assert "0 listed after 2016-01-01;" in result.provenance["notes"][1]
+
+
 def test_a_run_records_its_universe_and_warns_of_hindsight():
     result = run_backtest(validate_config(minimal(start="2019-01-01")), save=False)
     universe = result.provenance["universe"]

@@ -57,6 +57,37 @@ def test_rerunning_the_snapshot_reproduces_the_returns(short_config):
     assert not any("data changed" in n for n in again.provenance["notes"])
 
 
+@pytest.fixture
+def relative_csv_config(project, monkeypatch):
+    """A csv config whose data.path is relative (``prices``), run from the project folder."""
+    from tests.conftest import make_csv_config
+
+    config = make_csv_config(project, project / "prices")
+    raw = yaml.safe_load(config.read_text())
+    raw["data"]["path"] = "prices"
+    config.write_text(yaml.safe_dump(raw))
+    monkeypatch.chdir(project)
+    return config
+
+
+def test_a_relative_data_path_is_recorded_absolute_in_the_run_folder(relative_csv_config, project):
+    result = run_backtest(relative_csv_config, tearsheet=False)
+    saved = yaml.safe_load((result.run_dir / "config.yaml").read_text())
+    assert saved["data"]["path"] == str(project / "prices")
+    assert result.config.data.path == "prices"  # the config as given is unchanged
+
+
+def test_a_run_folder_with_a_relative_data_path_reruns_from_another_directory(
+    relative_csv_config, project, monkeypatch
+):
+    first = run_backtest(relative_csv_config, tearsheet=False)
+    elsewhere = project / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    again = run_backtest(first.run_dir / "config.yaml", tearsheet=False)
+    pd.testing.assert_series_equal(first.returns, again.returns)
+
+
 def test_runs_never_overwrite_each_other(short_config):
     dirs = {run_backtest(short_config, tearsheet=False).run_dir for _ in range(3)}
     assert len(dirs) == 3

@@ -3,8 +3,9 @@
 A series that would give wrong numbers without failing is refused here, before it
 reaches a strategy: duplicated dates, non-positive or non-finite prices, blank
 stretches inside a series, sessions of the exchange without a price, long flat
-stretches of identical prices, and one-day moves the size of a stock split that the
-series' own past never came near (a file not adjusted for a split). Problems that can
+stretches of identical prices, one-day moves the size of a stock split that the
+series' own past never came near (a file not adjusted for a split), and any other
+one-day move beyond ``max_day_move`` that its past never came near (a bad print). Problems that can
 be repaired without inventing information are repaired and reported as notes that
 name the file, the ticker, the dates and what was changed.
 
@@ -82,6 +83,9 @@ class SanityLimits:
     split_min_sigmas: float = 10.0
     #: Returns before a day whose volatility a split-sized move is judged against.
     split_history_days: int = 252
+    #: A one-day price ratio beyond this (up, or its inverse down: 3 means x3 or /3) that
+    #: is also ``split_min_sigmas`` past daily volatilities is refused as a bad price.
+    max_day_move: float = 3.0
 
 
 DEFAULT_LIMITS = SanityLimits()
@@ -102,7 +106,8 @@ class PriceRules:
     first_days: Mapping[str, pd.Timestamp] = field(default_factory=dict)
     #: Splits by ticker, {date: ratio (new shares per old share)} (``data/splits.csv``).
     splits: Mapping[str, Mapping[pd.Timestamp, float]] = field(default_factory=dict)
-    #: One-day moves the user says are real (``data.known_moves``).
+    #: One-day moves the user says are real (``data.known_moves``): they pass the split
+    #: and ``max_day_move`` checks.
     known_moves: Mapping[str, frozenset[pd.Timestamp]] = field(default_factory=dict)
 
 
@@ -330,14 +335,7 @@ def check_split_moves(
     candidate = distance <= limits.split_tolerance
     if not candidate.any():
         return
-    past = (
-        logret.shift(1)
-        .rolling(limits.split_history_days, min_periods=SPLIT_MIN_HISTORY)
-        .std()
-        .to_numpy()
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sigmas = np.abs(logret.to_numpy()) / past
+    sigmas = _past_sigmas(logret, limits)
     hits = np.flatnonzero(candidate & (sigmas >= limits.split_min_sigmas))
     hits = [i for i in hits if valid.index[i] not in known]
     if not hits:
@@ -351,6 +349,59 @@ def check_split_moves(
         "unadjusted for a split; use split-adjusted prices, add the split to "
         f"data/splits.csv (adjusts the earlier prices), or, if the move is real, set "
         f"data.known_moves: {{{ticker}: [{day.date()}]}}"
+        + (f" ({len(hits) - 1} more such day(s) after it)" if len(hits) > 1 else "")
+    )
+
+
+def _past_sigmas(logret: pd.Series, limits: SanityLimits) -> np.ndarray:
+    """Each day's absolute log move in daily volatilities of the ``split_history_days``
+    returns before it (NaN with fewer than :data:`SPLIT_MIN_HISTORY`): no later price."""
+    past = (
+        logret.shift(1)
+        .rolling(limits.split_history_days, min_periods=SPLIT_MIN_HISTORY)
+        .std()
+        .to_numpy()
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.abs(logret.to_numpy()) / past
+
+
+def check_day_moves(
+    series: pd.Series,
+    where: str,
+    ticker: str,
+    limits: SanityLimits = DEFAULT_LIMITS,
+    known: frozenset[pd.Timestamp] = frozenset(),
+) -> None:
+    """Refuse a one-day move beyond ``max_day_move`` that the series' past never came near.
+
+    A day is refused when its price ratio to the previous close is at least
+    ``max_day_move`` (or at most its inverse) and its log move is at least
+    ``split_min_sigmas`` times the daily volatility of the ``split_history_days``
+    returns before it (at least :data:`SPLIT_MIN_HISTORY`): only prices up to that
+    day decide. Run after :func:`check_split_moves`, which names split-sized moves
+    more precisely. Days in ``known`` are real moves and pass.
+    """
+    valid = series.dropna()
+    if len(valid) <= SPLIT_MIN_HISTORY + 1:
+        return
+    logret = np.log(valid).diff()
+    big = np.abs(logret.to_numpy()) >= np.log(limits.max_day_move)
+    if not big.any():
+        return
+    sigmas = _past_sigmas(logret, limits)
+    hits = np.flatnonzero(big & (sigmas >= limits.split_min_sigmas))
+    hits = [i for i in hits if valid.index[i] not in known]
+    if not hits:
+        return
+    i = hits[0]
+    day = valid.index[i]
+    ratio = valid.iloc[i] / valid.iloc[i - 1]
+    raise DataError(
+        f"{where}: x{ratio:.4g} in one day on {day.date()} ({valid.iloc[i - 1]:.6g} -> "
+        f"{valid.iloc[i]:.6g}) is beyond {_setting('max_day_move', limits)} and "
+        f"{sigmas[i]:.0f} times the daily volatility before it: a bad price; fix the file, "
+        f"or, if the move is real, set data.known_moves: {{{ticker}: [{day.date()}]}}"
         + (f" ({len(hits) - 1} more such day(s) after it)" if len(hits) > 1 else "")
     )
 
@@ -544,7 +595,9 @@ def check_frame(
             series, label, rules.splits.get(ticker, {}), limits
         )
         notes += found
-        check_split_moves(series, label, ticker, limits, rules.known_moves.get(ticker, frozenset()))
+        known = rules.known_moves.get(ticker, frozenset())
+        check_split_moves(series, label, ticker, limits, known)
+        check_day_moves(series, label, ticker, limits, known)
         columns[ticker], factors[ticker] = series, factor
     checked = pd.DataFrame(columns, index=close.index).dropna(how="all")
     factor = pd.DataFrame(factors, index=close.index).loc[checked.index]

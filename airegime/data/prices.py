@@ -266,17 +266,17 @@ def parse_dates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
                 "stamps were converted to another time zone; write local dates "
                 "(YYYY-MM-DD), or local midnight with its offset"
             )
-        try:
-            return pd.DatetimeIndex(pd.to_datetime(parts[0], format="%Y-%m-%d"), name="date")
-        except (ValueError, TypeError) as exc:
-            raise DataError(
-                f"{path}: column 'date' has values that are not dates ({exc})"
-            ) from None
+        days = pd.to_datetime(parts[0], format="%Y-%m-%d", errors="coerce")
+        _refuse_non_dates(values, days, path)
+        return pd.DatetimeIndex(days, name="date")
     try:
         parsed = pd.DatetimeIndex(pd.to_datetime(values, utc=False))
-    except (ValueError, TypeError) as exc:
-        reason = str(exc).splitlines()[0]
-        raise DataError(f"{path}: column 'date' has values that are not dates ({reason})") from None
+    except (ValueError, TypeError):
+        each = [pd.to_datetime(v, utc=False, errors="coerce") for v in values]
+        _refuse_non_dates(values, pd.Series(each, dtype=object), path)
+        raise DataError(  # each value is a date, but not of one kind (mixed formats or zones)
+            f"{path}: column 'date' mixes date formats or time zones; write dates as YYYY-MM-DD"
+        ) from None
     if parsed.tz is not None:
         parsed = parsed.tz_localize(None)
     timed = np.flatnonzero(parsed != parsed.normalize())
@@ -287,6 +287,35 @@ def parse_dates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
             "daily files need one date per row (YYYY-MM-DD)"
         )
     return parsed.rename("date")
+
+
+def _refuse_non_dates(values: pd.Series, parsed: pd.Series, path: Path) -> None:
+    """Refuse the first value of ``values`` that ``parsed`` could not read (NaT)."""
+    bad = np.flatnonzero(pd.isna(parsed).to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise DataError(
+            f"{path}: column 'date' row {i + 1}: {str(values.iloc[i])!r} is not a date; "
+            "write dates as YYYY-MM-DD"
+        )
+
+
+def _numbers(raw: pd.DataFrame, column: str, days: pd.DatetimeIndex, path: Path) -> np.ndarray:
+    """Column ``column`` as floats: a blank cell is NaN (a gap the checks judge), a cell
+    that is not a number (``abc``, ``1,234.5``, ``$12``) is refused with its row."""
+    cells = raw[column]
+    values = pd.to_numeric(cells, errors="coerce")
+    text = cells.astype("string").str.strip()
+    bad = np.flatnonzero((values.isna() & text.notna() & (text != "")).to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        more = f" ({len(bad) - 1} more such cell(s) below)" if len(bad) > 1 else ""
+        raise DataError(
+            f"{path}: column '{column}' on {days[i].date()} (row {i + 1}) is "
+            f"{str(cells.iloc[i])!r}, not a number{more}; write a plain number such as "
+            "123.45, or leave the cell blank for a missing price"
+        )
+    return values.to_numpy(dtype=float)
 
 
 def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
@@ -308,7 +337,12 @@ def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
         raise DataError(f"{path}: file is empty (0 bytes); download or copy it again") from None
     except PermissionError:
         raise DataError(f"{path}: permission denied; make the file readable") from None
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: cannot read CSV, it is not UTF-8 text "
+            f"({str(exc).split(' in position')[0]}); save it as UTF-8"
+        ) from None
+    except (OSError, pd.errors.ParserError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: cannot read CSV ({reason})") from None
     if cut is not None:
@@ -331,23 +365,20 @@ def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
     if raw.empty:
         raise DataError(f"{path}: file has a header but no rows")
     index = parse_dates(raw["date"], path)
-    adj = pd.to_numeric(raw["adj_close"], errors="coerce").to_numpy()
+    adj = _numbers(raw, "adj_close", index, path)
     if np.isnan(adj).all():
         raise DataError(f"{path}: column 'adj_close' has no numeric values")
     bars = {"open", "high", "low", "close", "volume"}.issubset(raw.columns)
     if bars:
-        raw_close = pd.to_numeric(raw["close"], errors="coerce").to_numpy()
+        raw_close = _numbers(raw, "close", index, path)
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = adj / raw_close
         frame = pd.DataFrame(
-            {
-                f: pd.to_numeric(raw[f], errors="coerce").to_numpy() * factor
-                for f in ("open", "high", "low")
-            },
+            {f: _numbers(raw, f, index, path) * factor for f in ("open", "high", "low")},
             index=index,
         )
         frame["close"] = adj
-        frame["volume"] = pd.to_numeric(raw["volume"], errors="coerce").to_numpy()
+        frame["volume"] = _numbers(raw, "volume", index, path)
         frame["raw_close"] = raw_close  # checked like the others, then dropped
     else:
         frame = pd.DataFrame({"close": adj}, index=index)

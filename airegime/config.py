@@ -24,57 +24,10 @@ from pydantic import (
 )
 
 from .data.price_checks import DEFAULT_CALENDAR, DEFAULT_LIMITS, SanityLimits
+from .data.yaml_reader import DuplicateKeyError, load_yaml
 from .errors import ConfigError, did_you_mean, user_code, wording
 from .registry import resolve_strategy
 from .strategy import Strategy
-
-#: A scalar of digits with a leading zero (``000300``): a ticker, never a number (YAML 1.1
-#: would read it as octal 192).
-_LEADING_ZERO = re.compile(r"^0\d+$")
-
-
-class DuplicateKeyError(yaml.YAMLError):
-    """A mapping of a config names the same key twice (YAML would keep the last)."""
-
-    def __init__(self, key: object, line: int, first_line: int) -> None:
-        super().__init__(f"key {key!r} appears twice")
-        self.key, self.line, self.first_line = key, line, first_line
-
-
-class ConfigLoader(yaml.SafeLoader):
-    """The YAML loader of configs and ``--set`` values: a safe loader that refuses a key
-    given twice in one mapping and keeps digits with a leading zero as text (tickers
-    such as ``000300`` or ``600519`` stay as written)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            try:
-                if key in seen:
-                    raise DuplicateKeyError(key, line, seen[key])
-                seen[key] = line
-            except TypeError:  # an unhashable key: the base loader says what is wrong
-                continue
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
-        text = self.construct_scalar(node)
-        if isinstance(text, str) and _LEADING_ZERO.match(text):
-            return text
-        return super().construct_yaml_int(node)
-
-
-ConfigLoader.add_constructor("tag:yaml.org,2002:int", ConfigLoader.construct_yaml_int)
-
-
-def load_yaml(text: str) -> Any:
-    """``text`` read by :class:`ConfigLoader` (raises :class:`DuplicateKeyError` and the
-    other ``yaml.YAMLError``; ``ValueError`` for an impossible date such as 2024-02-30)."""
-    return yaml.load(text, Loader=ConfigLoader)
 
 
 def _ticker_text(value: Any) -> Any:

@@ -36,6 +36,7 @@ import yaml
 
 from .config import BacktestConfig, validate_config
 from .data.cache import atomic_write, atomic_write_text
+from .data.yaml_reader import read_yaml_file
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ResultsError, wording
 
@@ -292,7 +293,7 @@ class RunResult:
                 "results/<name>/<run id>"
             )
         try:
-            raw = yaml.safe_load((run_dir / "config.yaml").read_text())
+            raw = read_yaml_file(run_dir / "config.yaml")
             provenance = raw.pop("provenance", {}) or {}
             config = validate_config(raw, str(run_dir / "config.yaml"))
             returns = pd.read_csv(run_dir / "returns.csv", index_col="date", parse_dates=["date"])

@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 
 from ..errors import DataError
+from .yaml_reader import read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,12 @@ def load_regimes(path: Path) -> Regimes:
     """Read ``regimes.yaml``; every event needs a name, date, kind and source."""
     if not path.is_file():
         raise DataError(f"{path}: regime table not found")
-    raw = yaml.safe_load(path.read_text()) or {}
+    try:
+        raw = read_yaml_file(path) or {}
+    except (yaml.YAMLError, ValueError) as exc:
+        raise DataError(
+            f"{path}: not a readable YAML file ({exc.__class__.__name__}: {exc})"
+        ) from None
     events, periods = [], []
     for i, item in enumerate(raw.get("events", [])):
         missing = [k for k in ("name", "date", "kind", "source") if not item.get(k)]

@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ConfigError, DataError, did_you_mean
+from .yaml_reader import read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def load_universes(path: Path) -> Universes:
             "or set AIREGIME_HOME to it"
         )
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = read_yaml_file(path) or {}
         groups = {str(g): [str(t).upper() for t in ts] for g, ts in raw["groups"].items()}
         universes = {str(u): [str(t).upper() for t in ts] for u, ts in raw["universes"].items()}
         about = {str(u): dict(a) for u, a in (raw.get("about") or {}).items()}

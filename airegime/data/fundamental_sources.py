@@ -46,6 +46,16 @@ def read_facts_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: fundamentals file not found; set data.fundamentals_path")
     try:
         raw = pd.read_csv(path, dtype=str)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: cannot read CSV, it is not UTF-8 text "
+            f"({str(exc).split(' in position')[0]}); save it as UTF-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{path}: the fundamentals file is empty; expected a header "
+            "ticker,tag,period_start,period_end,filed,value and one row per fact"
+        ) from None
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read CSV ({exc})") from None
     return normalise_facts(raw, str(path))

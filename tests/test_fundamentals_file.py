@@ -1,0 +1,37 @@
+"""A researcher's own facts file (`data.fundamentals: csv`): unreadable files are one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airegime.data.fundamental_sources import read_facts_csv
+from airegime.errors import DataError
+
+HEADER = "ticker,tag,period_start,period_end,filed,value\n"
+
+
+def test_a_facts_file_that_is_not_utf8_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "facts.csv"
+    path.write_bytes(
+        (HEADER + "NVDA,Revenues,2023-01-30,2024-01-28,2024-02-21,6e10 é\n").encode("latin-1")
+    )
+    with pytest.raises(
+        DataError, match=r"facts\.csv: cannot read CSV, it is not UTF-8 .*save it as UTF-8"
+    ):
+        read_facts_csv(path)
+
+
+def test_an_empty_facts_file_is_refused_naming_the_header_it_needs(tmp_path: Path) -> None:
+    path = tmp_path / "facts.csv"
+    path.write_text("")
+    with pytest.raises(
+        DataError, match=r"facts\.csv: the fundamentals file is empty; expected a header"
+    ):
+        read_facts_csv(path)
+
+
+def test_a_missing_facts_file_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"not found; set data\.fundamentals_path"):
+        read_facts_csv(tmp_path / "nope.csv")

@@ -35,5 +35,5 @@ def test_a_universe_named_twice_in_universes_yaml_is_refused(tmp_path: Path) -> 
 def test_a_malformed_regimes_yaml_is_one_data_error(tmp_path: Path) -> None:
     path = tmp_path / "regimes.yaml"
     path.write_text("events:\n  - name: x\n  - name: [unclosed\n")
-    with pytest.raises(DataError, match="regimes.yaml: not a readable YAML file"):
+    with pytest.raises(DataError, match=r"regimes\.yaml: not a readable YAML file"):
         load_regimes(path)

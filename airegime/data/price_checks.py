@@ -229,6 +229,139 @@ def check_rows(frame: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[str]
     return frame, notes
 
 
+#: Relative tolerance of :func:`check_bar_rows`: open and close may lie this far outside
+#: low..high (vendor rounding; 1e-4 is a cent on a 100 price). Real files: 0 (none outside).
+BAR_TOLERANCE = 1e-4
+#: A one-day jump of the adjustment factor that comes back within this relative distance
+#: of its previous level the next day is a one-day error (dividends move it < 17% in the
+#: real files).
+FACTOR_RETURN_TOLERANCE = 0.05
+
+
+def _raw(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` of a full-bar frame as written in the file (the frame holds open,
+    high and low scaled by ``close / raw_close``; scaled back here for messages)."""
+    values = frame[name].to_numpy(dtype=float)
+    if name in ("open", "high", "low"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = values * frame["raw_close"].to_numpy(dtype=float) / frame["close"].to_numpy()
+    return values
+
+
+def check_bar_rows(frame: pd.DataFrame, where: str, ticker: str) -> None:
+    """Refuse a full bar whose open or close lies outside its low..high, or high < low.
+
+    ``frame`` is one ticker's file after :func:`check_rows` (sorted dates; open, high,
+    low scaled to the adjusted basis, close = adj_close, raw_close as written). All four
+    scaled prices share one factor, so this judges the file's raw values: a raw close
+    x100 (a typo) lies far above the high. A blank field is not judged here (the blank
+    checks handle it). :data:`BAR_TOLERANCE` (relative) allows vendor rounding. Only the
+    row itself decides: no other day is used. Raises :class:`DataError`, naming the
+    first bad row with its values as written in the file.
+    """
+    if "raw_close" not in frame.columns:
+        return
+    o, h, lo, c = (_raw(frame, n) for n in ("open", "high", "low", "raw_close"))
+    up, down = 1 + BAR_TOLERANCE, 1 - BAR_TOLERANCE
+    with np.errstate(invalid="ignore"):
+        tests = (
+            ("high", "below low", h < lo * down),
+            ("open", "above high", o > h * up),
+            ("open", "below low", o < lo * down),
+            ("close", "above high", c > h * up),
+            ("close", "below low", c < lo * down),
+        )
+    bad = np.logical_or.reduce([hit for _, _, hit in tests])
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    i = rows[0]
+    name, how, _ = next(t for t in tests if t[2][i])
+    value = {"high": h, "open": o, "close": c}[name][i]
+    limit = lo[i] if how.endswith("low") else h[i]
+    raise DataError(
+        f"{where}: {ticker} {name} {value:.6g} on {frame.index[i].date()} is {how} "
+        f"{limit:.6g} (row: open {o[i]:.6g}, high {h[i]:.6g}, low {lo[i]:.6g}, close "
+        f"{c[i]:.6g}): an impossible "
+        "bar, most likely a typo (a misplaced decimal point?); fix that row so open and "
+        "close lie within low..high"
+        + (f" ({len(rows) - 1} more such row(s) after it)" if len(rows) > 1 else "")
+    )
+
+
+def check_adjustment(
+    frame: pd.DataFrame,
+    where: str,
+    ticker: str,
+    limits: SanityLimits = DEFAULT_LIMITS,
+    splits: Mapping[pd.Timestamp, float] | None = None,
+) -> None:
+    """Refuse a jump of the adjustment factor ``adj_close / close`` that no split explains.
+
+    The factor changes on dividend days (by a few % at most; a special dividend more)
+    and, where the file's close is not split-adjusted, by a split's ratio on its day.
+    A day whose factor differs from the previous row's by a ratio beyond
+    ``max_day_move`` (up, or its inverse down) means close or adj_close is wrong there;
+    it is refused when
+
+    * the factor comes back within :data:`FACTOR_RETURN_TOLERANCE` of its previous level
+      the next day (a one-day error: no split reverts the next day), or
+    * it stays, and the ratio is neither within ``split_tolerance`` of a split of that
+      ticker on that day in ``splits`` (``data/splits.csv``) nor of a split ratio
+      (:data:`SPLIT_RATIOS` or an inverse), or
+    * it is the file's last row and not split-sized (nothing after it to judge).
+
+    **Look-ahead.** Judging a spike uses the next row; that is acceptable here because
+    the outcome is refusing the whole file (a data error the user must fix), never a
+    repair or a trading decision that earlier days could see. Raises
+    :class:`DataError` naming the day and both values.
+    """
+    if "raw_close" not in frame.columns:
+        return
+    both = frame[["close", "raw_close"]].dropna()
+    if len(both) < 2:
+        return
+    factor = (both["close"] / both["raw_close"]).to_numpy()
+    logs = np.log(factor)
+    step = np.diff(logs)  # step[i - 1]: factor of row i against row i - 1
+    big = np.flatnonzero(np.abs(step) >= np.log(limits.max_day_move)) + 1
+    if not len(big):
+        return
+    _, distance = _nearest_split(np.exp(step[big - 1]))
+    listed = {pd.Timestamp(d): r for d, r in (splits or {}).items()}
+    for i, dist in zip(big, distance, strict=True):
+        day = both.index[i]
+        ratio = factor[i] / factor[i - 1]
+        if i + 1 < len(both):
+            back = abs(logs[i + 1] - logs[i - 1]) <= np.log1p(FACTOR_RETURN_TOLERANCE)
+        else:
+            back = False
+        split = day in listed and abs(ratio / listed[day] - 1) <= limits.split_tolerance
+        split_sized = dist <= limits.split_tolerance
+        if not back and (split or split_sized):
+            continue
+        values = (
+            f"close {both['raw_close'].iloc[i]:.6g} and adj_close {both['close'].iloc[i]:.6g} "
+            f"(the row before: {both['raw_close'].iloc[i - 1]:.6g} and "
+            f"{both['close'].iloc[i - 1]:.6g})"
+        )
+        if back:
+            what = (
+                f"for that day only (back on {both.index[i + 1].date()}): the close or the "
+                "adj_close of that row is wrong (a typo?); fix it"
+            )
+        else:
+            what = (
+                "and stays: close and adj_close disagree from that day; fix the file, or, "
+                f"if {day.date()} is a split the close column is not adjusted for, add "
+                f"{ticker},{day.date()},<ratio> to data/splits.csv"
+            )
+        raise DataError(
+            f"{where}: {ticker} adj_close/close changes x{ratio:.4g} on {day.date()}, "
+            f"{values}, beyond {_setting('max_day_move', limits)} {what}"
+        )
+
+
 # --- one ticker on the combined calendar ---------------------------------------------------
 
 

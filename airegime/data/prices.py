@@ -31,6 +31,8 @@ from .price_checks import (
     DEFAULT_CALENDAR,
     DEFAULT_RULES,
     PriceRules,
+    check_adjustment,
+    check_bar_rows,
     check_bars,
     check_frame,
     check_rows,
@@ -318,7 +320,9 @@ def _numbers(raw: pd.DataFrame, column: str, days: pd.DatetimeIndex, path: Path)
     return values.to_numpy(dtype=float)
 
 
-def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
+def read_ticker_csv(
+    path: Path, notes: list[str] | None = None, rules: PriceRules = DEFAULT_RULES
+) -> pd.DataFrame:
     """One ticker's file: ``date,open,high,low,close,adj_close,volume`` or ``date,adj_close``.
 
     Column names of common exports are accepted (``Date,Open,High,Low,Close,Adj
@@ -328,7 +332,11 @@ def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
     bars, or close alone for close-only files; rows with a blank price stay as
     NaN so that the checks of the combined calendar see them. Empty, unreadable,
     truncated or malformed files are :class:`DataError`; repairs are appended to
-    ``notes``.
+    ``notes``. Full bars are also refused when a row's open or close lies outside its
+    low..high or the factor ``adj_close / close`` jumps for no split
+    (:func:`~airegime.data.price_checks.check_bar_rows`,
+    :func:`~airegime.data.price_checks.check_adjustment`; ``rules`` gives
+    ``max_day_move`` and the splits; the file's name is the ticker).
     """
     try:
         cut = _last_line_cut(path)
@@ -383,6 +391,9 @@ def read_ticker_csv(path: Path, notes: list[str] | None = None) -> pd.DataFrame:
     else:
         frame = pd.DataFrame({"close": adj}, index=index)
     frame, found = check_rows(frame, str(path))
+    ticker = path.stem
+    check_bar_rows(frame, str(path), ticker)
+    check_adjustment(frame, str(path), ticker, rules.limits, rules.splits.get(ticker.upper(), {}))
     frame = frame.drop(columns=["raw_close"], errors="ignore")
     if notes is not None:
         notes += found
@@ -434,5 +445,5 @@ def load_csv_dir(folder: Path, tickers: list[str], rules: PriceRules = DEFAULT_R
             f"(expected {folder / (missing[0] + '.csv')})"
         )
     notes: list[str] = []
-    frames = {t: read_ticker_csv(folder / f"{t}.csv", notes) for t in tickers}
+    frames = {t: read_ticker_csv(folder / f"{t}.csv", notes, rules) for t in tickers}
     return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes, rules)

@@ -374,7 +374,7 @@ class YahooPrices:
             for t, why in damaged.items()
         ]
         notes += list(self.messages.values())
-        frames = {t: read_ticker_csv(self._paths(t)[0], notes) for t in tickers}
+        frames = {t: read_ticker_csv(self._paths(t)[0], notes, rules) for t in tickers}
         frames = {t: f.loc[pd.Timestamp(start) : pd.Timestamp(end)] for t, f in frames.items()}
         empty = [t for t, f in frames.items() if f.empty]
         if empty:

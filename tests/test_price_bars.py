@@ -135,3 +135,24 @@ def test_factor_limit_is_max_day_move(tmp_path):
     rules = PriceRules(limits=SanityLimits(max_day_move=2.0), calendar=None)
     with pytest.raises(DataError, match=r"x2\.5 on 2024-01-04.*max_day_move \(now 2\)"):
         load_csv_dir(tmp_path, ["AAPL"], rules)
+
+
+def test_no_real_full_bar_file_trips_the_bar_checks(shared_data):
+    files = sorted((shared_data / "prices").glob("*.csv"))
+    assert len(files) >= 30
+    for path in files:
+        read_ticker_csv(path)  # raises on an impossible bar or a factor jump
+
+
+def test_the_largest_real_factor_change_is_vst_special_dividend(shared_data):
+    """The figure docs/data.md gives for the factor check's margin."""
+    biggest = {}
+    for path in (shared_data / "prices").glob("*.csv"):
+        raw = pd.read_csv(path, index_col="date")
+        factor = raw["adj_close"] / raw["close"]
+        ratio = (factor / factor.shift()).dropna()
+        extreme = pd.concat([ratio, 1 / ratio], axis=1).max(axis=1)
+        biggest[path.stem] = (float(extreme.max()), extreme.idxmax())
+    name = max(biggest, key=lambda n: biggest[n][0])
+    assert (name, biggest[name][1]) == ("VST", "2016-12-15")
+    assert biggest[name][0] == pytest.approx(1.166, abs=1e-3)  # far inside x3

@@ -5,9 +5,12 @@ reaches a strategy: duplicated dates, non-positive or non-finite prices, blank
 stretches inside a series, sessions of the exchange without a price, long flat
 stretches of identical prices, one-day moves the size of a stock split that the
 series' own past never came near (a file not adjusted for a split), and any other
-one-day move beyond ``max_day_move`` that its past never came near (a bad print). Problems that can
-be repaired without inventing information are repaired and reported as notes that
-name the file, the ticker, the dates and what was changed.
+one-day move beyond ``max_day_move`` that its past never came near (a bad print); in
+full-bar files, a row whose open or close lies outside its low..high, and a jump of the
+adjustment factor ``adj_close / close`` beyond ``max_day_move`` that no split explains
+(a typo in the raw close). Problems that can be repaired without inventing information
+are repaired and reported as notes that name the file, the ticker, the dates and what was
+changed.
 
 **No look-ahead.** Every repair that changes a price on date D uses only prices up to
 D, or a fixed, dated list: a blank of at most ``max_fill_days`` sessions takes the

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from airegime.cli import app
 from airegime.data.price_checks import PriceRules, SanityLimits
 from airegime.data.prices import load_csv_dir, read_ticker_csv
 from airegime.errors import DataError
@@ -156,3 +158,22 @@ def test_the_largest_real_factor_change_is_vst_special_dividend(shared_data):
     name = max(biggest, key=lambda n: biggest[n][0])
     assert (name, biggest[name][1]) == ("VST", "2016-12-15")
     assert biggest[name][0] == pytest.approx(1.166, abs=1e-3)  # far inside x3
+
+
+def test_the_cli_refuses_a_close_typo_with_exit_2_and_one_line(csv_config, tmp_path):
+    folder = tmp_path / "prices"  # the close-only files of csv_config; NVDA as full bars
+    frame = pd.read_csv(folder / "NVDA.csv")
+    for name in ("open", "high", "low", "close"):
+        frame[name] = frame["adj_close"]
+    row = int((frame["date"] == "2020-03-02").to_numpy().nonzero()[0][0])
+    frame.loc[row, "close"] *= 100
+    frame["volume"] = 1000
+    frame[["date", "open", "high", "low", "close", "adj_close", "volume"]].to_csv(
+        folder / "NVDA.csv", index=False
+    )
+    results = str(tmp_path / "results")
+    out = CliRunner().invoke(app, ["run", str(csv_config), "--results-dir", results])
+    assert out.exit_code == 2
+    (line,) = [ln for ln in out.output.splitlines() if ln.startswith("error:")]
+    assert line.startswith(f"error: {folder / 'NVDA.csv'}: NVDA close ")
+    assert " on 2020-03-02 is above high " in line

@@ -471,9 +471,7 @@ def check_split_moves(
     candidate = distance <= limits.split_tolerance
     if not candidate.any():
         return
-    sigmas = _past_sigmas(logret, limits)
-    hits = np.flatnonzero(candidate & (sigmas >= limits.split_min_sigmas))
-    hits = [i for i in hits if valid.index[i] not in known]
+    hits, sigmas = _unexplained(valid, logret, candidate, limits, known)
     if not hits:
         return
     i = hits[0]
@@ -502,6 +500,20 @@ def _past_sigmas(logret: pd.Series, limits: SanityLimits) -> np.ndarray:
         return np.abs(logret.to_numpy()) / past
 
 
+def _unexplained(
+    valid: pd.Series,
+    logret: pd.Series,
+    candidate: np.ndarray,
+    limits: SanityLimits,
+    known: frozenset[pd.Timestamp],
+) -> tuple[list[int], np.ndarray]:
+    """Positions of the ``candidate`` days whose move is at least ``split_min_sigmas``
+    past volatilities and that ``known`` does not declare real, with every day's sigmas."""
+    sigmas = _past_sigmas(logret, limits)
+    hits = np.flatnonzero(candidate & (sigmas >= limits.split_min_sigmas))
+    return [int(i) for i in hits if valid.index[i] not in known], sigmas
+
+
 def check_day_moves(
     series: pd.Series,
     where: str,
@@ -525,9 +537,7 @@ def check_day_moves(
     big = np.abs(logret.to_numpy()) >= np.log(limits.max_day_move)
     if not big.any():
         return
-    sigmas = _past_sigmas(logret, limits)
-    hits = np.flatnonzero(big & (sigmas >= limits.split_min_sigmas))
-    hits = [i for i in hits if valid.index[i] not in known]
+    hits, sigmas = _unexplained(valid, logret, big, limits, known)
     if not hits:
         return
     i = hits[0]

@@ -388,7 +388,14 @@ def run_sweep(
         check_split(split, base_config)
     base = base_config.model_dump(mode="json", exclude={"provenance"})
     grid = dict(base_config.sweep or {})
-    grid.update(parse_grid(grid_items or []))
+    given = parse_grid(grid_items or [])
+    replaced = [
+        f"{wording('--grid', 'grid_items')} {key} replaces the values of the config's sweep: "
+        f"block ({', '.join(map(str, grid[key]))})"
+        for key in given
+        if key in grid and grid[key] != given[key]
+    ]
+    grid.update(given)
     if not grid:
         raise ConfigError(
             f"{config_path}: no grid: pass {wording('--grid', 'grid items')} KEY=V1,V2 "
@@ -489,7 +496,12 @@ def run_sweep(
     )
     atomic_write_text(directory / "overfitting.json", json.dumps(report, indent=2, default=str))
     return SweepResult(
-        directory, ranking, report, errors, len(points) - len(todo), merged_notes(points)
+        directory,
+        ranking,
+        report,
+        errors,
+        len(points) - len(todo),
+        [*replaced, *merged_notes(points)],
     )
 
 

@@ -205,3 +205,8 @@ def test_few_points_are_called_weak_evidence_even_when_the_statistics_agree():
     )
     text = reading(with_evidence(pbo=0.33, rho=1.0, trials=3))
     assert "carries over only in part" in text and text.endswith("reading much into them.")
+
+
+def test_a_reading_without_a_split_leaves_the_rank_correlation_out():
+    text = reading(with_evidence(pbo=0.9, rho=None))
+    assert "does not reliably carry over" in text and "correlate" not in text

@@ -286,8 +286,11 @@ def reading(report: dict) -> str | None:
         if trials < FEW_POINTS
         else ""
     )
-    rank_text = f", and the points' in-sample and out-of-sample ranks correlate {rho:+.2f}"
-    rank_text = rank_text if rho is not None else ""
+    rank_text = (
+        f", and the points' in-sample and out-of-sample ranks correlate {rho:+.2f}"
+        if rho is not None
+        else ""
+    )
     verdict = carry_over(pbo["pbo"], rho)
     dsr_text = (
         f"The deflated Sharpe ratio ({dsr['dsr']:.2f}) and PBO ({pbo['pbo']:.2f}) answer "

@@ -45,6 +45,7 @@ from .errors import (
     StrategyError,
     describe,
     did_you_mean,
+    user_date,
     wording,
 )
 from .loading import check_window, load_context
@@ -597,10 +598,7 @@ MIN_SPLIT_DAYS = 30
 def check_split(split: str, config: BacktestConfig) -> None:
     """Refuse, before any point runs, a split that is not a date inside the window."""
     flag = wording("--split", "split")
-    try:
-        cut = pd.Timestamp(split)
-    except ValueError:
-        raise ConfigError(f"{flag} {split}: not a date; use YYYY-MM-DD") from None
+    cut = user_date(split, flag)
     start, end = pd.Timestamp(config.start), pd.Timestamp(config.end)
     if (
         not start + pd.Timedelta(days=MIN_SPLIT_DAYS)

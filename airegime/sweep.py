@@ -413,20 +413,15 @@ def run_sweep(
     check_writable(points_dir)
     for stale in points_dir.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)  # interrupted points: not results
-    atomic_write_text(
-        directory / "sweep.yaml",
-        yaml.safe_dump(
-            {
-                "config": str(config_path),
-                "overrides": overrides or [],
-                "grid": grid,
-                "settings": settings,
-                "engine": engine,
-                "points": {p.point_id: p.params for p in points},
-            },
-            sort_keys=False,
-        ),
-    )
+    record = {
+        "config": str(config_path),
+        "overrides": overrides or [],
+        "grid": grid,
+        "settings": settings,
+        "engine": engine,
+        "points": {p.point_id: p.params for p in points},
+    }
+    atomic_write_text(directory / "sweep.yaml", yaml.safe_dump(record, sort_keys=False))
     todo = [p for p in points if not (points_dir / p.point_id / "metrics.json").is_file()]
     errors: dict[str, str] = {}
     done = 0
@@ -491,6 +486,11 @@ def run_sweep(
     if tuned:
         report["in_sample"] = tuned
     report["reading"] = reading(report)
+    if "engine" in ranking:
+        # A resumed sweep keeps the rows another --engine made: say which engine made them.
+        counts = ranking["engine"].dropna().value_counts()
+        record["figures_from"] = {str(k): int(v) for k, v in counts.sort_index().items()}
+        atomic_write_text(directory / "sweep.yaml", yaml.safe_dump(record, sort_keys=False))
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)

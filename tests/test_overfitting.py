@@ -168,8 +168,10 @@ def with_evidence(pbo: float, rho: float | None, dsr: float = 0.99, trials: floa
 @pytest.mark.parametrize(
     ("pbo", "rho", "expected"),
     [
-        (0.6, 0.9, "no"),  # PBO at or above 0.5: no, whatever the correlation
+        (0.6, None, "no"),  # PBO at or above 0.5 and no split: no
+        (0.6, 0.9, "mixed"),  # PBO says no, the split's ranks say yes
         (0.1, -0.2, "no"),  # ranks that do not agree: no, whatever PBO
+        (0.8, -0.2, "no"),
         (0.3, 0.0, "no"),
         (0.3, 1.0, "partly"),
         (0.3, None, "partly"),
@@ -177,7 +179,7 @@ def with_evidence(pbo: float, rho: float | None, dsr: float = 0.99, trials: floa
         (0.1, None, "yes"),
     ],
 )
-def test_the_choice_carries_over_unless_pbo_is_half_or_the_ranks_disagree(pbo, rho, expected):
+def test_the_choice_carries_over_unless_the_ranks_disagree_or_pbo_is_half(pbo, rho, expected):
     assert carry_over(pbo, rho) == expected
 
 
@@ -210,3 +212,9 @@ def test_few_points_are_called_weak_evidence_even_when_the_statistics_agree():
 def test_a_reading_without_a_split_leaves_the_rank_correlation_out():
     text = reading(with_evidence(pbo=0.9, rho=None))
     assert "does not reliably carry over" in text and "correlate" not in text
+
+
+def test_a_high_pbo_beside_ranks_that_kept_their_order_is_called_unsettled():
+    text = reading(with_evidence(pbo=0.83, rho=1.0))
+    assert "does not reliably carry over" not in text
+    assert "is unsettled: PBO says it does not, while the points kept their order" in text

@@ -249,10 +249,15 @@ FEW_POINTS = 5
 
 def carry_over(pbo: float, rho: float | None) -> str:
     """Whether the choice among a sweep's points carries over to other dates: ``"no"``
-    when PBO >= 0.5 or the in/out-of-sample rank correlation is zero or below, ``"partly"``
-    when 0.25 <= PBO < 0.5 (and the correlation, if known, is positive), else ``"yes"``."""
-    if pbo >= PBO_DOES_NOT_CARRY_OVER or (rho is not None and not math.isnan(rho) and rho <= 0):
+    when the in/out-of-sample rank correlation is zero or below, or PBO >= 0.5 without a
+    correlation; ``"mixed"`` when PBO >= 0.5 but the ranks kept their order across the
+    split; ``"partly"`` when 0.25 <= PBO < 0.5 (and the correlation, if known, is
+    positive); else ``"yes"``."""
+    known = rho is not None and not math.isnan(rho)
+    if known and rho <= 0:
         return "no"
+    if pbo >= PBO_DOES_NOT_CARRY_OVER:
+        return "mixed" if known else "no"
     if pbo >= PBO_CARRIES_OVER:
         return "partly"
     return "yes"
@@ -307,6 +312,13 @@ def reading(report: dict) -> str | None:
             dsr_text + "Together: the family of strategies made money here, and the choice "
             "among its points does not reliably carry over; do not trust the best point's "
             "parameters." + spa_text + weak
+        )
+    if dsr["dsr"] >= 0.95 and verdict == "mixed":
+        return (
+            dsr_text + "Together: the family of strategies made money here, and whether the "
+            "choice among its points carries over is unsettled: PBO says it does not, while "
+            "the points kept their order across the split; do not rely on the best point's "
+            "parameters until more dates or points settle it." + spa_text + weak
         )
     if dsr["dsr"] >= 0.95 and verdict == "partly":
         return (

@@ -288,12 +288,55 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return key.strip().split("."), value
 
 
+def split_values(raw: str) -> list[str]:
+    """``4,6,8`` -> ``["4", "6", "8"]``; commas inside brackets or braces do not split, so
+    ``[NVDA,AMD],[MSFT,AAPL]`` is two values."""
+    values: list[str] = []
+    depth, start = 0, 0
+    for i, char in enumerate(raw):
+        if char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            values.append(raw[start:i])
+            start = i + 1
+    values.append(raw[start:])
+    return [v.strip() for v in values]
+
+
+def refuse_repeated_keys(items: list[str], option: str, api: str) -> None:
+    """A key given twice in ``items`` (``KEY=...`` texts of one option) is refused: with
+    repeated ``--grid``/``--vary`` keys all but the last values would be dropped silently,
+    with repeated ``--set`` keys all but the last value."""
+    seen: dict[str, str] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            continue  # the parser names the malformed item
+        if key in seen:
+            name = wording(option, api)
+            if option == "--set":
+                raise ConfigError(
+                    f"{name} {key} given twice ({seen[key]}, {item.strip()}); keep one"
+                )
+            values = [*split_values(seen[key].partition("=")[2]), *split_values(raw)]
+            raise ConfigError(
+                f"{name} {key} given twice; list all values once: {key}={','.join(values)}"
+            )
+        seen[key] = item.strip()
+
+
 def parse_grid(items: list[str], option: str = "--grid") -> dict[str, list[Any]]:
     """``["strategy.params.top_n=5,10"]`` -> ``{"strategy.params.top_n": [5, 10]}``.
 
-    Each value is read as YAML like a ``--set`` value. ``option`` names the CLI option
-    in errors (``--grid`` for sweeps, ``--vary`` for comparisons).
+    Each value is read as YAML like a ``--set`` value; values are split on the commas
+    outside brackets (``universe=[NVDA,AMD],[MSFT,AAPL]`` is two universes). A key given
+    twice is refused. ``option`` names the CLI option in errors (``--grid`` for sweeps,
+    ``--vary`` for comparisons).
     """
+    refuse_repeated_keys(items, option, "grid item")
     grid: dict[str, list[Any]] = {}
     for item in items:
         key, sep, raw = item.partition("=")
@@ -302,7 +345,7 @@ def parse_grid(items: list[str], option: str = "--grid") -> dict[str, list[Any]]
                 f"{wording(option, 'grid item')} {item}: expected KEY=V1,V2,..., "
                 "e.g. strategy.params.top_n=5,10,15"
             )
-        grid[key.strip()] = [parse_override(f"{key}={v.strip()}")[1] for v in raw.split(",")]
+        grid[key.strip()] = [parse_override(f"{key}={v}")[1] for v in split_values(raw)]
     return grid
 
 

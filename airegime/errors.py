@@ -48,6 +48,21 @@ def wording(cli: str, api: str) -> str:
     return cli if _CLI_WORDING.get() else api
 
 
+def user_date(text: str, flag: str, error: type[AiregimeError] | None = None) -> Any:
+    """A date the user typed (``--date``, ``--split``, ``--as-of``, ...) as a
+    ``pd.Timestamp``; one that is not a date raises ``error`` (ConfigError by default)
+    naming ``flag`` and the fix, never pandas' own parse error."""
+    import pandas as pd
+
+    try:
+        parsed = pd.Timestamp(str(text).strip())
+    except (ValueError, OverflowError):
+        parsed = pd.NaT
+    if parsed is pd.NaT:
+        raise (error or ConfigError)(f"{flag} {text}: not a date; write dates as YYYY-MM-DD")
+    return parsed
+
+
 def use_cli_wording() -> Callable[[], None]:
     """Switch messages to CLI wording; returns the function that switches back."""
     token = _CLI_WORDING.set(True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DataError, wording
+from .errors import DataError, user_date, wording
 from .results import load_diagnostics
 
 
@@ -110,10 +110,7 @@ def explain(run_dir: str | Path, date: str | pd.Timestamp) -> Explanation:
     if not path.is_file():
         raise DataError(f"{run_dir}: not a run folder (no targets.csv); give results/<name>/<id>")
     flag = wording("--date", "date")
-    try:
-        requested = pd.Timestamp(date)
-    except ValueError:
-        raise DataError(f"{flag} {date}: not a date; use YYYY-MM-DD") from None
+    requested = user_date(date, flag, DataError)
     targets = pd.read_csv(path, index_col="date", parse_dates=["date"])
     before = targets.index[targets.index <= requested]
     if before.empty:

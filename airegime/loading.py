@@ -192,8 +192,22 @@ def build_context(
         universe=tickers,
         groups=universes.group_map(),
         suppliers=[t for g in universes.suppliers for t in universes.groups.get(g, [])],
-        extras={"universe_info": universes.info(config.universe), "notes": list(prices.notes)},
+        extras={
+            "universe_info": universes.info(config.universe),
+            "notes": [*known_move_notes(config, wanted), *prices.notes],
+        },
     )
+
+
+def known_move_notes(config: BacktestConfig, tickers: list[str]) -> list[str]:
+    """A note for each ``data.known_moves`` ticker the run does not load: the entry does
+    nothing, most likely a typo (with the closest loaded ticker) or a leftover."""
+    return [
+        f"data.known_moves: {ticker} is not in this run's universe or benchmark, so its "
+        f"entry has no effect{did_you_mean_each([ticker], tickers)}"
+        for ticker in config.data.known_moves
+        if ticker not in tickers
+    ]
 
 
 def coverage_notes(context: MarketContext, start: dt.date, end: dt.date) -> list[str]:

@@ -45,6 +45,7 @@ from .errors import (
     StrategyError,
     describe,
     did_you_mean,
+    user_date,
     wording,
 )
 from .loading import check_window, load_context
@@ -388,7 +389,14 @@ def run_sweep(
         check_split(split, base_config)
     base = base_config.model_dump(mode="json", exclude={"provenance"})
     grid = dict(base_config.sweep or {})
-    grid.update(parse_grid(grid_items or []))
+    given = parse_grid(grid_items or [])
+    replaced = [
+        f"{wording('--grid', 'grid_items')} {key} replaces the values of the config's sweep: "
+        f"block ({', '.join(map(str, grid[key]))})"
+        for key in given
+        if key in grid and grid[key] != given[key]
+    ]
+    grid.update(given)
     if not grid:
         raise ConfigError(
             f"{config_path}: no grid: pass {wording('--grid', 'grid items')} KEY=V1,V2 "
@@ -405,20 +413,15 @@ def run_sweep(
     check_writable(points_dir)
     for stale in points_dir.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)  # interrupted points: not results
-    atomic_write_text(
-        directory / "sweep.yaml",
-        yaml.safe_dump(
-            {
-                "config": str(config_path),
-                "overrides": overrides or [],
-                "grid": grid,
-                "settings": settings,
-                "engine": engine,
-                "points": {p.point_id: p.params for p in points},
-            },
-            sort_keys=False,
-        ),
-    )
+    record = {
+        "config": str(config_path),
+        "overrides": overrides or [],
+        "grid": grid,
+        "settings": settings,
+        "engine": engine,
+        "points": {p.point_id: p.params for p in points},
+    }
+    atomic_write_text(directory / "sweep.yaml", yaml.safe_dump(record, sort_keys=False))
     todo = [p for p in points if not (points_dir / p.point_id / "metrics.json").is_file()]
     errors: dict[str, str] = {}
     done = 0
@@ -483,13 +486,23 @@ def run_sweep(
     if tuned:
         report["in_sample"] = tuned
     report["reading"] = reading(report)
+    if "engine" in ranking:
+        # A resumed sweep keeps the rows another --engine made: say which engine made them.
+        counts = ranking["engine"].dropna().value_counts()
+        record["figures_from"] = {str(k): int(v) for k, v in counts.sort_index().items()}
+        atomic_write_text(directory / "sweep.yaml", yaml.safe_dump(record, sort_keys=False))
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)
     )
     atomic_write_text(directory / "overfitting.json", json.dumps(report, indent=2, default=str))
     return SweepResult(
-        directory, ranking, report, errors, len(points) - len(todo), merged_notes(points)
+        directory,
+        ranking,
+        report,
+        errors,
+        len(points) - len(todo),
+        [*replaced, *merged_notes(points)],
     )
 
 
@@ -585,10 +598,7 @@ MIN_SPLIT_DAYS = 30
 def check_split(split: str, config: BacktestConfig) -> None:
     """Refuse, before any point runs, a split that is not a date inside the window."""
     flag = wording("--split", "split")
-    try:
-        cut = pd.Timestamp(split)
-    except ValueError:
-        raise ConfigError(f"{flag} {split}: not a date; use YYYY-MM-DD") from None
+    cut = user_date(split, flag)
     start, end = pd.Timestamp(config.start), pd.Timestamp(config.end)
     if (
         not start + pd.Timedelta(days=MIN_SPLIT_DAYS)

@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from airegime.stats.overfitting import (
+    carry_over,
     deflated_sharpe,
     deflated_sharpe_ratio,
     expected_max_sharpe,
@@ -136,7 +137,7 @@ def test_a_high_dsr_beside_a_high_pbo_is_explained_with_both_numbers():
 
 
 def test_agreeing_statistics_need_no_reading():
-    report = DSR_HIGH_PBO_HIGH | {"pbo": {"pbo": 0.1}}
+    report = DSR_HIGH_PBO_HIGH | {"pbo": {"pbo": 0.1}, "split": {"rank_correlation": 0.8}}
     assert reading(report) is None
 
 
@@ -152,3 +153,68 @@ def test_spa_pvalues_equal_arch_on_the_same_seed(seed):
     reference = SPA(-base, -models, block_size=20, reps=400, seed=seed)
     reference.compute()
     assert spa_pvalues(-base, -models, 20, 400, seed) == dict(reference.pvalues)
+
+
+def with_evidence(pbo: float, rho: float | None, dsr: float = 0.99, trials: float = 27.0):
+    """The report above with the given PBO, rank correlation, DSR and number of points."""
+    report = DSR_HIGH_PBO_HIGH | {
+        "deflated_sharpe": DSR_HIGH_PBO_HIGH["deflated_sharpe"] | {"dsr": dsr, "trials": trials},
+        "pbo": {"pbo": pbo},
+        "split": {"rank_correlation": rho} if rho is not None else {},
+    }
+    return report
+
+
+@pytest.mark.parametrize(
+    ("pbo", "rho", "expected"),
+    [
+        (0.6, None, "no"),  # PBO at or above 0.5 and no split: no
+        (0.6, 0.9, "mixed"),  # PBO says no, the split's ranks say yes
+        (0.1, -0.2, "no"),  # ranks that do not agree: no, whatever PBO
+        (0.8, -0.2, "no"),
+        (0.3, 0.0, "no"),
+        (0.3, 1.0, "partly"),
+        (0.3, None, "partly"),
+        (0.1, 0.5, "yes"),
+        (0.1, None, "yes"),
+    ],
+)
+def test_the_choice_carries_over_unless_the_ranks_disagree_or_pbo_is_half(pbo, rho, expected):
+    assert carry_over(pbo, rho) == expected
+
+
+def test_a_mid_pbo_with_agreeing_ranks_is_not_read_as_does_not_carry_over():
+    text = reading(with_evidence(pbo=0.3, rho=0.8))
+    assert "does not reliably carry over" not in text
+    assert "carries over only in part" in text and "ranks correlate +0.80" in text
+
+
+def test_a_low_pbo_with_disagreeing_ranks_does_not_carry_over():
+    text = reading(with_evidence(pbo=0.1, rho=-0.5))
+    assert "does not reliably carry over" in text and "ranks correlate -0.50" in text
+
+
+def test_a_low_dsr_beside_a_low_pbo_says_the_points_differ_consistently():
+    text = reading(with_evidence(pbo=0.1, rho=0.6, dsr=0.5))
+    assert text.startswith("PBO (0.10) says the ranking of the points carries over")
+    assert "not by enough to call the best one skilful" in text
+
+
+def test_few_points_are_called_weak_evidence_even_when_the_statistics_agree():
+    assert reading(with_evidence(pbo=0.1, rho=1.0, trials=3)) == (
+        "With only 3 points, PBO and the rank correlation are weak evidence either way; "
+        "add points before reading much into them."
+    )
+    text = reading(with_evidence(pbo=0.33, rho=1.0, trials=3))
+    assert "carries over only in part" in text and text.endswith("reading much into them.")
+
+
+def test_a_reading_without_a_split_leaves_the_rank_correlation_out():
+    text = reading(with_evidence(pbo=0.9, rho=None))
+    assert "does not reliably carry over" in text and "correlate" not in text
+
+
+def test_a_high_pbo_beside_ranks_that_kept_their_order_is_called_unsettled():
+    text = reading(with_evidence(pbo=0.83, rho=1.0))
+    assert "does not reliably carry over" not in text
+    assert "is unsettled: PBO says it does not, while the points kept their order" in text

@@ -305,3 +305,11 @@ def test_engines_that_disagree_stop_the_sweep_with_a_clear_error(config, monkeyp
     monkeypatch.setattr(vector_engine, "run_vector", off_by_a_share)
     with pytest.raises(EngineMismatch, match=r"disagree \(trade 0: .*--engine backtrader"):
         run_sweep(config, ["strategy.params.top_n=3,4"], workers=1, confirm=1)
+
+
+def test_sweep_yaml_counts_the_rows_each_engine_made_when_a_sweep_is_resumed(config):
+    grid = ["strategy.params.top_n=3,4"]
+    run_sweep(config, grid, workers=1, engine="backtrader")
+    resumed = run_sweep(config, grid, workers=1, confirm=0)
+    record = yaml.safe_load((resumed.directory / "sweep.yaml").read_text())
+    assert record["engine"] == "vector" and record["figures_from"] == {"backtrader": 2}

@@ -98,10 +98,21 @@ def _global_options(
     ctx.call_on_close(lambda: _DEBUG.reset(token))
 
 
+def one_set_per_key(values: list[str] | None) -> list[str] | None:
+    """``--set``'s callback: a key given twice is refused rather than the last one winning."""
+    from ..config import refuse_repeated_keys
+
+    refuse_repeated_keys(values or [], "--set", "override")
+    return values
+
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--set", "-s", help="Override a config key, e.g. strategy.params.top_n=10 (repeatable)."
+        "--set",
+        "-s",
+        help="Override a config key, e.g. strategy.params.top_n=10 (repeatable, once per key).",
+        callback=one_set_per_key,
     ),
 ]
 

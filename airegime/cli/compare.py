@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import ResultsOption, console, err_console, guarded, summary_table
+from .common import ResultsOption, console, err_console, guarded, one_set_per_key, summary_table
 
 
 def compare(
@@ -21,7 +21,10 @@ def compare(
     set_: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", "-s", help="Override a key of every config, e.g. rebalance=quarterly"
+            "--set",
+            "-s",
+            help="Override a key of every config, e.g. rebalance=quarterly (once per key)",
+            callback=one_set_per_key,
         ),
     ] = None,
     vary: Annotated[
@@ -29,7 +32,7 @@ def compare(
         typer.Option(
             "--vary",
             help="KEY=V1,V2: one run of each config per value, e.g. "
-            "strategy.params.top_n=6,10 (repeatable: every combination)",
+            "strategy.params.top_n=6,10 (repeatable with different keys: every combination)",
         ),
     ] = None,
     results_dir: ResultsOption = None,

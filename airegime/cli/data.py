@@ -11,7 +11,7 @@ from rich.markup import escape
 if TYPE_CHECKING:
     import pandas as pd
 
-from ..errors import ConfigError, did_you_mean
+from ..errors import ConfigError, did_you_mean, user_date
 from .common import console, fail, guarded, print_frame, project_root, tickers_or_universe
 
 FUNDAMENTAL_FORMATS = {
@@ -95,7 +95,11 @@ def data_fundamentals(
 
     with guarded():
         names = tickers_or_universe(tickers, universe)
-        date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
+        if lag < 0:
+            raise ConfigError(
+                f"--lag {lag}: days after a filing before it counts must be 0 or more (runs use 1)"
+            )
+        date = user_date(as_of, "--as-of") if as_of else pd.Timestamp.today().normalize()
         known = [t for t in names if t in sample_tickers()]
         sample = load_sample(known).close if known else None  # prices for P/E
         before = sample.loc[:date].ffill() if sample is not None else None
@@ -147,7 +151,7 @@ def data_china(
 
     with guarded():
         names = tickers_or_universe(tickers, "ai_global")
-        date = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
+        date = user_date(as_of, "--as-of") if as_of else pd.Timestamp.today().normalize()
         frame, notes = china_exposure_asof(names, date, measure, project_root())
     print_frame(
         frame,
@@ -250,8 +254,8 @@ def data_fetch(
         return
     with guarded("tickers already downloaded stay in the cache; run again for the rest"):
         names = tickers_or_universe(tickers, "ai_global")
-        first = dt.date.fromisoformat(start)
-        last = dt.date.fromisoformat(end) if end else dt.date.today()
+        first = user_date(start, "--start").date()
+        last = user_date(end, "--end").date() if end else dt.date.today()
         with console.status(f"downloading prices of {len(names)} tickers"):
             data = YahooPrices(paths.cache_dir(project_root())).load(names, first, last, refresh)
         console.print(f"prices cached: {len(data.tickers)} tickers, {len(data.close)} days")

@@ -48,7 +48,10 @@ def sweep(
     grid: Annotated[
         list[str] | None,
         typer.Option(
-            "--grid", "-g", help="KEY=V1,V2,... (repeatable); adds to the YAML's sweep: block"
+            "--grid",
+            "-g",
+            help="KEY=V1,V2,... (repeatable with different keys); adds its key to the YAML's "
+            "sweep: block, replacing that key's values there if it has it",
         ),
     ] = None,
     set_: SetOption = None,

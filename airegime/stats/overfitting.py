@@ -238,18 +238,45 @@ def superior_predictive_ability(
 #: other often enough to call the ranking informative (noise gives about 0.5).
 PBO_CARRIES_OVER = 0.25
 
+#: At or above this PBO the best point did no better than a random one on the other
+#: half of the dates: the choice among the points does not carry over.
+PBO_DOES_NOT_CARRY_OVER = 0.5
+
+#: With fewer points than this, PBO and the rank correlation rest on too few ranks to say
+#: much either way (three points correlate +1.00 by chance one time in six).
+FEW_POINTS = 5
+
+
+def carry_over(pbo: float, rho: float | None) -> str:
+    """Whether the choice among a sweep's points carries over to other dates: ``"no"``
+    when the in/out-of-sample rank correlation is zero or below, or PBO >= 0.5 without a
+    correlation; ``"mixed"`` when PBO >= 0.5 but the ranks kept their order across the
+    split; ``"partly"`` when 0.25 <= PBO < 0.5 (and the correlation, if known, is
+    positive); else ``"yes"``."""
+    known = rho is not None and not math.isnan(rho)
+    if known and rho <= 0:
+        return "no"
+    if pbo >= PBO_DOES_NOT_CARRY_OVER:
+        return "mixed" if known else "no"
+    if pbo >= PBO_CARRIES_OVER:
+        return "partly"
+    return "yes"
+
 
 def reading(report: dict) -> str | None:
-    """In words, how a sweep's deflated Sharpe ratio and PBO can both hold when they
-    seem to disagree (None when they agree). ``report``: the sweep's overfitting report
-    (``deflated_sharpe``, ``pbo``, optionally ``split`` and ``spa``); Sharpe ratios in it
-    are per period and shown annualised (x √``periods_per_year`` of the report, 252 if
-    absent)."""
+    """In words, how a sweep's deflated Sharpe ratio, PBO and in/out-of-sample rank
+    correlation hold together (None when they plainly agree); see :func:`carry_over` for
+    the rule. ``report``: the sweep's overfitting report (``deflated_sharpe``, ``pbo``,
+    optionally ``split`` and ``spa``); Sharpe ratios in it are per period and shown
+    annualised (x √``periods_per_year`` of the report, 252 if absent). With fewer than
+    :data:`FEW_POINTS` points it adds that the statistics are weak."""
     dsr, pbo = report.get("deflated_sharpe"), report.get("pbo")
     if not dsr or not pbo or math.isnan(pbo.get("pbo", math.nan)):
         return None
     annual = math.sqrt(report.get("periods_per_year") or 252)
     rho = (report.get("split") or {}).get("rank_correlation")
+    if rho is not None and math.isnan(rho):
+        rho = None
     spa = report.get("spa") or {}
     spa_text = ""
     if "p_consistent" in spa:
@@ -258,31 +285,55 @@ def reading(report: dict) -> str | None:
             f"{spa.get('baseline', 'the baseline')}: p {spa['p_consistent']:.2f}."
         )
     trials = int(dsr["trials"])
-    if dsr["dsr"] >= 0.95 and pbo["pbo"] >= PBO_CARRIES_OVER:
-        rank_text = (
-            f", and the points' in-sample and out-of-sample ranks correlate {rho:+.2f}"
-            if rho is not None and not math.isnan(rho)
-            else ""
-        )
+    weak = (
+        f" With only {trials} points, PBO and the rank correlation are weak evidence either "
+        "way; add points before reading much into them."
+        if trials < FEW_POINTS
+        else ""
+    )
+    rank_text = (
+        f", and the points' in-sample and out-of-sample ranks correlate {rho:+.2f}"
+        if rho is not None
+        else ""
+    )
+    verdict = carry_over(pbo["pbo"], rho)
+    dsr_text = (
+        f"The deflated Sharpe ratio ({dsr['dsr']:.2f}) and PBO ({pbo['pbo']:.2f}) answer "
+        "different questions, so both hold. The DSR asks whether the best point's "
+        f"Sharpe ratio ({dsr['sharpe'] * annual:.2f} annualised) is above the best of "
+        f"{trials} tries with a true Sharpe of zero ({dsr['sr0'] * annual:.2f}): it is, "
+        "but every point holds much the same names, so most of that Sharpe belongs to "
+        "the universe and the period, not to the parameters. PBO asks whether the point "
+        "that is best on one half of the dates is good on the other half: in "
+        f"{pbo['pbo']:.0%} of the splits it ranked below the median{rank_text}. "
+    )
+    if dsr["dsr"] >= 0.95 and verdict == "no":
         return (
-            f"The deflated Sharpe ratio ({dsr['dsr']:.2f}) and PBO ({pbo['pbo']:.2f}) answer "
-            "different questions, so both hold. The DSR asks whether the best point's "
-            f"Sharpe ratio ({dsr['sharpe'] * annual:.2f} annualised) is above the best of "
-            f"{trials} tries with a true Sharpe of zero ({dsr['sr0'] * annual:.2f}): it is, "
-            "but every point holds much the same names, so most of that Sharpe belongs to "
-            "the universe and the period, not to the parameters. PBO asks whether the point "
-            "that is best on one half of the dates is good on the other half: in "
-            f"{pbo['pbo']:.0%} of the splits it ranked below the median{rank_text}. "
-            "Together: the family of strategies made money here, and the choice among its "
-            "points does not reliably carry over; do not trust the best point's "
-            "parameters." + spa_text
+            dsr_text + "Together: the family of strategies made money here, and the choice "
+            "among its points does not reliably carry over; do not trust the best point's "
+            "parameters." + spa_text + weak
         )
-    if dsr["dsr"] < 0.95 and pbo["pbo"] < PBO_CARRIES_OVER:
+    if dsr["dsr"] >= 0.95 and verdict == "mixed":
+        return (
+            dsr_text + "Together: the family of strategies made money here, and whether the "
+            "choice among its points carries over is unsettled: PBO says it does not, while "
+            "the points kept their order across the split; do not rely on the best point's "
+            "parameters until more dates or points settle it." + spa_text + weak
+        )
+    if dsr["dsr"] >= 0.95 and verdict == "partly":
+        return (
+            dsr_text + "Together: the family of strategies made money here, and the choice "
+            "among its points carries over only in part (PBO between 0.25 and 0.5 with "
+            "ranks that agree); prefer the region of good points to the single best one."
+            + spa_text
+            + weak
+        )
+    if dsr["dsr"] < 0.95 and verdict == "yes":
         return (
             f"PBO ({pbo['pbo']:.2f}) says the ranking of the points carries over from one "
-            f"half of the dates to the other, while the deflated Sharpe ratio "
+            f"half of the dates to the other{rank_text}, while the deflated Sharpe ratio "
             f"({dsr['dsr']:.2f}) says the best Sharpe ratio is not clearly above what the "
             f"best of {trials} skill-less tries would show: the points differ consistently, "
-            "but not by enough to call the best one skilful." + spa_text
+            "but not by enough to call the best one skilful." + spa_text + weak
         )
-    return None
+    return weak.strip() or None

@@ -180,3 +180,12 @@ def test_the_real_dlr_cash_slip_is_dropped(store):
     cash = known[known["concept"] == "cash"].set_index("end")["value"]
     assert pd.Timestamp("2017-12-31") not in cash.index
     assert cash[pd.Timestamp("2018-03-31")] == 22_370_000
+
+
+def test_unknown_net_cash_leaves_ev_to_sales_unknown(store, close):
+    # AVGO's last long-term debt tag is 2022-07, over a year before its 2024 balance
+    # sheets: its debt, so its net cash, is unknown, and so is its enterprise value
+    # (not the market cap alone).
+    row = on(store, close, "2024-06-28", ["AVGO"]).loc["AVGO"]
+    assert np.isnan(row["net_cash"]) and row["market_cap"] > 0
+    assert np.isnan(row["ev_to_sales"]) and row["ps_ttm"] > 0

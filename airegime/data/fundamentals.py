@@ -388,7 +388,7 @@ def price_metrics(row: dict, price: float, date_ordinal: int) -> dict[str, float
     else:  # no net income tagged (AVGO): price over TTM diluted EPS
         out["pe_ttm"] = price / eps if eps > 0 else float("nan")
     out["ps_ttm"] = _ratio(market_cap, row["revenue_ttm"]) if row["revenue_ttm"] > 0 else np.nan
-    enterprise = market_cap - row["net_cash"] if np.isfinite(row["net_cash"]) else market_cap
+    enterprise = market_cap - row["net_cash"]  # unknown net cash: unknown EV
     out["ev_to_sales"] = (
         _ratio(enterprise, row["revenue_ttm"]) if row["revenue_ttm"] > 0 else float("nan")
     )

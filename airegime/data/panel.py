@@ -637,8 +637,9 @@ def price_columns(col: dict[str, np.ndarray], price: np.ndarray, today: int) -> 
         by_eps = np.where(eps > 0, price / eps, np.nan)
         out["pe_ttm"] = np.where(np.isfinite(income), by_income, by_eps)
         out["ps_ttm"] = np.where(revenue > 0, _ratio(market_cap, revenue), np.nan)
-        net_cash = col["net_cash"]
-        enterprise = np.where(np.isfinite(net_cash), market_cap - net_cash, market_cap)
+        # Unknown net cash (no cash tag, or debt stale or untagged beside current debt)
+        # leaves the enterprise value unknown rather than equal to the market cap.
+        enterprise = market_cap - col["net_cash"]
         out["ev_to_sales"] = np.where(revenue > 0, _ratio(enterprise, revenue), np.nan)
     ages = {
         "ttm_age_days": col["_ttm_end"],

@@ -263,6 +263,18 @@ def carry_over(pbo: float, rho: float | None) -> str:
     return "yes"
 
 
+#: How a sweep that made money (DSR >= 0.95) reads, by :func:`carry_over`'s verdict.
+_TOGETHER = {
+    "no": "the choice among its points does not reliably carry over; do not trust the best "
+    "point's parameters.",
+    "mixed": "whether the choice among its points carries over is unsettled: PBO says it "
+    "does not, while the points kept their order across the split; do not rely on the best "
+    "point's parameters until more dates or points settle it.",
+    "partly": "the choice among its points carries over only in part (PBO between 0.25 and "
+    "0.5 with ranks that agree); prefer the region of good points to the single best one.",
+}
+
+
 def reading(report: dict) -> str | None:
     """In words, how a sweep's deflated Sharpe ratio, PBO and in/out-of-sample rank
     correlation hold together (None when they plainly agree); see :func:`carry_over` for
@@ -307,24 +319,11 @@ def reading(report: dict) -> str | None:
         "that is best on one half of the dates is good on the other half: in "
         f"{pbo['pbo']:.0%} of the splits it ranked below the median{rank_text}. "
     )
-    if dsr["dsr"] >= 0.95 and verdict == "no":
+    if dsr["dsr"] >= 0.95 and verdict in _TOGETHER:
         return (
-            dsr_text + "Together: the family of strategies made money here, and the choice "
-            "among its points does not reliably carry over; do not trust the best point's "
-            "parameters." + spa_text + weak
-        )
-    if dsr["dsr"] >= 0.95 and verdict == "mixed":
-        return (
-            dsr_text + "Together: the family of strategies made money here, and whether the "
-            "choice among its points carries over is unsettled: PBO says it does not, while "
-            "the points kept their order across the split; do not rely on the best point's "
-            "parameters until more dates or points settle it." + spa_text + weak
-        )
-    if dsr["dsr"] >= 0.95 and verdict == "partly":
-        return (
-            dsr_text + "Together: the family of strategies made money here, and the choice "
-            "among its points carries over only in part (PBO between 0.25 and 0.5 with "
-            "ranks that agree); prefer the region of good points to the single best one."
+            dsr_text
+            + "Together: the family of strategies made money here, and "
+            + _TOGETHER[verdict]
             + spa_text
             + weak
         )

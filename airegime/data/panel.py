@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .concepts import (
+    AGE_COLUMNS,
     ANNUAL_DAYS,
     CONCEPTS,
     DEBT_CONCEPTS,
@@ -60,10 +61,7 @@ COMPANY_COLUMNS = [
         "pe_ttm",
         "ps_ttm",
         "ev_to_sales",
-        "staleness_days",
-        "ttm_age_days",
-        "balance_sheet_age_days",
-        "shares_age_days",
+        *AGE_COLUMNS,
         "period_end",
         "last_filed",
     )

@@ -26,6 +26,7 @@ copy whose prices, fundamentals, China table or extras were replaced starts afre
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -105,7 +106,7 @@ class AsOfView:
         # One row per ticker, so any list of names is a cut of the universe's frame.
         key = ("fundamentals", self.date, tuple(tickers))
         cut = self._context.memoised(key, lambda: self._universe_fundamentals().reindex(tickers))
-        return _private(cut)
+        return private_copy(cut)
 
     def _universe_fundamentals(self) -> pd.DataFrame:
         key = ("fundamentals", self.date)
@@ -125,7 +126,7 @@ class AsOfView:
             return pd.DataFrame()
         key = ("annual_history", self.date, ticker)
         history = self._context.memoised(key, lambda: store.annual_history(ticker, self.date))
-        return _private(history)
+        return private_copy(history)
 
     def capex_breach_counts(self, years: int) -> pd.Series:
         """Per universe name, the fiscal years among the last ``years`` (1..15) of its
@@ -193,10 +194,16 @@ class AsOfView:
         """Remember a score by ticker (e.g. ``"composite"``); NaN means no score."""
         if not (isinstance(scores, pd.Series) and scores.dtype == np.float64):
             scores = pd.Series(scores, dtype=float)
-        self._diagnostics["scores"][name] = {
-            str(t): (None if v != v else round(v, 6))  # v != v: NaN
-            for t, v in zip(scores.index.tolist(), scores.to_numpy().tolist(), strict=True)
-        }
+        tickers = [str(t) for t in scores.index.tolist()]
+        self._diagnostics["scores"][name] = scores_record(tickers, scores.to_numpy())
+
+    def record_scores_dict(self, recorded: dict[str, float | None], name: str = "score") -> None:
+        """:meth:`record_scores` of a score already in its recorded form
+        (:func:`scores_record`): for a strategy that memoises it across sweep points. A
+        :class:`ScoresRecord` is kept as it is (shared, never edited); a plain dict is
+        copied."""
+        kept = recorded if isinstance(recorded, ScoresRecord) else dict(recorded)
+        self._diagnostics["scores"][name] = kept
 
     def record_components(self, scored: pd.Series, active: int | pd.Series) -> None:
         """How many of the ``active`` components each name was scored on (the rest had no
@@ -217,6 +224,11 @@ class AsOfView:
         components = self._diagnostics["components"]
         for ticker, k, n in zip(counts.index.tolist(), found, totals, strict=True):
             components[str(ticker)] = [k, n]
+
+    def record_components_dict(self, counts: dict[str, list[int]]) -> None:
+        """:meth:`record_components` from ``{ticker: [scored, active]}`` (the lists are
+        kept as they are: a strategy may share them across sweep points, never edit them)."""
+        self._diagnostics["components"].update(counts)
 
     def record_selection(
         self,
@@ -267,9 +279,32 @@ class AsOfView:
         return {k: v for k, v in self._diagnostics.items() if v}
 
 
-def _private(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy a strategy may edit without changing the memo: lazy under copy-on-write
-    (pandas 3, or pandas 2 with the option on), a real copy otherwise."""
+class ScoresRecord(dict):
+    """A score as :meth:`AsOfView.record_scores` keeps it (``{ticker: value or None}``),
+    made once and shared read-only by the sweep points that record it; its JSON text is
+    rendered once too (:meth:`as_json`)."""
+
+    def as_json(self) -> str:
+        """``json.dumps(self)``, computed on the first call."""
+        text = self.__dict__.get("_json")
+        if text is None:
+            text = self.__dict__["_json"] = json.dumps(self)
+        return text
+
+
+def scores_record(tickers: list[str], values: np.ndarray) -> ScoresRecord:
+    """A score as :meth:`AsOfView.record_scores` keeps it: ``{ticker: value}`` rounded to
+    six decimals, None where NaN (``values``: float (n,), one per ticker)."""
+    return ScoresRecord(
+        (t, None if v != v else round(v, 6))  # v != v: NaN
+        for t, v in zip(tickers, values.tolist(), strict=True)
+    )
+
+
+def private_copy(frame: T) -> T:
+    """A copy of a memoised frame or Series that a strategy may edit without changing the
+    memo: lazy under copy-on-write (pandas 3, or pandas 2 with the option on), a real copy
+    otherwise."""
     return frame.copy(deep=not _COPY_ON_WRITE)
 
 

@@ -315,7 +315,9 @@ def check_window(
     With ``strict`` a window the data do not cover (beyond ``WINDOW_SLACK_DAYS`` at
     either end) is a :class:`DataError` instead of a trimmed run.
     """
-    first, last = run_window(context, start, end)
+    first, last = context.memoised(
+        ("run_window", start, end), lambda: run_window(context, start, end)
+    )
     window = {
         "requested": {"start": start.isoformat(), "end": end.isoformat()},
         "run": {"start": first.isoformat(), "end": last.isoformat()},

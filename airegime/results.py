@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ import yaml
 
 from .config import BacktestConfig, validate_config
 from .data.cache import atomic_write, atomic_write_text
-from .data.yaml_reader import read_yaml_file
+from .data.yaml_reader import dump_yaml, read_yaml_file
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ResultsError, wording
 
@@ -56,6 +57,12 @@ PACKAGES = ("airegime", "backtrader", "pandas", "numpy", "quantstats", "yfinance
 
 
 def package_versions() -> dict[str, str]:
+    """The installed versions of :data:`PACKAGES` (read once per process)."""
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> dict[str, str]:
     versions = {}
     for name in PACKAGES:
         try:
@@ -255,7 +262,7 @@ class RunResult:
         reruns from any directory (the run id hashes the config as given).
         """
         snapshot = {**absolute_paths(self.config.snapshot()), "provenance": self.provenance}
-        body = yaml.safe_dump(snapshot, sort_keys=False)
+        body = dump_yaml(snapshot)
         atomic_write_text(run_dir / "config.yaml", header_comment(self.provenance) + body)
 
     def save(self, run_dir: Path) -> None:
@@ -374,8 +381,31 @@ def _diagnostics_json(diagnostics: dict[str, Any]) -> str:
     indented dump goes through the pure-Python one, seconds for hundreds of names)."""
     if not diagnostics:
         return "{}"
-    lines = [f"{json.dumps(date)}: {json.dumps(entry)}" for date, entry in diagnostics.items()]
+    lines = [f"{json.dumps(date)}: {_entry_json(entry)}" for date, entry in diagnostics.items()]
     return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def _entry_json(entry: Any) -> str:
+    """``json.dumps(entry)``, with each score that renders its own JSON once (a shared
+    :class:`~airegime.asof.ScoresRecord`) taken as rendered."""
+    scores = entry.get("scores") if isinstance(entry, dict) else None
+    if (
+        not isinstance(scores, dict)
+        or not all(isinstance(k, str) for k in [*entry, *scores])
+        or not any(hasattr(s, "as_json") for s in scores.values())
+    ):
+        return json.dumps(entry)
+    parts = []
+    for key, value in entry.items():
+        if key == "scores":
+            inner = ", ".join(
+                f"{json.dumps(name)}: {s.as_json() if hasattr(s, 'as_json') else json.dumps(s)}"
+                for name, s in value.items()
+            )
+            parts.append(f"{json.dumps(key)}: {{{inner}}}")
+        else:
+            parts.append(f"{json.dumps(key)}: {json.dumps(value)}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:
@@ -384,6 +414,9 @@ def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:
     joined by row, which is several times faster for hundreds of names."""
     if index and _plain_float_table(frame):
         atomic_write_text(path, _float_table_csv(frame))
+        return
+    if not index and _plain_records(frame):
+        atomic_write_text(path, _records_csv(frame))
         return
     atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index, float_format="%.10g"))
 
@@ -398,6 +431,43 @@ def _plain_float_table(frame: pd.DataFrame) -> bool:
         and bool((frame.index == frame.index.normalize()).all())
         and not any(c in name for name in names for c in ',"\n\r')
     )
+
+
+def _plain_records(frame: pd.DataFrame) -> bool:
+    """Columns of dates at midnight, text that needs no CSV quoting, or floats; no gaps
+    (a run's trades)."""
+    if not len(frame.columns) or frame.isna().to_numpy().any():
+        return False
+    for name, column in frame.items():
+        if any(c in str(name) for c in ',"\n\r'):
+            return False
+        if column.dtype == np.float64:
+            continue
+        if pd.api.types.is_datetime64_dtype(column.dtype) and column.dt.tz is None:
+            if not (column == column.dt.normalize()).all():
+                return False
+            continue
+        if pd.api.types.is_string_dtype(column.dtype):
+            values = column.tolist()
+            if all(type(v) is str and not any(c in v for c in ',"\n\r') for v in values):
+                continue
+        return False
+    return True
+
+
+def _records_csv(frame: pd.DataFrame) -> str:
+    """``frame.to_csv(index=False, float_format="%.10g")`` of a :func:`_plain_records`
+    frame, byte for byte (pandas formats a small table several times slower)."""
+    columns = []
+    for _, column in frame.items():
+        if column.dtype == np.float64:
+            columns.append([format(v, ".10g") for v in column.tolist()])
+        elif pd.api.types.is_datetime64_dtype(column.dtype):
+            columns.append(column.dt.strftime("%Y-%m-%d").tolist())
+        else:
+            columns.append(column.tolist())
+    lines = [",".join(map(str, frame.columns)), *map(",".join, zip(*columns, strict=True))]
+    return "\n".join(lines) + "\n"
 
 
 def _float_table_csv(frame: pd.DataFrame) -> str:

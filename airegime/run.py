@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from .config import BacktestConfig, apply_overrides, load_config, validate_confi
 from .data.cache import atomic_write
 from .data.context import MarketContext
 from .data.universes import universe_line
-from .engines import EngineResult, EngineSettings, daily_weights, run_engine
+from .engines import EngineResult, EngineSettings, daily_weights, filled_closes, run_engine
 from .engines.contract import trading_calendar
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import (
@@ -95,7 +96,10 @@ def backtest(
     except DataError as exc:
         raise DataError(f"{source}: {exc}") from None
     # before the engine: a benchmark refused under strict_dates costs no computation
-    bench, bench_base = benchmark_returns(bench_close, calendar)
+    bench, bench_base = context.memoised(
+        ("benchmark_returns", benchmark, calendar.asi8.tobytes()),
+        lambda: benchmark_returns(bench_close, calendar),
+    )
     coverage = benchmark_coverage(benchmark, bench, bench_base, calendar, strict_dates, source)
     result = engine_result
     if result is None:
@@ -109,7 +113,12 @@ def backtest(
     returns = values.pct_change().iloc[1:].rename("strategy")
     if not values.index.equals(calendar):
         bench, bench_base = benchmark_returns(bench_close, values.index)
-    weights = daily_weights(result, context.prices.close[context.universe])
+    closes = context.prices.close[context.universe]
+    filled = context.memoised(  # the same for every point of a sweep
+        ("filled_closes", values.index.asi8.tobytes()),
+        lambda: filled_closes(closes, values.index),
+    )
+    weights = daily_weights(result, closes, filled)
     ppy = config.data.periods_per_year or infer_periods_per_year(values.index)
     metrics = run_metrics(returns, bench, result.trades, values, weights, ppy, bench_base)
     uncovered = uncovered_weights(result.targets, result.diagnostics)
@@ -119,7 +128,10 @@ def backtest(
         *([coverage] if coverage else []),
         *param_notes(strategy, config, context.universe),
         *context.extras.get("notes", []),
-        *coverage_notes(context, config.start, config.end),
+        *context.memoised(  # data only: the same for every point of a sweep
+            ("coverage_notes", config.start, config.end),
+            lambda: coverage_notes(context, config.start, config.end),
+        ),
     ]
     if result.rejected:
         notes.append(
@@ -128,7 +140,14 @@ def backtest(
         )
     notes.insert(0, f"fill rule {result.fill}: {FILL_DESCRIPTIONS[result.fill]}")
     info = context.extras.get("universe_info")
-    universe = info.record(context.prices.close, pd.Timestamp(config.start)) if info else None
+    universe = None
+    if info:
+        universe = copy.deepcopy(
+            context.memoised(
+                ("universe_record", config.start),
+                lambda: info.record(context.prices.close, pd.Timestamp(config.start)),
+            )
+        )
     if universe:
         notes.insert(1, universe_line(universe, shown_start(window, config.start)))
     held = held_after_fills(weights, result.targets.index, result.fill)

@@ -36,6 +36,7 @@ from . import paths
 from .config import BacktestConfig, apply_overrides, load_config, parse_grid, validate_config
 from .data.cache import atomic_write, atomic_write_text
 from .data.context import MarketContext
+from .data.yaml_reader import dump_yaml
 from .engines import run_engine
 from .engines.vector_engine import reconcile
 from .errors import (
@@ -201,11 +202,17 @@ _CONTEXT: dict[str, MarketContext] = {}
 
 
 def _init_worker(context: MarketContext) -> None:
+    import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends us at once
     _CONTEXT["context"] = context
+    # The context and its memo, inherited from the parent, live as long as the worker:
+    # leave them out of the garbage collector's scans, and scan the young objects a
+    # point leaves less often (a tenth of a sweep point's time otherwise).
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
 
 
 def run_point(
@@ -264,6 +271,53 @@ def confirm_point(
         result.save(tmp)
         if tearsheet:
             write_reports(result, context, tmp)
+
+
+#: The confirmations a pool forked by :func:`confirm_points` runs (inherited, not pickled).
+_CONFIRMATIONS: list[tuple] = []
+
+
+def _confirm_one(i: int) -> None:
+    confirm_point(*_CONFIRMATIONS[i])
+
+
+def confirm_points(items: list[tuple], workers: int) -> None:
+    """:func:`confirm_point` of each ``(point, context, folder, tearsheet)``; on up to
+    ``workers`` processes forked from this one (their contexts' memos stay warm), else
+    one after the other. The first mismatch or error is raised here."""
+    import multiprocessing as mp
+
+    if workers <= 1 or len(items) <= 1 or "fork" not in mp.get_all_start_methods():
+        for item in items:
+            confirm_point(*item)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    _CONFIRMATIONS[:] = items
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(items)),
+        mp_context=mp.get_context("fork"),
+        initializer=_ignore_interrupts,
+    )
+    try:
+        for future in [pool.submit(_confirm_one, i) for i in range(len(items))]:
+            future.result()
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    finally:
+        _CONFIRMATIONS.clear()
+    pool.shutdown(wait=True)
+
+
+def _ignore_interrupts() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def point_engine(folder: Path) -> str:
@@ -421,7 +475,7 @@ def run_sweep(
         "engine": engine,
         "points": {p.point_id: p.params for p in points},
     }
-    atomic_write_text(directory / "sweep.yaml", yaml.safe_dump(record, sort_keys=False))
+    atomic_write_text(directory / "sweep.yaml", dump_yaml(record))
     todo = [p for p in points if not (points_dir / p.point_id / "metrics.json").is_file()]
     errors: dict[str, str] = {}
     done = 0
@@ -472,12 +526,14 @@ def run_sweep(
         by_id = {p.point_id: p for p in points}
         best = ranking[ranking["status"] == "ok"].head(confirm)
         screened = best.loc[best["engine"] != "backtrader", "point"] if len(best) else []
+        confirmations = []
         for point_id in screened:
             point = by_id[point_id]
             key = context_key(point.config)
             if key not in contexts:
                 contexts[key] = load_context(validate_config(point.config), root, str(config_path))
-            confirm_point(point, contexts[key], points_dir / point_id, tearsheets)
+            confirmations.append((point, contexts[key], points_dir / point_id, tearsheets))
+        confirm_points(confirmations, workers if executor == "local" else 1)
         ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors, memo)
     if report.get("finished"):
         baseline = baseline_run(base_config, root, str(config_path))
@@ -490,7 +546,7 @@ def run_sweep(
         # A resumed sweep keeps the rows another --engine made: say which engine made them.
         counts = ranking["engine"].dropna().value_counts()
         record["figures_from"] = {str(k): int(v) for k, v in counts.sort_index().items()}
-        atomic_write_text(directory / "sweep.yaml", yaml.safe_dump(record, sort_keys=False))
+        atomic_write_text(directory / "sweep.yaml", dump_yaml(record))
     atomic_write(directory / "ranking.csv", lambda tmp: ranking.to_csv(tmp, index=False))
     atomic_write_text(
         directory / "ranking.html", ranking_html(ranking, report, base_config, directory)

@@ -28,7 +28,8 @@ def _floats(values) -> pd.Series:
     return pd.Series(values, dtype=float)
 
 
-def _zscore_array(arr: np.ndarray) -> np.ndarray:
+def zscore_array(arr: np.ndarray) -> np.ndarray:
+    """:func:`zscore` on a float array (n,): NaN stays NaN, a constant array scores 0."""
     finite = arr[~np.isnan(arr)]
     std = finite.std() if finite.size else np.nan
     if not np.isfinite(std) or std == 0:
@@ -39,7 +40,7 @@ def _zscore_array(arr: np.ndarray) -> np.ndarray:
 def zscore(values: pd.Series) -> pd.Series:
     """Cross-sectional z-score; NaN stays NaN; a constant series scores zero."""
     values = _floats(values)
-    return pd.Series(_zscore_array(values.to_numpy()), index=values.index, name=None)
+    return pd.Series(zscore_array(values.to_numpy()), index=values.index, name=None)
 
 
 def active_components(weights: dict[str, float]) -> list[str]:
@@ -62,7 +63,7 @@ def component_rows(
 
 def _stacked(scores: dict[str, pd.Series], active: list[str], index: pd.Index) -> np.ndarray:
     """z-scores of the active components, one row per component (NaN where a name has none)."""
-    return np.vstack([_zscore_array(row) for row in component_rows(scores, active, index)])
+    return np.vstack([zscore_array(row) for row in component_rows(scores, active, index)])
 
 
 def _index(scores: dict[str, pd.Series]) -> pd.Index:
@@ -96,13 +97,15 @@ def combine_arrays(
     weights: list[float],
     missing: Missing = "neutral",
     min_components: int = 1,
+    zscored: list[np.ndarray] | None = None,
 ) -> Combined:
     """:func:`combine` on arrays: ``rows`` are the raw values of the active components
     (each float (n,), NaN = no data, all of one length n), ``weights`` their non-zero
     weights (same order). With no rows there is nothing to size the result from: pass at
-    least one row (``combine`` handles the case without active components)."""
+    least one row (``combine`` handles the case without active components).
+    ``zscored``: the rows' :func:`zscore` values when the caller already has them."""
     raw = np.vstack(rows)
-    values = np.vstack([_zscore_array(row) for row in rows])
+    values = np.vstack(zscored if zscored is not None else [zscore_array(r) for r in rows])
     w = np.asarray(weights, dtype=float)[:, None]
     present = ~np.isnan(values)
     total = (np.where(present, values, 0.0) * w).sum(axis=0)
@@ -153,6 +156,17 @@ def combine(
     return pd.Series(combined.score, index=index)
 
 
+def kept(positions: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalise` on arrays: of ``positions`` (int (n,)) with raw ``weights``
+    (float (n,)), those with a positive weight and their weights scaled to sum to one
+    (both empty if nothing is positive)."""
+    keep = weights > 0  # NaN and negative weights count as zero
+    kept_weights = weights[keep]
+    if not kept_weights.size:
+        return positions[keep], kept_weights
+    return positions[keep], kept_weights / kept_weights.sum()
+
+
 def normalise(weights: pd.Series) -> pd.Series:
     """Non-negative weights scaled to sum to one (empty if nothing is positive)."""
     w = _floats(weights)
@@ -195,13 +209,17 @@ def top_n_tie(scores: pd.Series, top_n: int) -> Tie | None:
     """The tie at the top-``top_n`` boundary of ``scores`` (NaN = not scored) when it
     decided something (more tied names than slots left), else None."""
     values = _floats(scores)
-    arr = values.to_numpy()
+    return top_n_tie_array([str(t) for t in values.index], values.to_numpy(), top_n)
+
+
+def top_n_tie_array(names: list[str], arr: np.ndarray, top_n: int) -> Tie | None:
+    """:func:`top_n_tie` on the scores ``arr`` (float (n,), NaN = not scored) of ``names``."""
     scored = ~np.isnan(arr)
     _, tied, slots = _top_n_split(arr[scored], top_n)
     if int(tied.sum()) <= slots:
         return None
-    names = tuple(sorted(str(t) for t in values.index[scored][tied]))
-    return Tie(names, slots, float(arr[scored][tied][0]))
+    at = np.flatnonzero(scored)[tied]
+    return Tie(tuple(sorted(names[j] for j in at.tolist())), slots, float(arr[at[0]]))
 
 
 def select(
@@ -231,13 +249,21 @@ def select(
     index, arr = index[~np.isnan(arr)], arr[~np.isnan(arr)]
     if not arr.size:
         return pd.Series(dtype=float)
+    return normalise(pd.Series(selection_weights(arr, method, top_n, strength), index=index))
+
+
+def selection_weights(
+    arr: np.ndarray, method: Selection = "top_n", top_n: int = 5, strength: float = 1.0
+) -> np.ndarray:
+    """:func:`select` on the scores of the eligible, scored names (float (n,), no NaN):
+    the raw weights, float (n,), before :func:`normalise` (zeros are dropped there)."""
     if method == "equal":
-        return normalise(pd.Series(1.0, index=index))
+        return np.ones(arr.size)
     if method == "top_n":
         above, tied, slots = _top_n_split(arr, top_n)
         share = slots / tied.sum() if tied.any() else 0.0
-        return normalise(pd.Series(np.where(above, 1.0, np.where(tied, share, 0.0)), index=index))
-    return normalise(pd.Series(1.0 + strength * arr, index=index))
+        return np.where(above, 1.0, np.where(tied, share, 0.0))
+    return 1.0 + strength * arr
 
 
 def china_multiplier(
@@ -248,7 +274,17 @@ def china_multiplier(
 ) -> pd.Series:
     """(1 - China share) ** power, zero above ``max_share``; unknown shares per policy."""
     share = _floats(share)
-    arr = share.to_numpy()
+    multiplier = china_multiplier_array(share.to_numpy(), power, max_share, unknown)
+    return pd.Series(multiplier, index=share.index)
+
+
+def china_multiplier_array(
+    arr: np.ndarray,
+    power: float = 1.0,
+    max_share: float = 1.0,
+    unknown: Literal["zero", "median", "exclude"] = "median",
+) -> np.ndarray:
+    """:func:`china_multiplier` on an array of shares (float (n,), NaN = unknown)."""
     unknown_at = np.isnan(arr)
     if unknown == "zero":
         filled = np.where(unknown_at, 0.0, arr)
@@ -260,4 +296,4 @@ def china_multiplier(
     multiplier = (1.0 - np.clip(filled, 0.0, 1.0)) ** power
     with np.errstate(invalid="ignore"):
         multiplier[filled > max_share] = 0.0
-    return pd.Series(np.where(np.isnan(multiplier), 0.0, multiplier), index=share.index)
+    return np.where(np.isnan(multiplier), 0.0, multiplier)

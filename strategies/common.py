@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from airegime.asof import AsOfView
+from airegime.asof import AsOfView, private_copy, scores_record
 from airegime.data.china_market import CHINA_PROXIES, CONTROLS, FACTOR_SERIES
 from airegime.strategy import Params, SeriesNeed, TunedOn
 from airegime.weighting import (
     active_components,
     china_multiplier,
+    china_multiplier_array,
     combine_arrays,
     component_rows,
+    kept,
     normalise,
     select,
-    top_n_tie,
+    top_n_tie_array,
 )
 
 __all__ = [
@@ -165,6 +168,83 @@ def apply_china(weights: pd.Series, view: AsOfView, params: ChinaParams) -> pd.S
     return normalise(weights * multiplier)
 
 
+def apply_china_array(
+    view: AsOfView, index: pd.Index, pick: np.ndarray, weights: np.ndarray, params: ChinaParams
+) -> pd.Series:
+    """:func:`apply_china` of the weights ``weights`` (float (k,), summing to one) of
+    ``index[pick]`` (``pick``: int (k,) positions in ``index``, which must hold the view's
+    :meth:`~airegime.asof.AsOfView.tradable` names: their China shares are memoised per
+    date). Returns the weights by ticker."""
+    if not len(pick) or not china_rule_on(params):
+        return pd.Series(weights, index=index[pick])
+    adr, measure = params.adr_china_share, params.china_measure
+    shares = view.cached(
+        ("china_shares_of_tradable", adr, measure),
+        lambda: (
+            china_shares(view, [str(t) for t in index], adr, measure).to_numpy(),
+            [str(t) for t in index],
+        ),
+    )
+    # The same names and weights on a date (top-N picks often agree across sweep points)
+    # give the same step: memoised with what it records.
+    rule = (params.china_power, params.max_china_share, params.unknown_china)
+    step = view.cached(
+        ("china_step", adr, measure, *rule, pick.tobytes(), weights.tobytes()),
+        lambda: _china_step(shares, index, pick, weights, params),
+    )
+    step.record.replay(view)
+    return private_copy(step.weights)
+
+
+@dataclass(frozen=True)
+class ChinaRecord:
+    """What the China rule records on a view: the shares used (in
+    :func:`~airegime.asof.scores_record` form), the names dropped as unknown or above the
+    cap, the (ticker, text) tags of names scaled down, and the rule in words."""
+
+    shares: dict[str, float | None]
+    unknown: list[str]
+    above: list[str]
+    above_reason: str
+    tags: list[tuple[str, str]]
+    note: str
+
+    def replay(self, view: AsOfView) -> None:
+        """Record it on ``view``, in the order :func:`record_china` always has."""
+        view.record_scores_dict(self.shares, "china_share")
+        view.exclude(self.unknown, "China share unknown (unknown_china: exclude)")
+        view.exclude(self.above, self.above_reason)
+        for ticker, text in self.tags:
+            view.tag(ticker, text)
+        view.note(self.note)
+
+
+@dataclass(frozen=True)
+class _ChinaStep:
+    """The China rule's step on one date: what it records and the weights it returns
+    (shared by the sweep points that reach it: read-only)."""
+
+    record: ChinaRecord
+    weights: pd.Series
+
+
+def _china_step(
+    shares: tuple[np.ndarray, list[str]],
+    index: pd.Index,
+    pick: np.ndarray,
+    weights: np.ndarray,
+    params: ChinaParams,
+) -> _ChinaStep:
+    share = shares[0][pick]
+    multiplier = china_multiplier_array(
+        share, params.china_power, params.max_china_share, params.unknown_china
+    )
+    names = shares[1]
+    record = china_record([names[j] for j in pick.tolist()], share, multiplier, params)
+    keep, scaled = kept(pick, weights * multiplier)
+    return _ChinaStep(record, pd.Series(scaled, index=index[keep]))
+
+
 def fundamentals(view: AsOfView, names: list[str], params: SelectionParams) -> pd.DataFrame:
     """The view's fundamentals, with rows staler than ``max_staleness_days`` blanked."""
     fund = view.fundamentals(names)
@@ -179,24 +259,45 @@ def record_china(
     view: AsOfView, share: pd.Series, multiplier: pd.Series, params: ChinaParams
 ) -> None:
     """Diagnostics of the China rule: the share used, names dropped, weights scaled."""
-    view.record_scores(share, "china_share")
-    values, m, names = share.to_numpy(), multiplier.to_numpy(), share.index
+    tickers = [str(t) for t in share.index]
+    record_china_array(view, tickers, share.to_numpy(), multiplier.to_numpy(), params)
+
+
+def record_china_array(
+    view: AsOfView, tickers: list[str], values: np.ndarray, m: np.ndarray, params: ChinaParams
+) -> None:
+    """:func:`record_china` on arrays: the shares ``values`` and multipliers ``m`` (float
+    (n,)) of ``tickers``."""
+    china_record(tickers, values, m, params).replay(view)
+
+
+def china_record(
+    tickers: list[str], values: np.ndarray, m: np.ndarray, params: ChinaParams
+) -> ChinaRecord:
+    """What :func:`record_china_array` records, without a view."""
     unknown = np.isnan(values)
-    view.exclude(names[unknown & (m == 0)], "China share unknown (unknown_china: exclude)")
     with np.errstate(invalid="ignore"):
         above = values > params.max_china_share
-    view.exclude(
-        names[above & (m == 0)],
-        f"China revenue share above max_china_share {params.max_china_share:.0%}",
-    )
+    tags = []
     for j in np.flatnonzero((m > 0) & (m < 1)).tolist():
         known = "unknown, counted as " + params.unknown_china if unknown[j] else ""
         shown = known or f"{values[j]:.0%}"
-        view.tag(names[j], f"China share {shown}: weight x{m[j]:.2f}")
-    view.note(
-        f"China rule: weight x (1 - China share) ** {params.china_power:g}, "
-        f"max share {params.max_china_share:.0%}, unknown shares: {params.unknown_china}"
+        tags.append((tickers[j], f"China share {shown}: weight x{m[j]:.2f}"))
+    return ChinaRecord(
+        shares=scores_record(tickers, values),
+        unknown=_where(tickers, unknown & (m == 0)),
+        above=_where(tickers, above & (m == 0)),
+        above_reason=f"China revenue share above max_china_share {params.max_china_share:.0%}",
+        tags=tags,
+        note=(
+            f"China rule: weight x (1 - China share) ** {params.china_power:g}, "
+            f"max share {params.max_china_share:.0%}, unknown shares: {params.unknown_china}"
+        ),
     )
+
+
+def _where(tickers: list[str], mask: np.ndarray) -> list[str]:
+    return [t for t, hit in zip(tickers, mask.tolist(), strict=True) if hit]
 
 
 def combined_score(
@@ -247,17 +348,32 @@ def record_selection(
     """Diagnostics of a score-based selection: the scores, the rule, and a tie at the
     top-N boundary that decided weights (names not scored are never selected)."""
     view.record_scores(scores, name)
-    candidates = scores
+    ok = np.ones(len(scores), dtype=bool)
     if eligible is not None:
         if eligible.index.equals(scores.index):
             ok = eligible.to_numpy(dtype=bool)
         else:
             ok = eligible.reindex(scores.index, fill_value=False).to_numpy(dtype=bool)
-        candidates = scores[ok]
-    n = int((~np.isnan(candidates.to_numpy(dtype=float))).sum())
+    tickers = [str(t) for t in scores.index]
+    record_selection_array(view, name, tickers, scores.to_numpy(dtype=float), ok, params)
+
+
+def record_selection_array(
+    view: AsOfView,
+    name: str,
+    tickers: list[str],
+    scores: np.ndarray,
+    eligible: np.ndarray,
+    params: SelectionParams,
+) -> None:
+    """:func:`record_selection` on arrays, without recording the scores themselves:
+    ``scores`` (float (n,), NaN = not scored) and ``eligible`` (bool (n,)) of ``tickers``."""
+    candidates = scores[eligible]
+    n = int((~np.isnan(candidates)).sum())
     tie = None
     if params.selection == "top_n":
-        found = top_n_tie(candidates, params.top_n)
+        names = [t for t, ok in zip(tickers, eligible.tolist(), strict=True) if ok]
+        found = top_n_tie_array(names, candidates, params.top_n)
         if found is not None:
             tie = {"names": list(found.names), "slots": found.slots, "value": found.score}
     view.record_selection(

@@ -21,21 +21,26 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from airegime.asof import AsOfView
+from airegime.asof import AsOfView, scores_record
 from airegime.strategy import SeriesNeed, Strategy
-from airegime.weighting import normalise, zscore
+from airegime.weighting import (
+    active_components,
+    combine_arrays,
+    kept,
+    selection_weights,
+    zscore,
+    zscore_array,
+)
 
 from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
 from .capex_discipline import CapexParams, capex_breach_tags, capex_score
 from .common import (
     SAMPLE_TUNED,
     ChinaParams,
-    apply_china,
+    apply_china_array,
     china_series_needs,
-    combined_score,
     fundamentals,
-    record_selection,
-    weights_from_scores,
+    record_selection_array,
 )
 from .supplier_tilt import supplier_score
 from .valuation import (
@@ -79,15 +84,18 @@ _AFTER_RULES = frozenset(
 
 @dataclass(frozen=True)
 class _Rules:
-    """One date's rule scores and exclusions (they do not depend on the rules' weights)."""
+    """One date's rule scores and exclusions (they do not depend on the rules' weights),
+    as arrays over ``names`` (the tradable names, in the view's order)."""
 
     index: pd.Index
-    scores: dict[str, pd.Series]
-    zscores: dict[str, pd.Series]
+    names: list[str]
+    scores: dict[str, np.ndarray]
+    zscores: dict[str, np.ndarray]
+    recorded: dict[str, dict[str, float | None]]
     fcf_ok: np.ndarray
     fcf_negative: list[str]
     valuation: list[tuple[str, np.ndarray, list[str]]]
-    breached: pd.Series
+    breached: np.ndarray
     breaching: list[str]
     capex_tags: list[tuple[str, str]]
 
@@ -95,51 +103,114 @@ class _Rules:
 def _rules(view: AsOfView, p: CompositeParams) -> _Rules:
     names = view.tradable()
     fund = fundamentals(view, names, p)
-    scores = {
+    series = {
         "balance_sheet": balance_sheet_score(fund, p),
         "capex": capex_score(fund, p),
         "valuation": valuation_score(fund, p),
         "supplier": supplier_score(names, view.groups, view.suppliers),
     }
+    scores = {k: v.reindex(fund.index).to_numpy(dtype=float) for k, v in series.items()}
+    zscores = {k: zscore(v).to_numpy() for k, v in series.items()}
     breached, tags = capex_breach_tags(view, fund, p)
+    hit = breached.to_numpy(dtype=bool)
     fcf_ok = balance_sheet_eligible(fund, p).to_numpy(dtype=bool)
     valuation = []
     for reason, mask in valuation_breaches(fund, p).items():
-        hit = mask.to_numpy(dtype=bool)
-        valuation.append((reason, hit, [str(t) for t in fund.index[hit]]))
+        rule_hit = mask.to_numpy(dtype=bool)
+        valuation.append((reason, rule_hit, [str(t) for t in fund.index[rule_hit]]))
+    tickers = [str(t) for t in fund.index]
     return _Rules(
         index=fund.index,
+        names=tickers,
         scores=scores,
-        zscores={name: zscore(score) for name, score in scores.items()},
+        zscores=zscores,
+        recorded={k: scores_record(tickers, z) for k, z in zscores.items()},
         fcf_ok=fcf_ok,
         fcf_negative=[str(t) for t in fund.index[~fcf_ok]],
         valuation=valuation,
-        breached=breached,
-        breaching=[str(t) for t in fund.index[breached.to_numpy(dtype=bool)]],
+        breached=hit,
+        breaching=[str(t) for t in fund.index[hit]],
         capex_tags=tags,
     )
 
 
+@dataclass(frozen=True)
+class _Combined:
+    """The composite score of one date and rule weights: z-scored (NaN = not scored),
+    what :meth:`AsOfView.record_scores` and ``record_components`` keep of it, and the
+    names left unscored with the reason."""
+
+    score: np.ndarray
+    recorded: dict[str, float | None]
+    components: dict[str, list[int]]
+    unscored: list[tuple[str, str]]
+
+
+def _combined(rules: _Rules, weights: dict[str, float], p: CompositeParams) -> _Combined:
+    active = active_components(weights)
+    names = rules.names
+    if not active:
+        score = zscore_array(np.zeros(len(names)))
+        return _Combined(score, scores_record(names, score), {t: [0, 0] for t in names}, [])
+    found = combine_arrays(
+        [rules.scores[k] for k in active],
+        [weights[k] for k in active],
+        p.missing,
+        p.min_components,
+        zscored=[rules.zscores[k] for k in active],
+    )
+    unscored = []
+    for j in np.flatnonzero(found.scored < found.need).tolist():
+        lacking = ", ".join(k for k, gap in zip(active, found.lacking[:, j], strict=True) if gap)
+        if p.missing == "exclude":
+            reason = f"no data for {lacking} (missing: exclude)"
+        else:
+            reason = (
+                f"scored on {found.scored[j]} of {len(active)} rules, fewer than "
+                f"min_components {found.need} (no data for {lacking})"
+            )
+        unscored.append((names[j], reason))
+    score = zscore_array(found.score)
+    counts = found.scored.astype(int).tolist()
+    return _Combined(
+        score,
+        scores_record(names, score),
+        {t: [k, len(active)] for t, k in zip(names, counts, strict=True)},
+        unscored,
+    )
+
+
+def _rules_key(p: CompositeParams) -> tuple:
+    """The parameters a rule's own scores and exclusions depend on (memo key)."""
+    return tuple(sorted((k, v) for k, v in p.__dict__.items() if k not in _AFTER_RULES))
+
+
 def composite_weights(
-    view: AsOfView, p: CompositeParams, balance_sheet_boost: float = 1.0
+    view: AsOfView,
+    p: CompositeParams,
+    balance_sheet_boost: float = 1.0,
+    key: tuple | None = None,
 ) -> pd.Series:
     """The composite portfolio on the view's date (``balance_sheet_boost`` for regimes).
 
-    The rules' scores and exclusions are memoised per date and rule parameters on the
-    view's context, so the points of a sweep over the rules' weights, ``top_n`` or the
-    China rule compute them once; what is recorded on the view is the same either way.
+    The rules' scores and exclusions, and the combined score of each set of rule
+    weights, are memoised per date on the view's context, so the points of a sweep over
+    the rules' weights, ``top_n`` or the China rule compute them once; what is recorded
+    on the view is the same either way. ``key``: ``_rules_key(p)``, when the caller keeps it.
     """
-    key = tuple(sorted((k, v) for k, v in p.model_dump().items() if k not in _AFTER_RULES))
+    key = key if key is not None else _rules_key(p)
     rules = view.cached(("composite_rules", key), lambda: _rules(view, p))
-    scores, index = rules.scores, rules.index
     weights = {
         "balance_sheet": p.w_balance_sheet * balance_sheet_boost,
         "capex": p.w_capex,
         "valuation": p.w_valuation,
         "supplier": p.w_supplier,
     }
-    eligible = np.ones(len(index), dtype=bool)
-    breached = pd.Series(False, index=index)
+    combined = view.cached(
+        ("composite_score", key, tuple(weights.values())),
+        lambda: _combined(rules, weights, p),
+    )
+    eligible = np.ones(len(rules.names), dtype=bool)
     if p.w_balance_sheet:
         eligible &= rules.fcf_ok
         view.exclude(rules.fcf_negative, "TTM free cash flow negative")
@@ -147,25 +218,36 @@ def composite_weights(
         for reason, hit, names in rules.valuation:
             eligible &= ~hit
             view.exclude(names, reason)
+    breached = rules.breached if p.w_capex else np.zeros(len(rules.names), dtype=bool)
     if p.w_capex:
-        breached = rules.breached
         for ticker, text in rules.capex_tags:
             view.tag(ticker, text)
         if p.action == "exclude":
-            eligible &= ~breached.to_numpy(dtype=bool)
+            eligible &= ~breached
             view.exclude(rules.breaching, "capex discipline (capex > OCF in K of M years, or debt)")
-    for name, zscored in rules.zscores.items():
+    for name, recorded in rules.recorded.items():
         if weights[name]:
-            view.record_scores(zscored, name)
-    composite = zscore(combined_score(view, scores, weights, p, unit="rules"))
-    ok = pd.Series(eligible, index=index)
-    record_selection(view, "composite", composite, ok, p)
-    selected = weights_from_scores(composite, ok, p)
+            view.record_scores_dict(recorded, name)
+    view.record_components_dict(combined.components)
+    for ticker, reason in combined.unscored:
+        view.exclude(ticker, reason)
+    score = combined.score
+    view.record_scores_dict(combined.recorded, "composite")
+    record_selection_array(view, "composite", rules.names, score, eligible, p)
+    pick = np.flatnonzero(eligible & ~np.isnan(score))
+    if not pick.size:  # as select(): nothing eligible and scored
+        if p.w_capex and p.action == "penalize":
+            view.tag(_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
+        return pd.Series(dtype=float)
+    pick, weight = kept(pick, selection_weights(score[pick], p.selection, p.top_n, p.tilt_strength))
     if p.w_capex and p.action == "penalize":
-        view.tag(breached, f"capex discipline: weight x{p.penalty:g}")
-        factor = breached.reindex(selected.index).map({True: p.penalty, False: 1.0})
-        selected = normalise(selected * factor)
-    return apply_china(selected, view, p)
+        view.tag(_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
+        pick, weight = kept(pick, weight * np.where(breached[pick], p.penalty, 1.0))
+    return apply_china_array(view, rules.index, pick, weight, p)
+
+
+def _where(names: list[str], mask: np.ndarray) -> list[str]:
+    return [t for t, hit in zip(names, mask.tolist(), strict=True) if hit]
 
 
 class ArticleComposite(Strategy):
@@ -180,4 +262,7 @@ class ArticleComposite(Strategy):
         return china_series_needs(self.params)
 
     def target_weights(self, view: AsOfView) -> pd.Series:
-        return composite_weights(view, self.params)
+        key = self.__dict__.get("_rules_key")
+        if key is None:
+            key = self.__dict__["_rules_key"] = _rules_key(self.params)
+        return composite_weights(view, self.params, key=key)

@@ -63,21 +63,32 @@ class MarketContext:
 
     def memoised(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` once per key for this context's data (see the module docstring)."""
-        sources = (
-            self.prices,
-            self.universe,
-            self.fundamentals,
-            self.china,
-            self.china_market,
-            self.extras,
-        )
         held = self.__dict__.get("_memo")
-        if held is None or any(a is not b for a, b in zip(held[0], sources, strict=True)):
+        if held is None or not self._same_sources(held[0]):
+            sources = (
+                self.prices,
+                self.universe,
+                self.fundamentals,
+                self.china,
+                self.china_market,
+                self.extras,
+            )
             held = self.__dict__["_memo"] = (sources, {})
         memo = held[1]
         if key not in memo:
             memo[key] = compute()
         return memo[key]
+
+    def _same_sources(self, sources: tuple) -> bool:
+        prices, universe, fundamentals, china, china_market, extras = sources
+        return (
+            prices is self.prices
+            and universe is self.universe
+            and fundamentals is self.fundamentals
+            and china is self.china
+            and china_market is self.china_market
+            and extras is self.extras
+        )
 
     def market_china_shares(self) -> pd.DataFrame | None:
         """The market-implied China shares (date x ticker), computed on first read."""

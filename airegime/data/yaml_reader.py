@@ -68,3 +68,10 @@ def read_yaml_file(path: Path) -> Any:
     """The YAML file at ``path`` read by :class:`ConfigLoader` (raises ``OSError``,
     ``UnicodeDecodeError``, :class:`DuplicateKeyError` and the other ``yaml.YAMLError``)."""
     return load_yaml(Path(path).read_text(encoding="utf-8"))
+
+
+def dump_yaml(data: Any) -> str:
+    """``yaml.safe_dump(data, sort_keys=False)``, through libyaml's emitter when PyYAML has
+    it (the same text, several times faster: a sweep writes one snapshot per point)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .contract import EngineResult, EngineSettings, daily_weights
+from .contract import EngineResult, EngineSettings, daily_weights, filled_closes
 
 if TYPE_CHECKING:
     from ..data.context import MarketContext
@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
 ENGINES = ("backtrader", "vector")
 
-__all__ = ["ENGINES", "EngineResult", "EngineSettings", "daily_weights", "run_engine"]
+__all__ = [
+    "ENGINES",
+    "EngineResult",
+    "EngineSettings",
+    "daily_weights",
+    "filled_closes",
+    "run_engine",
+]
 
 
 def run_engine(

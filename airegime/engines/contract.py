@@ -53,7 +53,15 @@ class EngineResult:
 
 
 def trading_calendar(context: MarketContext, settings: EngineSettings) -> pd.DatetimeIndex:
-    """The days of the backtest window on which at least one universe ticker has a price."""
+    """The days of the backtest window on which at least one universe ticker has a price
+    (memoised on the context per window: every point of a sweep shares it)."""
+    return context.memoised(
+        ("trading_calendar", settings.start, settings.end),
+        lambda: _trading_calendar(context, settings),
+    )
+
+
+def _trading_calendar(context: MarketContext, settings: EngineSettings) -> pd.DatetimeIndex:
     closes = context.prices.close
     calendar = closes.index[(closes.index >= settings.start) & (closes.index <= settings.end)]
     calendar = calendar[closes.loc[calendar, context.universe].notna().any(axis=1).to_numpy()]
@@ -76,10 +84,41 @@ def holdings_from_trades(
     return held.reindex(calendar, method="ffill").fillna(0.0)
 
 
-def daily_weights(result: EngineResult, closes: pd.DataFrame) -> pd.DataFrame:
-    """Each ticker's share of portfolio value at each day's close."""
+def daily_weights(
+    result: EngineResult, closes: pd.DataFrame, filled: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Each ticker's share of portfolio value at each day's close.
+
+    ``filled``: :func:`filled_closes` of ``closes`` on the result's calendar, when the
+    caller keeps it across runs (a sweep's points share it).
+    """
     calendar = result.values.index
-    held = holdings_from_trades(result.trades, calendar, list(closes.columns))
-    px = closes.reindex(calendar).ffill().bfill()
-    weights = held * px.to_numpy() / result.values.to_numpy()[:, None]
-    return weights.where(np.abs(weights) > 1e-12, 0.0)
+    tickers = list(closes.columns)
+    trades = result.trades
+    if filled is None:
+        filled = filled_closes(closes, calendar)
+    if trades.empty or trades.duplicated(["date", "ticker"]).any():
+        held = holdings_from_trades(trades, calendar, tickers)
+        columns = held.columns
+        held = held.to_numpy()
+    else:  # one fill per day and name: the pivot is a scatter (same sums, no grouping)
+        days = pd.DatetimeIndex(trades["date"])
+        unique = days.unique().sort_values()
+        position = {t: j for j, t in enumerate(tickers)}
+        flows = np.zeros((len(unique), len(tickers)))
+        cols = np.array([position.get(t, -1) for t in trades["ticker"].tolist()], dtype=int)
+        rows = unique.get_indexer(days)
+        ok = cols >= 0
+        flows[rows[ok], cols[ok]] = trades["shares"].to_numpy(dtype=float)[ok]
+        total = np.cumsum(flows, axis=0)
+        at = unique.searchsorted(calendar, side="right") - 1  # the last trade day on or before
+        held = np.where((at >= 0)[:, None], total[np.maximum(at, 0)], 0.0)
+        columns = pd.Index(tickers, name="ticker")
+    weights = held * filled / result.values.to_numpy()[:, None]
+    weights = np.where(np.abs(weights) > 1e-12, weights, 0.0)
+    return pd.DataFrame(weights, index=calendar, columns=columns)
+
+
+def filled_closes(closes: pd.DataFrame, calendar: pd.DatetimeIndex) -> np.ndarray:
+    """``closes`` on ``calendar``, gaps filled forward then backward: float (days, names)."""
+    return closes.reindex(calendar).ffill().bfill().to_numpy()

@@ -231,7 +231,17 @@ def _plan(
 def feed_prices(
     context: MarketContext, calendar: pd.DatetimeIndex
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The engine feeds' closes and opens (placeholders outside a listing) and the live mask."""
+    """The engine feeds' closes and opens (placeholders outside a listing) and the live
+    mask: float, float and bool (days, names), read-only, memoised on the context per
+    calendar (every point of a sweep shares them)."""
+    return context.memoised(
+        ("feed_prices", calendar.asi8.tobytes()), lambda: _feed_prices(context, calendar)
+    )
+
+
+def _feed_prices(
+    context: MarketContext, calendar: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     universe = context.universe
     raw = context.prices.close.loc[calendar, universe]
     close = raw.ffill().bfill().fillna(1.0)
@@ -239,7 +249,10 @@ def feed_prices(
         opens = context.prices.open.loc[calendar, universe].fillna(close)
     else:
         opens = close
-    return close.to_numpy(dtype=float), opens.to_numpy(dtype=float), raw.notna().to_numpy()
+    arrays = close.to_numpy(dtype=float), opens.to_numpy(dtype=float), raw.notna().to_numpy()
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
 
 
 def run_vector(context: MarketContext, policy: Strategy, settings: EngineSettings) -> EngineResult:

@@ -281,7 +281,16 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
 def _point_record(folder: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """A finished point's provenance (from its config.yaml) and metrics, or None."""
     try:
-        raw = yaml.load((folder / "config.yaml").read_text(), Loader=_LOADER) or {}
+        text = (folder / "config.yaml").read_text()
+        # provenance is the snapshot's last top-level block: parse it alone (a sweep reads
+        # a thousand of them), and the whole file when that does not give a mapping
+        at = text.rfind("\nprovenance:\n")
+        try:
+            raw = yaml.load(text[at + 1 :], Loader=_LOADER) if at >= 0 else None
+        except yaml.YAMLError:
+            raw = None
+        if not isinstance(raw, dict):
+            raw = yaml.load(text, Loader=_LOADER) or {}
         return raw.get("provenance") or {}, json.loads((folder / "metrics.json").read_text())
     except (OSError, ValueError, yaml.YAMLError):
         return None

@@ -105,17 +105,40 @@ def probability_of_backtest_overfitting(returns: pd.DataFrame, blocks: int = 10)
     if n_trials < 2:
         return {"pbo": float("nan"), "logits": [], "splits": 0}
     parts = np.array_split(np.arange(len(matrix)), blocks)
+    # Each block's count, mean and sum of squared deviations per trial; a set of blocks'
+    # Sharpe ratios follow from them (Chan et al.'s pairwise update), so the 252 splits
+    # of 10 blocks read the returns once instead of once per split.
+    sizes = np.array([len(part) for part in parts], dtype=float)
+    means = np.vstack([matrix[part].mean(axis=0) for part in parts])
+    squares = np.vstack(
+        [((matrix[part] - means[b]) ** 2).sum(axis=0) for b, part in enumerate(parts)]
+    )
     logits = []
     for chosen in itertools.combinations(range(blocks), blocks // 2):
-        train = np.concatenate([parts[i] for i in chosen])
-        test = np.concatenate([parts[i] for i in range(blocks) if i not in chosen])
-        is_perf, oos_perf = sharpe(matrix[train]), sharpe(matrix[test])
+        rest = [i for i in range(blocks) if i not in chosen]
+        is_perf = _pooled_sharpe(sizes, means, squares, list(chosen))
+        oos_perf = _pooled_sharpe(sizes, means, squares, rest)
         best = int(np.nanargmax(is_perf))
         rank = _stats().rankdata(oos_perf)[best]  # 1 = worst
         omega = rank / (n_trials + 1)
         logits.append(math.log(omega / (1 - omega)))
     logits_arr = np.array(logits)
     return {"pbo": float((logits_arr <= 0).mean()), "logits": logits, "splits": len(logits)}
+
+
+def _pooled_sharpe(
+    sizes: np.ndarray, means: np.ndarray, squares: np.ndarray, chosen: list[int]
+) -> np.ndarray:
+    """:func:`sharpe` of each trial over the blocks ``chosen``, from per-block counts
+    (blocks,), means and sums of squared deviations (blocks, trials); equal to it up to
+    rounding."""
+    n = sizes[chosen]
+    total = n.sum()
+    mean = (n[:, None] * means[chosen]).sum(axis=0) / total
+    spread = (squares[chosen] + n[:, None] * (means[chosen] - mean) ** 2).sum(axis=0)
+    std = np.sqrt(spread / (total - 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(std > 0, mean / std, np.nan)
 
 
 def walk_forward(returns: pd.DataFrame, train_days: int, test_days: int) -> pd.DataFrame:

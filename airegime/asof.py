@@ -116,7 +116,18 @@ class AsOfView:
         store = self._context.fundamentals
         if store is None:
             return pd.DataFrame(index=pd.Index(tickers, name="ticker"))
-        prices = self.closes(tickers, lookback=10).ffill().iloc[-1] if self._end else None
+        prices = None
+        if self._end:
+            # the last close within the 10 rows up to the date (the fill is memoised)
+            close = self._context.prices.close
+            recent = self._context.memoised(
+                ("closes_filled_10",), lambda: close.ffill(limit=9).to_numpy(dtype=float)
+            )
+            columns = close.columns.get_indexer(tickers)
+            if (columns >= 0).all():
+                prices = pd.Series(recent[self._end - 1, columns], index=pd.Index(tickers))
+            else:
+                prices = self.closes(tickers, lookback=10).ffill().iloc[-1]
         return store.metrics_asof(tickers, self.date, prices)
 
     def annual_history(self, ticker: str) -> pd.DataFrame:

@@ -100,6 +100,7 @@ def price_rules(config: BacktestConfig, root: Path) -> PriceRules:
             t: frozenset(pd.Timestamp(d) for d in days)
             for t, days in config.data.known_moves.items()
         },
+        cache=paths.cache_dir(root),
     )
 
 

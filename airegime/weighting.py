@@ -167,6 +167,22 @@ def kept(positions: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nda
     return positions[keep], kept_weights / kept_weights.sum()
 
 
+def combine_values(
+    values: dict[str, np.ndarray],
+    weights: dict[str, float],
+    missing: Missing = "neutral",
+    min_components: int = 1,
+) -> np.ndarray:
+    """:func:`combine` of components given as float arrays of one length n (NaN = no
+    data): the score, float (n,), NaN = not scored; zeros with no active component."""
+    active = active_components(weights)
+    if not active:
+        n = len(next(iter(values.values()))) if values else 0
+        return np.zeros(n)
+    rows = [np.asarray(values[k], dtype=float) for k in active]
+    return combine_arrays(rows, [weights[k] for k in active], missing, min_components).score
+
+
 def normalise(weights: pd.Series) -> pd.Series:
     """Non-negative weights scaled to sum to one (empty if nothing is positive)."""
     w = _floats(weights)

@@ -13,12 +13,13 @@ name lacks counts as average; a name with fewer than two metrics is not scored) 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from airegime.asof import AsOfView
 from airegime.strategy import Strategy
-from airegime.weighting import combine, zscore
+from airegime.weighting import combine, combine_values, zscore
 
 from .common import (
     SAMPLE_TUNED,
@@ -45,17 +46,29 @@ def balance_sheet_components(
     fund: pd.DataFrame, p: BalanceSheetParams
 ) -> tuple[dict[str, pd.Series], dict[str, float]]:
     """The metrics of the balance-sheet score (higher is stronger) and their weights."""
-    net_cash = fund["net_cash_to_assets"]
+    arrays, weights = balance_sheet_component_arrays(fund, p)
+    return {k: pd.Series(v, index=fund.index) for k, v in arrays.items()}, weights
+
+
+def balance_sheet_component_arrays(
+    fund: pd.DataFrame, p: BalanceSheetParams
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """:func:`balance_sheet_components` as float arrays (one per row of ``fund``)."""
+    column = {c: fund[c].to_numpy(dtype=float) for c in BALANCE_SHEET_COLUMNS}
+    net_cash = column["net_cash_to_assets"]
     if p.long_term_investments:
-        net_cash = (fund["net_cash"] + fund["long_term_investments"].fillna(0.0)) / fund[
-            "total_assets"
-        ].where(fund["total_assets"] > 0)
+        assets = column["total_assets"]
+        invested = column["long_term_investments"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            net_cash = (column["net_cash"] + np.where(np.isnan(invested), 0.0, invested)) / (
+                np.where(assets > 0, assets, np.nan)
+            )
     return (
         {
             "net_cash": net_cash,
-            "leverage": -fund["debt_to_equity"],
-            "fcf_margin": fund["fcf_margin"],
-            "fcf_stability": fund["fcf_stability"],
+            "leverage": -column["debt_to_equity"],
+            "fcf_margin": column["fcf_margin"],
+            "fcf_stability": column["fcf_stability"],
         },
         {
             "net_cash": p.w_net_cash,
@@ -66,11 +79,28 @@ def balance_sheet_components(
     )
 
 
+#: The columns of the fundamentals the balance-sheet score reads.
+BALANCE_SHEET_COLUMNS = (
+    "net_cash_to_assets",
+    "net_cash",
+    "long_term_investments",
+    "total_assets",
+    "debt_to_equity",
+    "fcf_margin",
+    "fcf_stability",
+)
+
+
 def balance_sheet_score(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:
     """Higher is stronger: net cash, little leverage, high and steady free cash flow.
 
     NaN for a name scored on too few metrics (``p.missing``, ``p.min_components``)."""
     return combine(*balance_sheet_components(fund, p), p.missing, p.min_components)
+
+
+def balance_sheet_score_array(fund: pd.DataFrame, p: BalanceSheetParams) -> np.ndarray:
+    """:func:`balance_sheet_score` as a float array (one per row of ``fund``)."""
+    return combine_values(*balance_sheet_component_arrays(fund, p), p.missing, p.min_components)
 
 
 def balance_sheet_eligible(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from airegime.asof import AsOfView
 from airegime.strategy import Strategy
-from airegime.weighting import combine, normalise, zscore
+from airegime.weighting import combine, combine_values, normalise, zscore
 
 from .common import (
     SAMPLE_TUNED,
@@ -69,6 +69,16 @@ def capex_components(fund: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str
     )
 
 
+def capex_score_array(fund: pd.DataFrame, p: CapexParams) -> np.ndarray:
+    """:func:`capex_score` as a float array (one per row of ``fund``)."""
+    arrays = {
+        "capex_to_ocf": -fund["capex_to_ocf"].to_numpy(dtype=float),
+        "debt_growth": -fund["debt_growth"].to_numpy(dtype=float),
+    }
+    weights = {"capex_to_ocf": 1.0, "debt_growth": 1.0}
+    return combine_values(arrays, weights, p.missing, p.min_components)
+
+
 def capex_score(fund: pd.DataFrame, p: CapexParams | None = None) -> pd.Series:
     """Higher is more disciplined: capex well covered by OCF, debt not rising.
 
@@ -82,16 +92,28 @@ def capex_breach_tags(
 ) -> tuple[pd.Series, list[tuple[str, str]]]:
     """:func:`capex_breached` without touching the view's diagnostics: the breach mask
     (bool by ticker of ``fund``) and the tags it would record, as (ticker, text) in order."""
-    breaches = breach_counts(view, p.lookback_years).reindex(fund.index)
-    capex, debt = breaches >= p.max_breaches, fund["debt_growth"] > p.max_debt_growth
-    counts, growth = breaches.to_numpy(), fund["debt_growth"].to_numpy()
+    hit, tags = capex_breach_mask(view, fund, p)
+    return pd.Series(hit, index=fund.index), tags
+
+
+def capex_breach_mask(
+    view: AsOfView, fund: pd.DataFrame, p: CapexParams
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """:func:`capex_breach_tags` with the mask as a bool array (one per row of ``fund``)."""
+    found = breach_counts(view, p.lookback_years)
+    at = found.index.get_indexer(fund.index)  # -1: not in the universe (no count)
+    counts = np.where(at >= 0, found.to_numpy(dtype=float)[np.maximum(at, 0)], np.nan)
+    growth = fund["debt_growth"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        capex = counts >= p.max_breaches
+        debt = growth > p.max_debt_growth
+    names = [str(t) for t in fund.index]
     tags = [
-        (t, f"capex > OCF in {counts[j]:.0f} of the last {p.lookback_years} years")
-        for j, t in zip(np.flatnonzero(capex.to_numpy()).tolist(), fund.index[capex], strict=True)
+        (names[j], f"capex > OCF in {counts[j]:.0f} of the last {p.lookback_years} years")
+        for j in np.flatnonzero(capex).tolist()
     ]
     tags += [
-        (t, f"debt grew {growth[j]:.0%} in a year")
-        for j, t in zip(np.flatnonzero(debt.to_numpy()).tolist(), fund.index[debt], strict=True)
+        (names[j], f"debt grew {growth[j]:.0%} in a year") for j in np.flatnonzero(debt).tolist()
     ]
     return capex | debt, tags
 

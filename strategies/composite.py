@@ -28,12 +28,11 @@ from airegime.weighting import (
     combine_arrays,
     kept,
     selection_weights,
-    zscore,
     zscore_array,
 )
 
-from .balance_sheet import BalanceSheetParams, balance_sheet_eligible, balance_sheet_score
-from .capex_discipline import CapexParams, capex_breach_tags, capex_score
+from .balance_sheet import BalanceSheetParams, balance_sheet_score_array
+from .capex_discipline import CapexParams, capex_breach_mask, capex_score_array
 from .common import (
     SAMPLE_TUNED,
     ChinaParams,
@@ -42,11 +41,11 @@ from .common import (
     fundamentals,
     record_selection_array,
 )
-from .supplier_tilt import supplier_score
+from .supplier_tilt import supplier_score_array
 from .valuation import (
     ValuationParams,
-    valuation_breaches,
-    valuation_score,
+    valuation_breach_masks,
+    valuation_score_array,
 )
 
 
@@ -103,22 +102,21 @@ class _Rules:
 def _rules(view: AsOfView, p: CompositeParams) -> _Rules:
     names = view.tradable()
     fund = fundamentals(view, names, p)
-    series = {
-        "balance_sheet": balance_sheet_score(fund, p),
-        "capex": capex_score(fund, p),
-        "valuation": valuation_score(fund, p),
-        "supplier": supplier_score(names, view.groups, view.suppliers),
+    scores = {
+        "balance_sheet": balance_sheet_score_array(fund, p),
+        "capex": capex_score_array(fund, p),
+        "valuation": valuation_score_array(fund, p),
+        "supplier": supplier_score_array(names, view.groups, view.suppliers),
     }
-    scores = {k: v.reindex(fund.index).to_numpy(dtype=float) for k, v in series.items()}
-    zscores = {k: zscore(v).to_numpy() for k, v in series.items()}
-    breached, tags = capex_breach_tags(view, fund, p)
-    hit = breached.to_numpy(dtype=bool)
-    fcf_ok = balance_sheet_eligible(fund, p).to_numpy(dtype=bool)
-    valuation = []
-    for reason, mask in valuation_breaches(fund, p).items():
-        rule_hit = mask.to_numpy(dtype=bool)
-        valuation.append((reason, rule_hit, [str(t) for t in fund.index[rule_hit]]))
+    zscores = {k: zscore_array(v) for k, v in scores.items()}
+    hit, tags = capex_breach_mask(view, fund, p)
+    fcf = fund["fcf_ttm"].to_numpy(dtype=float)
+    fcf_ok = ~(fcf < 0) if p.require_positive_fcf else np.ones(len(fund), dtype=bool)
     tickers = [str(t) for t in fund.index]
+    valuation = [
+        (reason, rule_hit, _where(tickers, rule_hit))
+        for reason, rule_hit in valuation_breach_masks(fund, p).items()
+    ]
     return _Rules(
         index=fund.index,
         names=tickers,
@@ -126,10 +124,10 @@ def _rules(view: AsOfView, p: CompositeParams) -> _Rules:
         zscores=zscores,
         recorded={k: scores_record(tickers, z) for k, z in zscores.items()},
         fcf_ok=fcf_ok,
-        fcf_negative=[str(t) for t in fund.index[~fcf_ok]],
+        fcf_negative=_where(tickers, ~fcf_ok),
         valuation=valuation,
         breached=hit,
-        breaching=[str(t) for t in fund.index[hit]],
+        breaching=_where(tickers, hit),
         capex_tags=tags,
     )
 

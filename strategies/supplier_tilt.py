@@ -9,6 +9,7 @@ Weights are proportional to ``1 + tilt`` for suppliers, ``1 - tilt`` for hypersc
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -25,13 +26,19 @@ class SupplierTiltParams(Params):
 
 def supplier_score(names: list[str], groups: dict[str, str], suppliers: list[str]) -> pd.Series:
     """+1 for suppliers, -1 for hyperscalers, 0 otherwise."""
+    return pd.Series(supplier_score_array(names, groups, suppliers), index=names, dtype=float)
+
+
+def supplier_score_array(
+    names: list[str], groups: dict[str, str], suppliers: list[str]
+) -> np.ndarray:
+    """:func:`supplier_score` as a float array (one per name)."""
     supplier_set = set(suppliers)
-    return pd.Series(
+    return np.array(
         [
             1.0 if t in supplier_set else -1.0 if groups.get(t) == "hyperscaler" else 0.0
             for t in names
         ],
-        index=names,
         dtype=float,
     )
 

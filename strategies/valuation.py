@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from airegime.asof import AsOfView
 from airegime.strategy import Strategy
-from airegime.weighting import combine, zscore
+from airegime.weighting import combine, combine_values, zscore
 
 from .common import (
     SAMPLE_TUNED,
@@ -56,6 +57,17 @@ def valuation_components(
     )
 
 
+def valuation_score_array(fund: pd.DataFrame, p: ValuationParams) -> np.ndarray:
+    """:func:`valuation_score` as a float array (one per row of ``fund``)."""
+    arrays = {
+        "growth": fund["revenue_growth"].to_numpy(dtype=float),
+        "margin": fund["net_margin"].to_numpy(dtype=float),
+        "cheap": -fund[MULTIPLES[p.value_by]].to_numpy(dtype=float),
+    }
+    weights = {"growth": 1.0, "margin": 1.0, "cheap": 1.0}
+    return combine_values(arrays, weights, p.missing, p.min_components)
+
+
 def valuation_score(fund: pd.DataFrame, p: ValuationParams | None = None) -> pd.Series:
     """Higher is better value for the growth: growth, margin and a low multiple.
 
@@ -66,16 +78,31 @@ def valuation_score(fund: pd.DataFrame, p: ValuationParams | None = None) -> pd.
 
 def valuation_breaches(fund: pd.DataFrame, p: ValuationParams) -> dict[str, pd.Series]:
     """Each valuation rule as a mask (True = breached), keyed by the rule in words."""
-    pe, growth, margin = fund["pe_ttm"], fund["revenue_growth"], fund["net_margin"]
-    unjustified = (pe > p.max_pe) & ~((growth >= p.min_growth) & (margin >= p.min_margin))
-    peg = pe / (100.0 * growth.where(growth > 0))
-    loss = (fund["net_income_ttm"] <= 0) if p.require_profit else pd.Series(False, index=fund.index)
     return {
-        f"P/E above {p.max_pe:g} without growth >= {p.min_growth:.0%} and margin >= "
-        f"{p.min_margin:.0%}": unjustified,
-        f"PEG above {p.max_peg:g}": peg > p.max_peg,
-        "TTM net loss (require_profit)": loss,
+        reason: pd.Series(hit, index=fund.index)
+        for reason, hit in valuation_breach_masks(fund, p).items()
     }
+
+
+def valuation_breach_masks(fund: pd.DataFrame, p: ValuationParams) -> dict[str, np.ndarray]:
+    """:func:`valuation_breaches` as bool arrays (one per row of ``fund``)."""
+    pe = fund["pe_ttm"].to_numpy(dtype=float)
+    growth = fund["revenue_growth"].to_numpy(dtype=float)
+    margin = fund["net_margin"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unjustified = (pe > p.max_pe) & ~((growth >= p.min_growth) & (margin >= p.min_margin))
+        peg = pe / (100.0 * np.where(growth > 0, growth, np.nan))
+        loss = (
+            fund["net_income_ttm"].to_numpy(dtype=float) <= 0
+            if p.require_profit
+            else np.zeros(len(fund), dtype=bool)
+        )
+        return {
+            f"P/E above {p.max_pe:g} without growth >= {p.min_growth:.0%} and margin >= "
+            f"{p.min_margin:.0%}": unjustified,
+            f"PEG above {p.max_peg:g}": peg > p.max_peg,
+            "TTM net loss (require_profit)": loss,
+        }
 
 
 def valuation_eligible(fund: pd.DataFrame, p: ValuationParams) -> pd.Series:

@@ -218,3 +218,30 @@ def test_a_high_pbo_beside_ranks_that_kept_their_order_is_called_unsettled():
     text = reading(with_evidence(pbo=0.83, rho=1.0))
     assert "does not reliably carry over" not in text
     assert "is unsettled: PBO says it does not, while the points kept their order" in text
+
+
+def _pbo_by_split(returns: pd.DataFrame, blocks: int) -> list[float]:
+    """The logits of CSCV computed directly: Sharpe of each trial on each half's rows."""
+    import itertools
+
+    matrix = returns.dropna().to_numpy()
+    parts = np.array_split(np.arange(len(matrix)), blocks)
+    logits = []
+    for chosen in itertools.combinations(range(blocks), blocks // 2):
+        train = np.concatenate([parts[i] for i in chosen])
+        test = np.concatenate([parts[i] for i in range(blocks) if i not in chosen])
+        sr_in = matrix[train].mean(0) / matrix[train].std(0, ddof=1)
+        sr_out = matrix[test].mean(0) / matrix[test].std(0, ddof=1)
+        omega = stats.rankdata(sr_out)[int(np.nanargmax(sr_in))] / (matrix.shape[1] + 1)
+        logits.append(math.log(omega / (1 - omega)))
+    return logits
+
+
+def test_pbo_from_block_moments_equals_the_split_by_split_computation():
+    """PBO reads each block's mean and spread once; the logits equal recomputing every
+    split's Sharpe ratios from its rows (identical trials tie as they did)."""
+    rng = np.random.default_rng(3)
+    returns = pd.DataFrame(rng.normal(0.0004, 0.02, (1003, 40)))
+    returns[1] = returns[0]
+    out = probability_of_backtest_overfitting(returns, blocks=10)
+    assert out["logits"] == pytest.approx(_pbo_by_split(returns, 10), abs=1e-12)

@@ -375,3 +375,25 @@ def test_midnight_stamps_with_their_offset_read_as_the_local_day():
     values = pd.Series(["2023-03-10 00:00:00-05:00", "2023-03-13 00:00:00-04:00"], dtype=object)
     days = parse_dates(values, Path("f.csv"))
     assert [d.date().isoformat() for d in days] == ["2023-03-10", "2023-03-13"]
+
+
+def test_exchange_sessions_are_kept_in_the_cache_for_later_processes(tmp_path, monkeypatch):
+    """The calendar's days are written once to the cache folder; a later process reads
+    them back (the same days) without building the calendar again."""
+    from airegime.data import price_checks
+
+    first, last = pd.Timestamp("2019-06-03"), pd.Timestamp("2021-03-31")
+    built = price_checks.exchange_sessions("XNYS", first, last)
+    price_checks._session_days.cache_clear()
+    assert price_checks.exchange_sessions("XNYS", first, last, tmp_path).equals(built)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".npy"]
+
+    price_checks._session_days.cache_clear()  # a new process: only the file is left
+
+    def no_build(*args):
+        raise AssertionError("the calendar was built again")
+
+    monkeypatch.setattr(price_checks, "_exchange_calendar", no_build)
+    assert price_checks.exchange_sessions("XNYS", first, last, tmp_path).equals(built)
+    assert price_checks.calendar_span("XNYS", first, last, tmp_path) == (first, last)
+    price_checks._session_days.cache_clear()

@@ -165,3 +165,96 @@ def test_wide_tables_are_written_as_pandas_writes_them():
     frame = pd.DataFrame(values, index=dates, columns=[f"S{i}" for i in range(30)])
     assert _plain_float_table(frame)
     assert _float_table_csv(frame) == frame.to_csv(float_format="%.10g")
+
+
+def test_trade_records_are_written_as_pandas_writes_them():
+    """trades.csv takes a faster path (a sweep writes a thousand): the same bytes."""
+    import numpy as np
+
+    from airegime.results import _plain_records, _records_csv
+
+    trades = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2016-01-05", "2016-01-05", "2016-02-01", "2016-02-01"]),
+            "ticker": ["META", "NVDA", "000300", "BRK-B"],
+            "shares": [1628.340563123, -0.0, 3.0, -12.5],
+            "price": [101.88665, 1e300, 5e-324, 36.720988],
+            "value": [165906.164792, np.inf, 0.1 + 0.2, -1.0],
+            "commission": [82.953082, 0.0, 1e-17, 3.0],
+        }
+    )
+    assert _plain_records(trades)
+    assert _records_csv(trades) == trades.to_csv(index=False, float_format="%.10g")
+    empty = trades.iloc[:0]
+    assert _records_csv(empty) == empty.to_csv(index=False, float_format="%.10g")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.assign(ticker=["A,B", "X", "Y", "Z"]),  # needs quoting
+        lambda t: t.assign(price=[1.0, float("nan"), 2.0, 3.0]),  # a gap
+        lambda t: t.assign(date=t["date"] + pd.Timedelta(hours=1)),  # not at midnight
+        lambda t: t.assign(shares=[1, 2, 3, 4]),  # integers
+    ],
+)
+def test_trade_records_pandas_must_format_are_left_to_pandas(change):
+    from airegime.results import _plain_records
+
+    trades = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2016-01-05"] * 4),
+            "ticker": ["A", "B", "C", "D"],
+            "shares": [1.0, 2.0, 3.0, 4.0],
+            "price": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    assert _plain_records(trades)
+    assert not _plain_records(change(trades))
+
+
+def test_diagnostics_json_with_shared_scores_is_json_dumps_of_it():
+    """Scores a strategy shares across sweep points render their JSON once: same text."""
+    import json
+
+    import numpy as np
+
+    from airegime.asof import scores_record
+    from airegime.results import _diagnostics_json
+
+    shared = scores_record(["NVDA", "ASML", "ÄÖ"], np.array([1.23456789, np.nan, -0.5]))
+    entry = {
+        "scores": {"composite": shared, "china_share": {"NVDA": 0.17}},
+        "excluded": {"ASML": "no data for capex"},
+        "components": {"NVDA": [2, 3]},
+        "notes": ["top 6 of 10 eligible"],
+    }
+    diagnostics = {"2020-01-02": entry, "2020-02-03": {"notes": ["x"]}}
+    expected = (
+        "{\n"
+        + ",\n".join(f"{json.dumps(d)}: {json.dumps(e)}" for d, e in diagnostics.items())
+        + "\n}"
+    )
+    assert _diagnostics_json(diagnostics) == expected
+    assert json.loads(_diagnostics_json(diagnostics))["2020-01-02"]["scores"]["composite"] == {
+        "NVDA": 1.234568,
+        "ASML": None,
+        "ÄÖ": -0.5,
+    }
+
+
+@pytest.mark.parametrize("text", ["plain ASCII on a long line " * 8, "Ünïcode, López " * 8])
+def test_run_snapshots_are_written_as_safe_dump_writes_them(text):
+    """config.yaml goes through libyaml's emitter when PyYAML has it: the same text."""
+    import yaml
+
+    from airegime.data.yaml_reader import dump_yaml
+
+    snapshot = {
+        "name": "x",
+        "description": text,
+        "universe": ["000300", "NVDA"],
+        "params": {"top_n": 6, "w": 0.5, "none": None, "flag": True, "when": "2016-01-01"},
+        "notes": ["a: b", "- dash", "quote ' and \" marks", "", text],
+    }
+    assert dump_yaml(snapshot) == yaml.safe_dump(snapshot, sort_keys=False)

@@ -313,3 +313,25 @@ def test_sweep_yaml_counts_the_rows_each_engine_made_when_a_sweep_is_resumed(con
     resumed = run_sweep(config, grid, workers=1, confirm=0)
     record = yaml.safe_load((resumed.directory / "sweep.yaml").read_text())
     assert record["engine"] == "vector" and record["figures_from"] == {"backtrader": 2}
+
+
+def test_confirmations_run_side_by_side_and_a_mismatch_reaches_the_caller(monkeypatch):
+    """The best points are confirmed on backtrader in forked workers; what one raises (a
+    vector engine that disagrees) is raised in the sweep's own process."""
+    import multiprocessing as mp
+    import os
+
+    from airegime import sweep
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("confirmations run one after the other without fork")
+    parent = os.getpid()
+
+    def confirm(point, context, folder, tearsheet):
+        if point == "bad":
+            raise sweep.EngineMismatch(f"{point} disagrees (pid {os.getpid() != parent})")
+
+    monkeypatch.setattr(sweep, "confirm_point", confirm)
+    sweep.confirm_points([("good", None, None, False)] * 2, workers=2)
+    with pytest.raises(sweep.EngineMismatch, match=r"bad disagrees \(pid True\)"):
+        sweep.confirm_points([("good", None, None, False), ("bad", None, None, False)], 2)

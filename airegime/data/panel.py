@@ -572,7 +572,8 @@ class FundamentalsPanel:
             days = np.where(ok, days, np.nan)
             # as the replay's frame: datetimes, or float NaN where no row has a date
             frame[name] = _datetimes(days) if np.isfinite(days).any() else np.nan
-        frame = frame[list(METRICS)]
+        if list(frame.columns) != list(METRICS):  # floats first, then the two dates
+            frame = frame[list(METRICS)]
         frame.index.name = "ticker"
         return frame
 

@@ -37,13 +37,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .cache import atomic_write
 
 Where = Callable[[str], str]
 #: Columns of a ticker's frame that must be positive where present (raw_close: the
@@ -112,6 +115,8 @@ class PriceRules:
     #: One-day moves the user says are real (``data.known_moves``): they pass the split
     #: and ``max_day_move`` checks.
     known_moves: Mapping[str, frozenset[pd.Timestamp]] = field(default_factory=dict)
+    #: Folder where the exchange calendar's days are kept between runs (None: not kept).
+    cache: Path | None = None
 
 
 DEFAULT_RULES = PriceRules()
@@ -153,33 +158,73 @@ def _exchange_calendar(name: str, first_year: int, last_year: int):
     return xcals.get_calendar(name, start=start, end=end)
 
 
-def _calendar_for(name: str, first: pd.Timestamp, last: pd.Timestamp):
+def _years(first: pd.Timestamp, last: pd.Timestamp) -> tuple[int, int]:
     first_year = min(1990, pd.Timestamp(first).year)
-    last_year = max(dt.date.today().year + 2, pd.Timestamp(last).year)
-    return _exchange_calendar(name, first_year, last_year)
+    return first_year, max(dt.date.today().year + 2, pd.Timestamp(last).year)
 
 
-def exchange_sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+@functools.cache
+def _session_days(name: str, first_year: int, last_year: int, cache: Path | None) -> np.ndarray:
+    """The sessions of calendar ``name`` built for ``first_year..last_year``, as
+    datetime64[D] (sorted). Kept per process, and in ``cache`` (a folder) as a small
+    ``.npy`` per calendar, years and exchange_calendars version, so that a later process
+    neither imports exchange_calendars nor builds the calendar (about 0.5 s)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("exchange_calendars")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    safe = re.sub(r"[^A-Za-z0-9]+", "_", name)
+    path = cache / f"sessions-{safe}-{first_year}-{last_year}-{version}.npy" if cache else None
+    if path is not None and path.is_file():
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            pass  # unreadable: built again below
+    sessions = pd.DatetimeIndex(_exchange_calendar(name, first_year, last_year).sessions)
+    if sessions.tz is not None:
+        sessions = sessions.tz_localize(None)
+    days = sessions.normalize().to_numpy().astype("datetime64[D]")
+    if path is not None:
+        try:
+            atomic_write(path, lambda tmp: _save_days(tmp, days))
+        except OSError:
+            pass  # a read-only project: the next process builds the calendar again
+    return days
+
+
+def _save_days(path: Path, days: np.ndarray) -> None:
+    with open(path, "wb") as handle:  # a file object: np.save would add ".npy" to a name
+        np.save(handle, days, allow_pickle=False)
+
+
+def _calendar_days(
+    name: str, first: pd.Timestamp, last: pd.Timestamp, cache: Path | None
+) -> np.ndarray:
+    return _session_days(name, *_years(first, last), cache)
+
+
+def exchange_sessions(
+    name: str, first: pd.Timestamp, last: pd.Timestamp, cache: Path | None = None
+) -> pd.DatetimeIndex:
     """Trading days of exchange ``name`` (an exchange_calendars code) in ``first..last``.
 
     One calendar is built per process for 1990 to two years from today (about 0.6 s),
-    wider when the data reach beyond it. Raises :class:`DataError` for an unknown code.
+    wider when the data reach beyond it, and its days kept in ``cache`` (a folder) for
+    later processes. Raises :class:`DataError` for an unknown code.
     """
-    sessions = pd.DatetimeIndex(_calendar_for(name, first, last).sessions)
-    if sessions.tz is not None:
-        sessions = sessions.tz_localize(None)
-    sessions = sessions.normalize()
+    sessions = pd.DatetimeIndex(_calendar_days(name, first, last, cache).astype("datetime64[ns]"))
     return sessions[(sessions >= first) & (sessions <= last)]
 
 
 def calendar_span(
-    name: str, first: pd.Timestamp, last: pd.Timestamp
+    name: str, first: pd.Timestamp, last: pd.Timestamp, cache: Path | None = None
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The part of ``first..last`` that calendar ``name`` covers (some begin in 1956 or
     end in 2050); days outside it are not judged."""
-    calendar = _calendar_for(name, first, last)
-    lo = pd.Timestamp(calendar.first_session).tz_localize(None)
-    hi = pd.Timestamp(calendar.last_session).tz_localize(None)
+    days = _calendar_days(name, first, last, cache)
+    lo, hi = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
     return max(pd.Timestamp(first), lo), min(pd.Timestamp(last), hi)
 
 
@@ -704,8 +749,8 @@ def check_frame(
         return Checked(close, notes, pd.DataFrame(1.0, index=close.index, columns=close.columns))
     lo, hi = close.index[0], close.index[-1]
     if rules.calendar is not None and sessions is None:
-        sessions = exchange_sessions(rules.calendar, lo, hi)
-        lo, hi = calendar_span(rules.calendar, lo, hi)
+        sessions = exchange_sessions(rules.calendar, lo, hi, rules.cache)
+        lo, hi = calendar_span(rules.calendar, lo, hi, rules.cache)
     if sessions is not None:
         sessions = sessions[(sessions >= lo) & (sessions <= hi)]
         judged = close.index[(close.index >= lo) & (close.index <= hi)]

@@ -306,6 +306,8 @@ def _numbers(raw: pd.DataFrame, column: str, days: pd.DatetimeIndex, path: Path)
     """Column ``column`` as floats: a blank cell is NaN (a gap the checks judge), a cell
     that is not a number (``abc``, ``1,234.5``, ``$12``) is refused with its row."""
     cells = raw[column]
+    if pd.api.types.is_float_dtype(cells.dtype) or pd.api.types.is_integer_dtype(cells.dtype):
+        return cells.to_numpy(dtype=float)  # read as numbers: no cell of text to refuse
     values = pd.to_numeric(cells, errors="coerce")
     text = cells.astype("string").str.strip()
     bad = np.flatnonzero((values.isna() & text.notna() & (text != "")).to_numpy())

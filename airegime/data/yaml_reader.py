@@ -72,6 +72,20 @@ def read_yaml_file(path: Path) -> Any:
 
 def dump_yaml(data: Any) -> str:
     """``yaml.safe_dump(data, sort_keys=False)``, through libyaml's emitter when PyYAML has
-    it (the same text, several times faster: a sweep writes one snapshot per point)."""
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    it and every text is ASCII (the same text, several times faster: a sweep writes one
+    snapshot per point); libyaml wraps escaped non-ASCII text differently, so such data
+    takes the Python emitter."""
+    dumper = getattr(yaml, "CSafeDumper", None)
+    if dumper is None or not _ascii(data):
+        return yaml.safe_dump(data, sort_keys=False)
     return yaml.dump(data, Dumper=dumper, sort_keys=False)
+
+
+def _ascii(data: Any) -> bool:
+    if isinstance(data, str):
+        return data.isascii()
+    if isinstance(data, dict):
+        return all(_ascii(k) and _ascii(v) for k, v in data.items())
+    if isinstance(data, list | tuple):
+        return all(_ascii(v) for v in data)
+    return True

@@ -54,21 +54,23 @@ def balance_sheet_component_arrays(
     fund: pd.DataFrame, p: BalanceSheetParams
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """:func:`balance_sheet_components` as float arrays (one per row of ``fund``)."""
-    column = {c: fund[c].to_numpy(dtype=float) for c in BALANCE_SHEET_COLUMNS}
-    net_cash = column["net_cash_to_assets"]
+
+    def column(name: str) -> np.ndarray:
+        return fund[name].to_numpy(dtype=float)
+
+    net_cash = column("net_cash_to_assets")
     if p.long_term_investments:
-        assets = column["total_assets"]
-        invested = column["long_term_investments"]
+        assets, invested = column("total_assets"), column("long_term_investments")
         with np.errstate(invalid="ignore", divide="ignore"):
-            net_cash = (column["net_cash"] + np.where(np.isnan(invested), 0.0, invested)) / (
+            net_cash = (column("net_cash") + np.where(np.isnan(invested), 0.0, invested)) / (
                 np.where(assets > 0, assets, np.nan)
             )
     return (
         {
             "net_cash": net_cash,
-            "leverage": -column["debt_to_equity"],
-            "fcf_margin": column["fcf_margin"],
-            "fcf_stability": column["fcf_stability"],
+            "leverage": -column("debt_to_equity"),
+            "fcf_margin": column("fcf_margin"),
+            "fcf_stability": column("fcf_stability"),
         },
         {
             "net_cash": p.w_net_cash,
@@ -77,18 +79,6 @@ def balance_sheet_component_arrays(
             "fcf_stability": p.w_fcf_stability,
         },
     )
-
-
-#: The columns of the fundamentals the balance-sheet score reads.
-BALANCE_SHEET_COLUMNS = (
-    "net_cash_to_assets",
-    "net_cash",
-    "long_term_investments",
-    "total_assets",
-    "debt_to_equity",
-    "fcf_margin",
-    "fcf_stability",
-)
 
 
 def balance_sheet_score(fund: pd.DataFrame, p: BalanceSheetParams) -> pd.Series:

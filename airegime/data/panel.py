@@ -148,7 +148,7 @@ class FundamentalsPanel:
     def _build_periods(
         facts: pd.DataFrame, tid: np.ndarray, state: np.ndarray, n_states: int
     ) -> _Periods:
-        concept = facts["concept"].map(_CONCEPT_CODE).to_numpy(dtype=np.int64)
+        concept = _concept_codes(facts["concept"])
         rank = facts["rank"].to_numpy(dtype=np.int64)
         start = ordinals(facts["start"])
         end = ordinals(facts["end"])
@@ -605,6 +605,15 @@ class FundamentalsPanel:
         frame["fcf"] = frame["operating_cash_flow"] - frame["capex"]
         frame.index.name = "fiscal_year_end"
         return frame
+
+
+def _concept_codes(concepts: pd.Series) -> np.ndarray:
+    """``concepts.map(_CONCEPT_CODE)`` as int64, by a hash lookup (a string map costs
+    0.15 s on the facts of 500 companies); an unknown concept fails as the map did."""
+    position = pd.Index(list(_CONCEPT_CODE)).get_indexer(concepts)
+    if (position < 0).any():
+        return concepts.map(_CONCEPT_CODE).to_numpy(dtype=np.int64)
+    return np.array(list(_CONCEPT_CODE.values()), dtype=np.int64)[position]
 
 
 def _datetimes(days: np.ndarray) -> pd.DatetimeIndex:

@@ -33,7 +33,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from ..errors import DataError
 from .cache import atomic_write, atomic_write_text
@@ -286,6 +285,9 @@ class YahooPrices:
         Raises :class:`EmptyDownload` naming the tickers that came back empty, and
         TimeoutError when the budget runs out.
         """
+        # imported here: tenacity (with asyncio) costs 25 ms at the start of every command
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
         deadline = time.monotonic() + self.timeout_s
         remaining = lambda: deadline - time.monotonic()  # noqa: E731
         backoff = wait_exponential(multiplier=self.backoff_s, max=30)

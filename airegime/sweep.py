@@ -203,10 +203,8 @@ _CONTEXT: dict[str, MarketContext] = {}
 
 def _init_worker(context: MarketContext) -> None:
     import gc
-    import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends us at once
+    _ignore_interrupts()
     _CONTEXT["context"] = context
     # The context and its memo, inherited from the parent, live as long as the worker:
     # leave them out of the garbage collector's scans, and scan the young objects a
@@ -314,9 +312,10 @@ def confirm_points(items: list[tuple], workers: int) -> None:
 
 
 def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle, and its terminate() ends us at once."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 

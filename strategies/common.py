@@ -285,8 +285,8 @@ def china_record(
         tags.append((tickers[j], f"China share {shown}: weight x{m[j]:.2f}"))
     return ChinaRecord(
         shares=scores_record(tickers, values),
-        unknown=_where(tickers, unknown & (m == 0)),
-        above=_where(tickers, above & (m == 0)),
+        unknown=names_where(tickers, unknown & (m == 0)),
+        above=names_where(tickers, above & (m == 0)),
         above_reason=f"China revenue share above max_china_share {params.max_china_share:.0%}",
         tags=tags,
         note=(
@@ -296,7 +296,8 @@ def china_record(
     )
 
 
-def _where(tickers: list[str], mask: np.ndarray) -> list[str]:
+def names_where(tickers: list[str], mask: np.ndarray) -> list[str]:
+    """The tickers where ``mask`` (bool, one per ticker) is True, in order."""
     return [t for t, hit in zip(tickers, mask.tolist(), strict=True) if hit]
 
 

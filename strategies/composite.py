@@ -39,6 +39,7 @@ from .common import (
     apply_china_array,
     china_series_needs,
     fundamentals,
+    names_where,
     record_selection_array,
 )
 from .supplier_tilt import supplier_score_array
@@ -114,7 +115,7 @@ def _rules(view: AsOfView, p: CompositeParams) -> _Rules:
     fcf_ok = ~(fcf < 0) if p.require_positive_fcf else np.ones(len(fund), dtype=bool)
     tickers = [str(t) for t in fund.index]
     valuation = [
-        (reason, rule_hit, _where(tickers, rule_hit))
+        (reason, rule_hit, names_where(tickers, rule_hit))
         for reason, rule_hit in valuation_breach_masks(fund, p).items()
     ]
     return _Rules(
@@ -124,10 +125,10 @@ def _rules(view: AsOfView, p: CompositeParams) -> _Rules:
         zscores=zscores,
         recorded={k: scores_record(tickers, z) for k, z in zscores.items()},
         fcf_ok=fcf_ok,
-        fcf_negative=_where(tickers, ~fcf_ok),
+        fcf_negative=names_where(tickers, ~fcf_ok),
         valuation=valuation,
         breached=hit,
-        breaching=_where(tickers, hit),
+        breaching=names_where(tickers, hit),
         capex_tags=tags,
     )
 
@@ -235,17 +236,13 @@ def composite_weights(
     pick = np.flatnonzero(eligible & ~np.isnan(score))
     if not pick.size:  # as select(): nothing eligible and scored
         if p.w_capex and p.action == "penalize":
-            view.tag(_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
+            view.tag(names_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
         return pd.Series(dtype=float)
     pick, weight = kept(pick, selection_weights(score[pick], p.selection, p.top_n, p.tilt_strength))
     if p.w_capex and p.action == "penalize":
-        view.tag(_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
+        view.tag(names_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
         pick, weight = kept(pick, weight * np.where(breached[pick], p.penalty, 1.0))
     return apply_china_array(view, rules.index, pick, weight, p)
-
-
-def _where(names: list[str], mask: np.ndarray) -> list[str]:
-    return [t for t, hit in zip(names, mask.tolist(), strict=True) if hit]
 
 
 class ArticleComposite(Strategy):

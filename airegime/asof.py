@@ -47,6 +47,7 @@ class AsOfView:
     def __init__(self, context: MarketContext, date: pd.Timestamp | str) -> None:
         self._context = context
         self.date = pd.Timestamp(date)
+        self._day = self.date.value  # the memo's key for the date (an int hashes faster)
         self._end = int(context.prices.close.index.searchsorted(date, side="right"))
         self._diagnostics: dict[str, Any] = {
             "scores": {},
@@ -193,7 +194,7 @@ class AsOfView:
         strategy derives from what the view shows, which depend on nothing but the date
         and the key (put any parameter they use in the key). Treat the result as read-only.
         """
-        return self._context.memoised(("cached", self.date, *key), compute)
+        return self._context.memoised(("cached", self._day, *key), compute)
 
     def extra(self, key: str, default: Any = None) -> Any:
         """Run-level inputs a strategy asked for (regime events and the like)."""

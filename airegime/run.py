@@ -294,11 +294,19 @@ def china_note(config: BacktestConfig, context: MarketContext, targets: pd.DataF
     rules = [r for r in china_rules(config.strategy.params) if r[2] == "median" and r[1] < 1]
     if context.china is None or not rules or targets.empty:
         return None
+    fill_ins, unknown = context.memoised(  # data only: the same for every point of a sweep
+        ("china_fill_ins", pd.DatetimeIndex(targets.index).asi8.tobytes()),
+        lambda: _fill_ins(context, targets.index),
+    )
+    return china_cap_warning(config.strategy.params, fill_ins, unknown)
+
+
+def _fill_ins(context: MarketContext, dates: pd.Index) -> tuple[pd.Series, pd.Series]:
     fill_ins, unknown = {}, {}
-    for date in targets.index:
+    for date in dates:
         view = AsOfView(context, date)
         fill_ins[date], unknown[date] = view.cached(("china_fill_in",), lambda v=view: _fill_in(v))
-    return china_cap_warning(config.strategy.params, pd.Series(fill_ins), pd.Series(unknown))
+    return pd.Series(fill_ins), pd.Series(unknown)
 
 
 def _fill_in(view: AsOfView) -> tuple[float, int]:

@@ -301,14 +301,19 @@ def confirm_points(items: list[tuple], workers: int) -> None:
         for future in [pool.submit(_confirm_one, i) for i in range(len(items))]:
             future.result()
     except BaseException:
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        _stop(pool)
         raise
     finally:
         _CONFIRMATIONS.clear()
     pool.shutdown(wait=True)
+
+
+def _stop(pool: Any) -> None:
+    """End a process pool now: pending work cancelled, its processes terminated."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _ignore_interrupts() -> None:
@@ -357,10 +362,7 @@ def _run_local(
     except BaseException:
         # Interrupted (Ctrl-C) or failed: stop now. Points in flight only ever wrote a
         # temporary folder, which the next run of the sweep removes.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        _stop(pool)
         raise
     pool.shutdown(wait=True)
 

@@ -14,6 +14,7 @@ from airegime.asof import AsOfView, private_copy, scores_record
 from airegime.data.china_market import CHINA_PROXIES, CONTROLS, FACTOR_SERIES
 from airegime.strategy import Params, SeriesNeed, TunedOn
 from airegime.weighting import (
+    Combined,
     active_components,
     china_multiplier,
     china_multiplier_array,
@@ -326,17 +327,30 @@ def combined_score(
         rows, [weights[k] for k in active], params.missing, params.min_components
     )
     view.record_components(pd.Series(found.scored, index=index, dtype=int), len(active))
+    names = [str(t) for t in index]
+    for ticker, reason in unscored_reasons(found, active, names, params.missing, unit):
+        view.exclude(ticker, reason)
+    return pd.Series(found.score, index=index)
+
+
+def unscored_reasons(
+    found: Combined, active: list[str], names: list[str], missing: str, unit: str
+) -> list[tuple[str, str]]:
+    """(name, reason) for each of ``names`` that :func:`~airegime.weighting.combine_arrays`
+    left unscored (``found``), naming the ``active`` components ("rules", "metrics":
+    ``unit``) it lacks."""
+    out = []
     for j in np.flatnonzero(found.scored < found.need).tolist():
         lacking = ", ".join(k for k, gap in zip(active, found.lacking[:, j], strict=True) if gap)
-        if params.missing == "exclude":
+        if missing == "exclude":
             reason = f"no data for {lacking} (missing: exclude)"
         else:
             reason = (
                 f"scored on {found.scored[j]} of {len(active)} {unit}, fewer than "
                 f"min_components {found.need} (no data for {lacking})"
             )
-        view.exclude(str(index[j]), reason)
-    return pd.Series(found.score, index=index)
+        out.append((names[j], reason))
+    return out
 
 
 def record_selection(

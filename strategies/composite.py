@@ -41,6 +41,7 @@ from .common import (
     fundamentals,
     names_where,
     record_selection_array,
+    unscored_reasons,
 )
 from .supplier_tilt import supplier_score_array
 from .valuation import (
@@ -158,17 +159,7 @@ def _combined(rules: _Rules, weights: dict[str, float], p: CompositeParams) -> _
         p.min_components,
         zscored=[rules.zscores[k] for k in active],
     )
-    unscored = []
-    for j in np.flatnonzero(found.scored < found.need).tolist():
-        lacking = ", ".join(k for k, gap in zip(active, found.lacking[:, j], strict=True) if gap)
-        if p.missing == "exclude":
-            reason = f"no data for {lacking} (missing: exclude)"
-        else:
-            reason = (
-                f"scored on {found.scored[j]} of {len(active)} rules, fewer than "
-                f"min_components {found.need} (no data for {lacking})"
-            )
-        unscored.append((names[j], reason))
+    unscored = unscored_reasons(found, active, names, p.missing, "rules")
     score = zscore_array(found.score)
     counts = found.scored.astype(int).tolist()
     return _Combined(

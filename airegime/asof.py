@@ -212,9 +212,8 @@ class AsOfView:
     def record_scores_dict(self, recorded: dict[str, float | None], name: str = "score") -> None:
         """:meth:`record_scores` of a score already in its recorded form
         (:func:`scores_record`): for a strategy that memoises it across sweep points. A
-        :class:`ScoresRecord` is kept as it is (shared, never edited); a plain dict is
-        copied."""
-        kept = recorded if isinstance(recorded, ScoresRecord) else dict(recorded)
+        view keeps its own copy either way."""
+        kept = recorded.copy_for_view() if isinstance(recorded, ScoresRecord) else dict(recorded)
         self._diagnostics["scores"][name] = kept
 
     def record_components(self, scored: pd.Series, active: int | pd.Series) -> None:
@@ -238,9 +237,11 @@ class AsOfView:
             components[str(ticker)] = [k, n]
 
     def record_components_dict(self, counts: dict[str, list[int]]) -> None:
-        """:meth:`record_components` from ``{ticker: [scored, active]}`` (the lists are
-        kept as they are: a strategy may share them across sweep points, never edit them)."""
-        self._diagnostics["components"].update(counts)
+        """:meth:`record_components` from ``{ticker: [scored, active]}`` (copied: a strategy
+        may share ``counts`` across sweep points)."""
+        components = self._diagnostics["components"]
+        for ticker, (k, n) in counts.items():
+            components[ticker] = [k, n]
 
     def record_selection(
         self,
@@ -292,16 +293,30 @@ class AsOfView:
 
 
 class ScoresRecord(dict):
-    """A score as :meth:`AsOfView.record_scores` keeps it (``{ticker: value or None}``),
-    made once and shared read-only by the sweep points that record it; its JSON text is
-    rendered once too (:meth:`as_json`)."""
+    """A score as :meth:`AsOfView.record_scores` keeps it (``{ticker: value or None}``).
+
+    A strategy may make one once and record it on many views (the sweep points that
+    share a date): :meth:`AsOfView.record_scores_dict` keeps a copy per view, so what one
+    point's code does to its diagnostics never reaches another, and the copy renders the
+    shared record's JSON, made once, while it still equals it (:meth:`as_json`)."""
 
     def as_json(self) -> str:
-        """``json.dumps(self)``, computed on the first call."""
+        """``json.dumps(self)``: the shared record's text when this is an unchanged copy."""
+        source = self.__dict__.get("_source")
+        if source is not None:
+            if dict.__eq__(self, source):
+                return source.as_json()
+            return json.dumps(self)
         text = self.__dict__.get("_json")
         if text is None:
             text = self.__dict__["_json"] = json.dumps(self)
         return text
+
+    def copy_for_view(self) -> ScoresRecord:
+        """A copy that a view may hand to a strategy (edits stay in the copy)."""
+        out = ScoresRecord(self)
+        out.__dict__["_source"] = self.__dict__.get("_source", self)
+        return out
 
 
 def scores_record(tickers: list[str], values: np.ndarray) -> ScoresRecord:

@@ -54,3 +54,34 @@ def test_a_copy_with_other_prices_does_not_read_the_originals_memo():
     other.prices = dataclasses.replace(context.prices, close=close)
     assert "NVDA" not in AsOfView(other, DAY).tradable()
     assert "NVDA" in AsOfView(context, DAY).tradable()
+
+
+def test_what_one_sweep_point_does_to_its_diagnostics_reaches_no_other():
+    """The composite shares its memoised score records across the points of a sweep;
+    a strategy editing what its view recorded edits its own copy only."""
+    from airegime.engines.rebalance import decide
+    from strategies.composite import CompositeParams, composite_weights
+
+    class Edits:
+        params = CompositeParams()
+
+        def target_weights(self, view):
+            weights = composite_weights(view, self.params)
+            recorded = view.diagnostics()
+            first = next(iter(recorded["scores"]["composite"]))
+            recorded["scores"]["composite"][first] = 123.0
+            recorded["components"][first][0] = 99
+            return weights
+
+    class Clean:
+        params = CompositeParams(top_n=5)
+
+        def target_weights(self, view):
+            return composite_weights(view, self.params)
+
+    context = composite_context()
+    decide(context, Edits(), DAY, 0.01)
+    shared = decide(context, Clean(), DAY, 0.01)
+    alone = decide(composite_context(), Clean(), DAY, 0.01)
+    assert shared.diagnostics == alone.diagnostics
+    assert 123.0 not in shared.diagnostics["scores"]["composite"].values()

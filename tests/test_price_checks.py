@@ -397,3 +397,37 @@ def test_exchange_sessions_are_kept_in_the_cache_for_later_processes(tmp_path, m
     assert price_checks.exchange_sessions("XNYS", first, last, tmp_path).equals(built)
     assert price_checks.calendar_span("XNYS", first, last, tmp_path) == (first, last)
     price_checks._session_days.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",  # an empty file
+        b"\x93NUMPY garbage",  # cut off
+        "empty",  # a valid .npy of no days
+        "two-d",  # a valid .npy of the wrong shape
+        "ints",  # a valid .npy of the wrong type
+    ],
+)
+def test_a_damaged_calendar_cache_is_built_again(tmp_path, content):
+    from airegime.data import price_checks
+
+    first, last = pd.Timestamp("2020-01-02"), pd.Timestamp("2020-12-31")
+    price_checks._session_days.cache_clear()
+    built = price_checks.exchange_sessions("XNYS", first, last, tmp_path)
+    (path,) = tmp_path.iterdir()
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        arrays = {
+            "empty": np.array([], dtype="datetime64[D]"),
+            "two-d": np.zeros((2, 2), dtype="datetime64[D]"),
+            "ints": np.arange(5),
+        }
+        with open(path, "wb") as handle:
+            np.save(handle, arrays[content])
+    price_checks._session_days.cache_clear()
+    assert price_checks.exchange_sessions("XNYS", first, last, tmp_path).equals(built)
+    assert price_checks.calendar_span("XNYS", first, last, tmp_path) == (first, last)
+    price_checks._session_days.cache_clear()
+    assert np.load(path).size > 300  # the file was written again

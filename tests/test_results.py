@@ -243,7 +243,15 @@ def test_diagnostics_json_with_shared_scores_is_json_dumps_of_it():
     }
 
 
-@pytest.mark.parametrize("text", ["plain ASCII on a long line " * 8, "Ünïcode, López " * 8])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain ASCII on a long line " * 8,
+        "Ünïcode, López " * 8,
+        "a tab\there, a carriage\rreturn, a form\x0cfeed " * 4,
+        "two lines\nof a description",
+    ],
+)
 def test_run_snapshots_are_written_as_safe_dump_writes_them(text):
     """config.yaml goes through libyaml's emitter when PyYAML has it: the same text."""
     import yaml
@@ -256,5 +264,6 @@ def test_run_snapshots_are_written_as_safe_dump_writes_them(text):
         "universe": ["000300", "NVDA"],
         "params": {"top_n": 6, "w": 0.5, "none": None, "flag": True, "when": "2016-01-01"},
         "notes": ["a: b", "- dash", "quote ' and \" marks", "", text],
+        text: "the text as a key",
     }
     assert dump_yaml(snapshot) == yaml.safe_dump(snapshot, sort_keys=False)

@@ -179,9 +179,11 @@ def _session_days(name: str, first_year: int, last_year: int, cache: Path | None
     path = cache / f"sessions-{safe}-{first_year}-{last_year}-{version}.npy" if cache else None
     if path is not None and path.is_file():
         try:
-            return np.load(path, allow_pickle=False)
-        except (OSError, ValueError):
-            pass  # unreadable: built again below
+            days = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            days = None  # unreadable (empty, cut off, not .npy): built again below
+        if _plausible_days(days):
+            return days
     sessions = pd.DatetimeIndex(_exchange_calendar(name, first_year, last_year).sessions)
     if sessions.tz is not None:
         sessions = sessions.tz_localize(None)
@@ -192,6 +194,17 @@ def _session_days(name: str, first_year: int, last_year: int, cache: Path | None
         except OSError:
             pass  # a read-only project: the next process builds the calendar again
     return days
+
+
+def _plausible_days(days: object) -> bool:
+    """A cached calendar as written: non-empty, one dimension of sorted datetime64[D]."""
+    return (
+        isinstance(days, np.ndarray)
+        and days.dtype == np.dtype("datetime64[D]")
+        and days.ndim == 1
+        and days.size > 0
+        and bool((days[1:] > days[:-1]).all())
+    )
 
 
 def _save_days(path: Path, days: np.ndarray) -> None:

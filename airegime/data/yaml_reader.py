@@ -72,9 +72,9 @@ def read_yaml_file(path: Path) -> Any:
 
 def dump_yaml(data: Any) -> str:
     """``yaml.safe_dump(data, sort_keys=False)``, through libyaml's emitter when PyYAML has
-    it and every text is ASCII (the same text, several times faster: a sweep writes one
-    snapshot per point); libyaml wraps escaped non-ASCII text differently, so such data
-    takes the Python emitter."""
+    it and every text is printable ASCII (the same text, several times faster: a sweep
+    writes one snapshot per point); libyaml breaks escaped non-ASCII text and control
+    characters (tabs, line breaks) differently, so such data takes the Python emitter."""
     dumper = getattr(yaml, "CSafeDumper", None)
     if dumper is None or not _ascii(data):
         return yaml.safe_dump(data, sort_keys=False)
@@ -83,7 +83,7 @@ def dump_yaml(data: Any) -> str:
 
 def _ascii(data: Any) -> bool:
     if isinstance(data, str):
-        return data.isascii()
+        return data.isascii() and data.isprintable()
     if isinstance(data, dict):
         return all(_ascii(k) and _ascii(v) for k, v in data.items())
     if isinstance(data, list | tuple):

@@ -429,8 +429,13 @@ def _plain_float_table(frame: pd.DataFrame) -> bool:
         and len(frame.columns) > 0
         and all(dtype == np.float64 for dtype in frame.dtypes)
         and bool((frame.index == frame.index.normalize()).all())
-        and not any(c in name for name in names for c in ',"\n\r')
+        and not any(_needs_quoting(name) for name in names)
     )
+
+
+def _needs_quoting(text: str) -> bool:
+    """Whether pandas' CSV writer would quote ``text`` (a separator, quote or line break)."""
+    return any(c in text for c in ',"\n\r')
 
 
 def _plain_records(frame: pd.DataFrame) -> bool:
@@ -439,7 +444,7 @@ def _plain_records(frame: pd.DataFrame) -> bool:
     if not len(frame.columns) or frame.isna().to_numpy().any():
         return False
     for name, column in frame.items():
-        if any(c in str(name) for c in ',"\n\r'):
+        if _needs_quoting(str(name)):
             return False
         if column.dtype == np.float64:
             continue
@@ -449,7 +454,7 @@ def _plain_records(frame: pd.DataFrame) -> bool:
             continue
         if pd.api.types.is_string_dtype(column.dtype):
             values = column.tolist()
-            if all(type(v) is str and not any(c in v for c in ',"\n\r') for v in values):
+            if all(type(v) is str and not _needs_quoting(v) for v in values):
                 continue
         return False
     return True

@@ -261,21 +261,14 @@ def record_china(
 ) -> None:
     """Diagnostics of the China rule: the share used, names dropped, weights scaled."""
     tickers = [str(t) for t in share.index]
-    record_china_array(view, tickers, share.to_numpy(), multiplier.to_numpy(), params)
-
-
-def record_china_array(
-    view: AsOfView, tickers: list[str], values: np.ndarray, m: np.ndarray, params: ChinaParams
-) -> None:
-    """:func:`record_china` on arrays: the shares ``values`` and multipliers ``m`` (float
-    (n,)) of ``tickers``."""
-    china_record(tickers, values, m, params).replay(view)
+    china_record(tickers, share.to_numpy(), multiplier.to_numpy(), params).replay(view)
 
 
 def china_record(
     tickers: list[str], values: np.ndarray, m: np.ndarray, params: ChinaParams
 ) -> ChinaRecord:
-    """What :func:`record_china_array` records, without a view."""
+    """What :func:`record_china` records, without a view: the shares ``values`` and
+    multipliers ``m`` (float (n,)) of ``tickers``."""
     unknown = np.isnan(values)
     with np.errstate(invalid="ignore"):
         above = values > params.max_china_share

@@ -27,25 +27,20 @@ def clean_weights(weights: pd.Series, tradable: list[str], cash_buffer: float) -
     weights or a sum above one are programming errors of the strategy.
     """
     w = weights if _is_float_series(weights) else pd.Series(weights, dtype=float)
-    arr = w.to_numpy()
-    if (arr > 0).all() and np.isfinite(arr).all():  # the usual case: nothing to drop
-        allowed = set(tradable)
-        if all(t in allowed for t in w.index.tolist()):
-            total = float(arr.sum())
-            if total > 1 + 1e-9:
-                raise ValueError(f"target weights sum to {total:.6f} > 1")
-            return pd.Series(arr * (1.0 - cash_buffer), index=w.index, name=w.name)
-    arr = np.nan_to_num(arr, nan=0.0, posinf=np.inf, neginf=-np.inf)
-    if (arr < -1e-12).any():
-        bad = ", ".join(w.index[arr < 0].astype(str))
-        raise ValueError(f"negative target weights for {bad}: strategies are long-only")
+    arr, index = w.to_numpy(), w.index
     allowed = set(tradable)
-    keep = (arr > 0) & np.array([t in allowed for t in w.index], dtype=bool)
-    kept = arr[keep]
-    total = float(kept.sum())
+    plain = (arr > 0).all() and np.isfinite(arr).all()  # the usual case: nothing to drop
+    if not (plain and all(t in allowed for t in index.tolist())):
+        arr = np.nan_to_num(arr, nan=0.0, posinf=np.inf, neginf=-np.inf)
+        if (arr < -1e-12).any():
+            bad = ", ".join(index[arr < 0].astype(str))
+            raise ValueError(f"negative target weights for {bad}: strategies are long-only")
+        keep = (arr > 0) & np.array([t in allowed for t in index], dtype=bool)
+        arr, index = arr[keep], index[keep]
+    total = float(arr.sum())
     if total > 1 + 1e-9:
         raise ValueError(f"target weights sum to {total:.6f} > 1")
-    return pd.Series(kept * (1.0 - cash_buffer), index=w.index[keep], name=w.name)
+    return pd.Series(arr * (1.0 - cash_buffer), index=index, name=w.name)
 
 
 def _is_float_series(weights: object) -> bool:

@@ -94,10 +94,14 @@ class AsOfView:
     def _tradable(self) -> list[str]:
         if self._end == 0:
             return []
-        last = self._context.prices.close.iloc[self._end - 1][self.universe]
-        listed = last.notna().to_numpy()
-        on_date = self._context.prices.close.index[self._end - 1] == self.date
-        return [t for t, ok in zip(self.universe, listed, strict=True) if ok and on_date]
+        close = self._context.prices.close
+        if close.index[self._end - 1] != self.date:
+            return []
+        # the universe's columns of the closes, as an array (memoised: one per context)
+        listed = self._context.memoised(
+            ("universe_listed",), lambda: close[self.universe].notna().to_numpy()
+        )
+        return [t for t, ok in zip(self.universe, listed[self._end - 1], strict=True) if ok]
 
     def fundamentals(self, tickers: list[str] | None = None) -> pd.DataFrame:
         """Point-in-time fundamental metrics by ticker (NaN where nothing was filed yet)."""

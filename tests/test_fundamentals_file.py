@@ -35,3 +35,36 @@ def test_an_empty_facts_file_is_refused_naming_the_header_it_needs(tmp_path: Pat
 def test_a_missing_facts_file_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"not found; set data\.fundamentals_path"):
         read_facts_csv(tmp_path / "nope.csv")
+
+
+FACTS = (
+    "ticker,tag,period_start,period_end,filed,value\n"
+    "msft,Revenues,2023-07-01,2023-09-30,2023-10-24,56517000000\n"
+    "MSFT,Assets,,2023-09-30,2023-10-24,411976000000.5\n"
+    "NVDA,Revenues,2023-07-31,2023-10-29,2023-11-21,1.812e10\n"
+)
+
+
+def test_a_facts_file_reads_to_the_same_table_as_converting_each_cell(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from airegime.data.fundamentals import normalise_facts
+
+    path = tmp_path / "facts.csv"
+    path.write_text(FACTS)
+    facts = read_facts_csv(path)
+    text = pd.read_csv(path, dtype=str).rename(
+        columns={"period_start": "start", "period_end": "end"}
+    )
+    assert facts["ticker"].tolist() == ["MSFT", "MSFT", "NVDA"]
+    assert facts["value"].tolist() == [float(v) for v in text["value"]]
+    assert facts["start"].isna().tolist() == [False, True, False]
+    assert facts["end"].tolist() == pd.to_datetime(text["end"]).tolist()
+    assert facts["concept"].tolist() == normalise_facts(text, "x")["concept"].tolist()
+
+
+def test_a_value_that_is_not_a_number_is_refused_with_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "facts.csv"
+    path.write_text(FACTS.replace("1.812e10", "n/a!"))
+    with pytest.raises(DataError, match=r"row 4: period_end, filed and value must be set"):
+        read_facts_csv(path)

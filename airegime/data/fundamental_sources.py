@@ -37,7 +37,15 @@ YAHOO_LAG_DAYS = 90
 def _sample_facts() -> pd.DataFrame:
     ref = resources.files("airegime") / "sample" / "fundamentals.csv.gz"
     with resources.as_file(ref) as path:
-        return normalise_facts(pd.read_csv(path, dtype=str), "sample fundamentals")
+        return normalise_facts(_read_facts(path), "sample fundamentals")
+
+
+def _read_facts(path: Path) -> pd.DataFrame:
+    """A facts file with every column as text but ``value``, which the C parser reads as
+    numbers when it can (the same floats as :func:`pandas.to_numeric` of the text, which
+    :func:`~airegime.data.fundamentals.normalise_facts` still applies to what it cannot)."""
+    header = pd.read_csv(path, nrows=0).columns
+    return pd.read_csv(path, dtype={c: str for c in header if c != "value"})
 
 
 def read_facts_csv(path: Path) -> pd.DataFrame:
@@ -45,7 +53,7 @@ def read_facts_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: fundamentals file not found; set data.fundamentals_path")
     try:
-        raw = pd.read_csv(path, dtype=str)
+        raw = _read_facts(path)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path}: cannot read CSV, it is not UTF-8 text "

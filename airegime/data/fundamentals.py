@@ -43,6 +43,7 @@ so that market cap = split-adjusted price on D x shares holds across every split
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,17 +104,30 @@ def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
             "ticker,tag,period_start,period_end,filed,value"
         )
     facts = frame.loc[frame["tag"].isin(TAG_RANK), list(FACT_COLUMNS)].copy()
-    facts["ticker"] = facts["ticker"].astype(str).str.upper()
+    facts["ticker"] = _each_distinct(facts["ticker"], lambda t: t.astype(str).str.upper())
     for col in ("start", "end", "filed"):
-        facts[col] = pd.to_datetime(facts[col].replace("", np.nan), errors="coerce")
+        facts[col] = _each_distinct(
+            facts[col], lambda d: pd.to_datetime(d.replace("", np.nan), errors="coerce")
+        )
     facts["value"] = pd.to_numeric(facts["value"], errors="coerce")
     bad = facts["end"].isna() | facts["filed"].isna() | facts["value"].isna()
     if bad.any():
         row = facts.index[bad][0]
         raise DataError(f"{source}: row {row + 2}: period_end, filed and value must be set")
-    facts["concept"] = facts["tag"].map({t: c for t, (c, _) in TAG_RANK.items()})
-    facts["rank"] = facts["tag"].map({t: r for t, (_, r) in TAG_RANK.items()})
+    concepts = {t: c for t, (c, _) in TAG_RANK.items()}
+    ranks = {t: r for t, (_, r) in TAG_RANK.items()}
+    facts["concept"] = _each_distinct(facts["tag"], lambda tags: tags.map(concepts))
+    facts["rank"] = _each_distinct(facts["tag"], lambda tags: tags.map(ranks))
     return facts.sort_values("filed", kind="stable").reset_index(drop=True)
+
+
+def _each_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``convert(column)`` computed once per distinct value (a facts file repeats its
+    tickers and dates thousands of times), in order of first appearance, so a format
+    that ``convert`` infers from the first value is inferred from the same value."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    converted = convert(pd.Series(distinct, dtype=column.dtype, name=column.name))
+    return pd.Series(converted.array.take(codes), index=column.index, name=column.name)
 
 
 Fact = tuple[int | None, int, float]  # (start ordinal or None, end ordinal, value)

@@ -379,15 +379,17 @@ def check_adjustment(
     """
     if "raw_close" not in frame.columns:
         return
-    both = frame[["close", "raw_close"]].dropna()
-    if len(both) < 2:
+    close, raw_close = frame["close"].to_numpy(), frame["raw_close"].to_numpy()
+    kept = ~(np.isnan(close) | np.isnan(raw_close))
+    if kept.sum() < 2:
         return
-    factor = (both["close"] / both["raw_close"]).to_numpy()
+    factor = close[kept] / raw_close[kept]
     logs = np.log(factor)
     step = np.diff(logs)  # step[i - 1]: factor of row i against row i - 1
     big = np.flatnonzero(np.abs(step) >= np.log(limits.max_day_move)) + 1
     if not len(big):
         return
+    both = frame.loc[kept, ["close", "raw_close"]]
     _, distance = _nearest_split(np.exp(step[big - 1]))
     listed = {pd.Timestamp(d): r for d, r in (splits or {}).items()}
     for i, dist in zip(big, distance, strict=True):
@@ -706,8 +708,8 @@ def check_bars(
     names = ("open", "high", "low")
     blank = {n: fields[n].isna() & close.notna() for n in names}
     notes = []
-    for ticker in close.columns:
-        rows = np.logical_or.reduce([blank[n][ticker].to_numpy() for n in names])
+    any_blank = np.logical_or.reduce([blank[n].to_numpy() for n in names])
+    for ticker, rows in zip(close.columns, any_blank.T, strict=True):
         if not rows.any():
             continue
         label = where(ticker)
@@ -743,6 +745,34 @@ class Checked:
     factor: pd.DataFrame
 
 
+def _moving_columns(close: pd.DataFrame, limits: SanityLimits) -> np.ndarray:
+    """Per column of a wide close frame, whether :func:`check_split_moves` and
+    :func:`check_day_moves` may find a day to judge: a day-on-day move that is
+    split-sized or beyond ``max_day_move``, or a blank between the first and last price
+    (the checks fill blanks first, which joins prices this screen sees apart). A column
+    with neither skips both checks, which would find nothing. The screen is wider than
+    the checks by a margin (1e-9) that covers their other order of float operations."""
+    values = close.to_numpy(dtype=float)
+    rows, cols = values.shape
+    if rows < 2:
+        return np.zeros(cols, dtype=bool)
+    have = ~np.isnan(values)
+    count = have.sum(axis=0)
+    first = np.argmax(have, axis=0)
+    last = rows - 1 - np.argmax(have[::-1], axis=0)
+    gaps = (count > 0) & (last - first + 1 > count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = values[1:] / values[:-1]
+        moved = np.abs(np.log(ratio)) >= np.log(limits.max_day_move) - MARGIN
+        for split in (*(1 / k for k in SPLIT_RATIOS), *SPLIT_RATIOS):
+            moved |= np.abs(ratio / split - 1) <= limits.split_tolerance + MARGIN
+    return moved.any(axis=0) | gaps
+
+
+#: Float margin of the screen in :func:`_moving_columns`.
+MARGIN = 1e-9
+
+
 def check_frame(
     close: pd.DataFrame,
     where: Where,
@@ -769,7 +799,8 @@ def check_frame(
         judged = close.index[(close.index >= lo) & (close.index <= hi)]
         closed = judged.difference(sessions)
         close = close.reindex(close.index.union(sessions).rename(close.index.name))
-        having = [t for t in close.columns if close.loc[closed, t].notna().any()]
+        on_closed = close.loc[closed].notna().any(axis=0).to_numpy()
+        having = [t for t, hit in zip(close.columns, on_closed, strict=True) if hit]
         if having:
             notes.append(
                 f"{', '.join(where(t) for t in having)}: rows on {len(closed)} day(s) "
@@ -779,7 +810,8 @@ def check_frame(
             )
         is_session = close.index.isin(sessions) | (close.index < lo) | (close.index > hi)
     columns, factors = {}, {}
-    for ticker in close.columns:
+    moving = _moving_columns(close, limits)
+    for ticker, moves in zip(close.columns, moving, strict=True):
         series = close[ticker]
         label = where(ticker)
         first_day = rules.first_days.get(ticker)
@@ -799,9 +831,10 @@ def check_frame(
             series, label, rules.splits.get(ticker, {}), limits
         )
         notes += found
-        known = rules.known_moves.get(ticker, frozenset())
-        check_split_moves(series, label, ticker, limits, known)
-        check_day_moves(series, label, ticker, limits, known)
+        if moves or found:  # else neither check has a day to judge (see _moving_columns)
+            known = rules.known_moves.get(ticker, frozenset())
+            check_split_moves(series, label, ticker, limits, known)
+            check_day_moves(series, label, ticker, limits, known)
         columns[ticker], factors[ticker] = series, factor
     checked = pd.DataFrame(columns, index=close.index).dropna(how="all")
     factor = pd.DataFrame(factors, index=close.index).loc[checked.index]

@@ -383,13 +383,11 @@ def read_ticker_csv(
         raw_close = _numbers(raw, "close", index, path)
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = adj / raw_close
-        frame = pd.DataFrame(
-            {f: _numbers(raw, f, index, path) * factor for f in ("open", "high", "low")},
-            index=index,
-        )
-        frame["close"] = adj
-        frame["volume"] = _numbers(raw, "volume", index, path)
-        frame["raw_close"] = raw_close  # checked like the others, then dropped
+        columns = {f: _numbers(raw, f, index, path) * factor for f in ("open", "high", "low")}
+        columns["close"] = adj
+        columns["volume"] = _numbers(raw, "volume", index, path)
+        columns["raw_close"] = raw_close  # checked like the others, then dropped
+        frame = pd.DataFrame(columns, index=index)
     else:
         frame = pd.DataFrame({"close": adj}, index=index)
     frame, found = check_rows(frame, str(path))
@@ -400,6 +398,27 @@ def read_ticker_csv(
     if notes is not None:
         notes += found
     return frame
+
+
+def _wide(per_ticker: dict[str, pd.DataFrame], fields: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """One frame per field, a column per ticker, on the sorted union of the tickers' dates
+    (NaN where a ticker has no row): what ``pd.DataFrame({ticker: series})`` aligns to,
+    built with one row lookup per ticker instead of one alignment per field."""
+    frames = list(per_ticker.values())
+    index = frames[0].index
+    for frame in frames[1:]:
+        if not frame.index.equals(index):
+            index = index.union(frame.index)
+    if not index.is_monotonic_increasing:
+        index = index.sort_values()
+    rows = [None if f.index.equals(index) else index.get_indexer(f.index) for f in frames]
+    wide = {}
+    for name in fields:
+        values = np.full((len(index), len(frames)), np.nan)
+        for j, (frame, at) in enumerate(zip(frames, rows, strict=True)):
+            values[slice(None) if at is None else at, j] = frame[name].to_numpy(dtype=float)
+        wide[name] = pd.DataFrame(values, index=index, columns=list(per_ticker))
+    return wide
 
 
 def combine(
@@ -427,10 +446,7 @@ def combine(
             "full bars (date,open,high,low,close,adj_close,volume) to fill at the next open"
         )
     fields = BAR_FIELDS if bars else ("close",)
-    wide = {
-        f: pd.DataFrame({t: df[f] for t, df in per_ticker.items()}).sort_index() for f in fields
-    }
-    data = PriceData(source=source, notes=notes, **wide)
+    data = PriceData(source=source, notes=notes, **_wide(per_ticker, fields))
     return checked(data, where, rules)
 
 

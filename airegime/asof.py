@@ -110,7 +110,11 @@ class AsOfView:
             return self._fundamentals(tickers)
         # One row per ticker, so any list of names is a cut of the universe's frame.
         key = ("fundamentals", self.date, tuple(tickers))
-        cut = self._context.memoised(key, lambda: self._universe_fundamentals().reindex(tickers))
+        universe = self._universe_fundamentals
+        same = tickers == self._context.universe  # the universe's frame itself, copied below
+        cut = self._context.memoised(
+            key, lambda: universe() if same else universe().reindex(tickers)
+        )
         return private_copy(cut)
 
     def _universe_fundamentals(self) -> pd.DataFrame:

@@ -128,3 +128,20 @@ def test_breach_counts_are_those_of_the_annual_history():
                 both = history[["capex", "operating_cash_flow"]].dropna().tail(years)
                 expected = float((both["capex"] > both["operating_cash_flow"]).sum())
                 assert counts[ticker] == expected, (ticker, date, years)
+
+
+def test_the_packed_sort_of_the_panel_orders_rows_as_lexsort():
+    from airegime.data.panel import _stable_order
+
+    rng = np.random.default_rng(0)
+    keys = (
+        rng.integers(0, 5, 2000),
+        rng.integers(0, 3, 2000),
+        rng.integers(0, 740_000, 2000) * rng.integers(0, 2, 2000),
+        rng.integers(730_000, 740_000, 2000),
+    )
+    seq = np.arange(2000)
+    expected = np.lexsort((seq, *reversed(keys)))
+    assert np.array_equal(_stable_order(keys, seq), expected)
+    wide = (keys[0] << 40, *keys[1:])  # 72 bits: lexsort itself
+    assert np.array_equal(_stable_order(wide, seq), np.lexsort((seq, *reversed(wide))))

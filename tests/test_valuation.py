@@ -163,6 +163,24 @@ def test_a_value_50x_off_its_neighbours_is_dropped_with_a_note():
     assert len(notes) == 1 and "X CashAndCashEquivalentsAtCarryingValue 2017-12-31" in notes[0]
 
 
+def test_jumps_are_judged_within_each_company_and_a_row_without_a_ticker_is_left_alone():
+    cash = "CashAndCashEquivalentsAtCarryingValue"
+    raw = facts(
+        [
+            ("X", cash, None, "2017-09-30", "2017-11-01", 2e9),
+            ("Y", cash, None, "2017-09-30", "2017-11-02", 3e4),
+            ("X", cash, None, "2017-12-31", "2018-03-01", 5e4),
+            ("Y", cash, None, "2017-12-31", "2018-03-02", 4e9),
+            (None, cash, None, "2017-12-31", "2018-03-03", 1.0),
+            ("X", cash, None, "2018-03-31", "2018-05-01", 1e9),
+            ("Y", cash, None, "2018-03-31", "2018-05-02", 2e4),
+        ]
+    )
+    kept, notes = drop_jumps(raw)
+    assert kept["value"].tolist() == [2e9, 3e4, 1.0, 1e9, 2e4]
+    assert [n.split(":")[0] for n in notes] == [f"X {cash} 2017-12-31", f"Y {cash} 2017-12-31"]
+
+
 def test_debt_may_truly_rise_from_almost_nothing():
     raw = facts(
         [

@@ -94,3 +94,27 @@ def test_the_wide_frames_align_like_pandas_on_the_union_of_the_dates():
     per_ticker = {"A": a, "B": b, "C": c}
     expected = pd.DataFrame({t: f["close"] for t, f in per_ticker.items()}).sort_index()
     pd.testing.assert_frame_equal(_wide(per_ticker, ("close",))["close"], expected)
+
+
+def test_files_with_the_dates_of_an_earlier_file_or_their_tail_reuse_its_parsed_dates():
+    from airegime.data.prices import SameDates, parse_dates
+
+    text = pd.Series(DAYS.strftime("%Y-%m-%d"), dtype="str")
+    dates = SameDates()
+    first = dates.parse(text, "A.csv")
+    assert dates.parse(text.copy(), "B.csv") is first
+    tail = text.iloc[100:].reset_index(drop=True)
+    assert dates.parse(tail, "C.csv").equals(parse_dates(tail, "C.csv"))
+    shifted = text.iloc[:-1].reset_index(drop=True)  # not a tail: read on its own
+    assert dates.parse(shifted, "D.csv").equals(parse_dates(shifted, "D.csv"))
+
+
+def test_dates_read_with_an_inferred_format_are_not_reused_for_a_tail():
+    from airegime.data.prices import SameDates, parse_dates
+
+    text = pd.Series(DAYS[:30].strftime("%m/%d/%Y"), dtype="str")
+    dates = SameDates()
+    dates.parse(text, "A.csv")
+    assert dates._text is None  # a tail could infer another format on its own
+    tail = text.iloc[5:].reset_index(drop=True)
+    assert dates.parse(tail, "B.csv").equals(parse_dates(tail, "B.csv"))

@@ -43,6 +43,7 @@ so that market cap = split-adjusted price on D x shares holds across every split
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -438,16 +439,20 @@ def drop_jumps(facts: pd.DataFrame, ratio: float = JUMP_RATIO) -> tuple[pd.DataF
     sub = sub.loc[values.transform("max") / values.transform("min") > ratio]
     drop: list[int] = []
     dropped: dict[tuple, list[str]] = {}
-    for _, group in sub.groupby(keys, sort=False):
-        if len(group) < 2:
+    # Each group (in order of first appearance) in filing order, then end (stable): one
+    # sort of all groups instead of one per group.
+    group = sub.groupby(keys, sort=False).ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    filed, end = sub["filed"].to_numpy(), sub["end"].to_numpy()
+    order = np.lexsort((np.arange(len(sub)), end, filed, group))
+    group, ends = group[order], end[order].astype(np.int64)
+    values = sub["value"].to_numpy()[order]
+    bounds = np.flatnonzero(np.diff(group, prepend=-1, append=-1))
+    for a, b in itertools.pairwise(bounds):
+        if b - a < 2 or group[a] < 0:  # -1: a key is blank, in no group
             continue
-        group = group.sort_values(["filed", "end"], kind="stable")
-        off = _judged_off(
-            group["end"].to_numpy().astype(np.int64), group["value"].to_numpy(), ratio
-        )
-        for i in np.flatnonzero(off):
-            row = group.iloc[i]
-            drop.append(group.index[i])
+        for i in a + np.flatnonzero(_judged_off(ends[a:b], values[a:b], ratio)):
+            row = sub.iloc[order[i]]
+            drop.append(sub.index[order[i]])
             key = (row["ticker"], row["tag"], row["end"].date(), row["value"])
             dropped.setdefault(key, []).append(str(row["filed"].date()))
     notes = [

@@ -441,10 +441,15 @@ def _flat_start(series: pd.Series, limits: SanityLimits) -> tuple[int, float, fl
     Judged with the whole series (the "after" part is the future of the stretch), so
     it only ever feeds a note.
     """
-    returns = np.log(series).diff().iloc[1:]
     n = limits.flat_min_days
-    if len(returns) < 2 * n:
+    if len(series) - 1 < 2 * n:
         return None
+    # Most series are not quiet in their first window: a plain standard deviation of it
+    # (within a margin of the rolling one's rounding) says so without the rolling pass.
+    head = np.diff(np.log(series.to_numpy(dtype=float)[: n + 1]))
+    if np.std(head, ddof=1) * np.sqrt(252) >= limits.flat_max_vol * (1 + 1e-6):
+        return None
+    returns = np.log(series).diff().iloc[1:]
     rolling = returns.rolling(n).std().to_numpy() * np.sqrt(252)
     if not rolling[n - 1] < limits.flat_max_vol:
         return None

@@ -245,12 +245,19 @@ def parse_dates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
     2023-03-10 is 2023-03-09 16:00 in UTC), so it is refused rather than shifted.
     Blank or unparseable dates are refused.
     """
+    return _parse_dates(values, path)[0]
+
+
+def _parse_dates(values: pd.Series, path: Path) -> tuple[pd.DatetimeIndex, bool]:
+    """:func:`parse_dates`, and whether each value was read on its own (True), or with a
+    format pandas inferred from the first value (False: a tail of ``values`` may read
+    otherwise on its own)."""
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
         # The common case, every value a plain YYYY-MM-DD, in one vectorised parse; any
         # other value (a time, an offset, a blank, a typo) takes the checks below.
         plain = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
         if plain.notna().all():
-            return pd.DatetimeIndex(plain, name="date")
+            return pd.DatetimeIndex(plain, name="date"), True
     text = values.astype("string")
     blank = text.isna() | (text.str.strip() == "")
     if blank.any():
@@ -270,7 +277,7 @@ def parse_dates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
             )
         days = pd.to_datetime(parts[0], format="%Y-%m-%d", errors="coerce")
         _refuse_non_dates(values, days, path)
-        return pd.DatetimeIndex(days, name="date")
+        return pd.DatetimeIndex(days, name="date"), True
     try:
         parsed = pd.DatetimeIndex(pd.to_datetime(values, utc=False))
     except (ValueError, TypeError):
@@ -288,7 +295,7 @@ def parse_dates(values: pd.Series, path: Path) -> pd.DatetimeIndex:
             f"{path}: date {values.iloc[i]!r} (data row {i + 1}) is not at midnight; "
             "daily files need one date per row (YYYY-MM-DD)"
         )
-    return parsed.rename("date")
+    return parsed.rename("date"), False
 
 
 def _refuse_non_dates(values: pd.Series, parsed: pd.Series, path: Path) -> None:
@@ -322,8 +329,35 @@ def _numbers(raw: pd.DataFrame, column: str, days: pd.DatetimeIndex, path: Path)
     return values.to_numpy(dtype=float)
 
 
+class SameDates:
+    """The dates of the longest file read so far, parsed: a file whose date column is
+    that file's, or its tail (a later listing), reuses them instead of parsing again
+    (the files of one export share their dates). Only dates read value by value are
+    kept, so equal text gives the dates :func:`parse_dates` returns."""
+
+    def __init__(self) -> None:
+        self._text: np.ndarray | None = None
+        self._days: pd.DatetimeIndex | None = None
+
+    def parse(self, values: pd.Series, path: Path) -> pd.DatetimeIndex:
+        text = values.to_numpy()
+        if self._text is not None and text.dtype == object and len(text) <= len(self._text):
+            tail = self._text[len(self._text) - len(text) :]
+            if len(text) and np.array_equal(text, tail):
+                same = len(text) == len(self._days)
+                return self._days if same else self._days[len(self._days) - len(text) :]
+        days, each_alone = _parse_dates(values, path)
+        longest = self._text is None or len(text) >= len(self._text)
+        if text.dtype == object and each_alone and longest:
+            self._text, self._days = text, days
+        return days
+
+
 def read_ticker_csv(
-    path: Path, notes: list[str] | None = None, rules: PriceRules = DEFAULT_RULES
+    path: Path,
+    notes: list[str] | None = None,
+    rules: PriceRules = DEFAULT_RULES,
+    same_dates: SameDates | None = None,
 ) -> pd.DataFrame:
     """One ticker's file: ``date,open,high,low,close,adj_close,volume`` or ``date,adj_close``.
 
@@ -374,7 +408,7 @@ def read_ticker_csv(
         )
     if raw.empty:
         raise DataError(f"{path}: file has a header but no rows")
-    index = parse_dates(raw["date"], path)
+    index = (same_dates or SameDates()).parse(raw["date"], path)
     adj = _numbers(raw, "adj_close", index, path)
     if np.isnan(adj).all():
         raise DataError(f"{path}: column 'adj_close' has no numeric values")
@@ -463,5 +497,6 @@ def load_csv_dir(folder: Path, tickers: list[str], rules: PriceRules = DEFAULT_R
             f"(expected {folder / (missing[0] + '.csv')})"
         )
     notes: list[str] = []
-    frames = {t: read_ticker_csv(folder / f"{t}.csv", notes, rules) for t in tickers}
+    dates = SameDates()
+    frames = {t: read_ticker_csv(folder / f"{t}.csv", notes, rules, dates) for t in tickers}
     return combine(frames, f"csv:{folder}", lambda t: str(folder / f"{t}.csv"), notes, rules)

@@ -118,3 +118,33 @@ def test_dates_read_with_an_inferred_format_are_not_reused_for_a_tail():
     assert dates._text is None  # a tail could infer another format on its own
     tail = text.iloc[5:].reset_index(drop=True)
     assert dates.parse(tail, "B.csv").equals(parse_dates(tail, "B.csv"))
+
+
+def _flat_start_reference(series: pd.Series, limits) -> object:
+    """The rolling computation of every window, as before the first-window screen."""
+    returns = np.log(series).diff().iloc[1:]
+    n = limits.flat_min_days
+    if len(returns) < 2 * n:
+        return None
+    rolling = returns.rolling(n).std().to_numpy() * np.sqrt(252)
+    if not rolling[n - 1] < limits.flat_max_vol:
+        return None
+    above = np.flatnonzero(rolling[n - 1 :] >= limits.flat_max_vol)
+    if not len(above):
+        return None
+    cut = n - 1 + int(above[0])
+    flat = returns.iloc[:cut].std() * np.sqrt(252)
+    rest = returns.iloc[cut:].std() * np.sqrt(252)
+    if len(returns) - cut < n or not rest >= limits.flat_vol_ratio * flat:
+        return None
+    return cut + 1, float(flat), float(rest)
+
+
+@pytest.mark.parametrize("quiet_days", [0, 30, 120, 300])
+def test_the_flat_start_screen_gives_what_the_rolling_pass_gives(quiet_days):
+    limits = DEFAULT_RULES.limits
+    rng = np.random.default_rng(quiet_days)
+    steps = rng.normal(0, 0.02, len(DAYS))
+    steps[:quiet_days] = rng.normal(0, 0.0005, quiet_days)
+    series = pd.Series(100 * np.exp(np.cumsum(steps)), index=DAYS)
+    assert price_checks._flat_start(series, limits) == _flat_start_reference(series, limits)

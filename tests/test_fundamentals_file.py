@@ -68,3 +68,26 @@ def test_a_value_that_is_not_a_number_is_refused_with_its_row(tmp_path: Path) ->
     path.write_text(FACTS.replace("1.812e10", "n/a!"))
     with pytest.raises(DataError, match=r"row 4: period_end, filed and value must be set"):
         read_facts_csv(path)
+
+
+def test_a_value_column_of_true_and_false_is_refused_like_any_text(tmp_path: Path) -> None:
+    path = tmp_path / "facts.csv"
+    path.write_text(
+        "ticker,tag,period_start,period_end,filed,value\n"
+        "AAPL,Assets,,2019-12-31,2020-02-01,True\n"
+        "AAPL,Assets,,2020-03-31,2020-05-01,\n"
+    )
+    with pytest.raises(DataError, match=r"facts.csv: row 2: period_end, filed and value must"):
+        read_facts_csv(path)
+
+
+def test_rows_with_more_fields_than_the_header_are_refused_naming_the_header(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "facts.csv"
+    path.write_text(
+        "ticker,tag,period_start,period_end,filed,value\n"
+        "1,AAPL,Revenues,2010-01-01,2010-12-31,2011-02-01,5\n"
+    )
+    with pytest.raises(DataError, match="the rows have more fields than the header names"):
+        read_facts_csv(path)

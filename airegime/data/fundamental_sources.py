@@ -45,7 +45,13 @@ def _read_facts(path: Path) -> pd.DataFrame:
     numbers when it can (the same floats as :func:`pandas.to_numeric` of the text, which
     :func:`~airegime.data.fundamentals.normalise_facts` still applies to what it cannot)."""
     header = pd.read_csv(path, nrows=0).columns
-    return pd.read_csv(path, dtype={c: str for c in header if c != "value"})
+    raw = pd.read_csv(path, dtype={c: str for c in header if c != "value"})
+    value = raw.get("value")
+    if value is not None and not (
+        pd.api.types.is_float_dtype(value.dtype) or pd.api.types.is_integer_dtype(value.dtype)
+    ):
+        raw["value"] = value.astype("str")  # e.g. True/False, read as booleans: text again
+    return raw
 
 
 def read_facts_csv(path: Path) -> pd.DataFrame:
@@ -66,6 +72,11 @@ def read_facts_csv(path: Path) -> pd.DataFrame:
         ) from None
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read CSV ({exc})") from None
+    if not isinstance(raw.index, pd.RangeIndex):  # pandas took the first field as an index
+        raise DataError(
+            f"{path}: the rows have more fields than the header names "
+            f"({', '.join(map(str, raw.columns))}); fix the header or the rows"
+        )
     return normalise_facts(raw, str(path))
 
 

@@ -91,3 +91,14 @@ def test_rows_with_more_fields_than_the_header_are_refused_naming_the_header(
     )
     with pytest.raises(DataError, match="the rows have more fields than the header names"):
         read_facts_csv(path)
+
+
+def test_facts_dates_with_different_utc_offsets_are_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "facts.csv"
+    path.write_text(
+        "ticker,tag,period_start,period_end,filed,value\n"
+        "AAPL,Revenues,2010-01-01,2010-12-31T00:00:00+01:00,2011-02-01,5\n"
+        "AAPL,Revenues,2011-01-01,2011-12-31T00:00:00+02:00,2012-02-01,6\n"
+    )
+    with pytest.raises(DataError, match="column period_end: cannot read its dates as one kind"):
+        read_facts_csv(path)

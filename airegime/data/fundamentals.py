@@ -107,9 +107,16 @@ def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     facts = frame.loc[frame["tag"].isin(TAG_RANK), list(FACT_COLUMNS)].copy()
     facts["ticker"] = _each_distinct(facts["ticker"], lambda t: t.astype(str).str.upper())
     for col in ("start", "end", "filed"):
-        facts[col] = _each_distinct(
-            facts[col], lambda d: pd.to_datetime(d.replace("", np.nan), errors="coerce")
-        )
+        try:
+            facts[col] = _each_distinct(
+                facts[col], lambda d: pd.to_datetime(d.replace("", np.nan), errors="coerce")
+            )
+        except (ValueError, TypeError):  # e.g. dates with different UTC offsets
+            name = {"start": "period_start", "end": "period_end"}.get(col, col)
+            raise DataError(
+                f"{source}: column {name}: cannot read its dates as one kind (they mix "
+                "time zones or formats); write dates as YYYY-MM-DD"
+            ) from None
     facts["value"] = pd.to_numeric(facts["value"], errors="coerce")
     bad = facts["end"].isna() | facts["filed"].isna() | facts["value"].isna()
     if bad.any():

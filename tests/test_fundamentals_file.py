@@ -38,8 +38,7 @@ def test_a_missing_facts_file_names_the_setting(tmp_path: Path) -> None:
 
 
 FACTS = (
-    "ticker,tag,period_start,period_end,filed,value\n"
-    "msft,Revenues,2023-07-01,2023-09-30,2023-10-24,56517000000\n"
+    HEADER + "msft,Revenues,2023-07-01,2023-09-30,2023-10-24,56517000000\n"
     "MSFT,Assets,,2023-09-30,2023-10-24,411976000000.5\n"
     "NVDA,Revenues,2023-07-31,2023-10-29,2023-11-21,1.812e10\n"
 )
@@ -70,35 +69,36 @@ def test_a_value_that_is_not_a_number_is_refused_with_its_row(tmp_path: Path) ->
         read_facts_csv(path)
 
 
-def test_a_value_column_of_true_and_false_is_refused_like_any_text(tmp_path: Path) -> None:
+def refuses(tmp_path: Path, rows: str, match: str) -> None:
+    """``read_facts_csv`` of HEADER + ``rows`` raises a DataError matching ``match``."""
     path = tmp_path / "facts.csv"
-    path.write_text(
-        "ticker,tag,period_start,period_end,filed,value\n"
-        "AAPL,Assets,,2019-12-31,2020-02-01,True\n"
-        "AAPL,Assets,,2020-03-31,2020-05-01,\n"
-    )
-    with pytest.raises(DataError, match=r"facts.csv: row 2: period_end, filed and value must"):
+    path.write_text(HEADER + rows)
+    with pytest.raises(DataError, match=match):
         read_facts_csv(path)
+
+
+def test_a_value_column_of_true_and_false_is_refused_like_any_text(tmp_path: Path) -> None:
+    refuses(
+        tmp_path,
+        "AAPL,Assets,,2019-12-31,2020-02-01,True\nAAPL,Assets,,2020-03-31,2020-05-01,\n",
+        r"facts.csv: row 2: period_end, filed and value must",
+    )
 
 
 def test_rows_with_more_fields_than_the_header_are_refused_naming_the_header(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "facts.csv"
-    path.write_text(
-        "ticker,tag,period_start,period_end,filed,value\n"
-        "1,AAPL,Revenues,2010-01-01,2010-12-31,2011-02-01,5\n"
+    refuses(
+        tmp_path,
+        "1,AAPL,Revenues,2010-01-01,2010-12-31,2011-02-01,5\n",
+        "the rows have more fields than the header names",
     )
-    with pytest.raises(DataError, match="the rows have more fields than the header names"):
-        read_facts_csv(path)
 
 
 def test_facts_dates_with_different_utc_offsets_are_refused_in_one_line(tmp_path: Path) -> None:
-    path = tmp_path / "facts.csv"
-    path.write_text(
-        "ticker,tag,period_start,period_end,filed,value\n"
+    refuses(
+        tmp_path,
         "AAPL,Revenues,2010-01-01,2010-12-31T00:00:00+01:00,2011-02-01,5\n"
-        "AAPL,Revenues,2011-01-01,2011-12-31T00:00:00+02:00,2012-02-01,6\n"
+        "AAPL,Revenues,2011-01-01,2011-12-31T00:00:00+02:00,2012-02-01,6\n",
+        "column period_end: cannot read its dates as one kind",
     )
-    with pytest.raises(DataError, match="column period_end: cannot read its dates as one kind"):
-        read_facts_csv(path)

@@ -47,7 +47,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -124,18 +124,25 @@ def normalise_facts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         raise DataError(f"{source}: row {row + 2}: period_end, filed and value must be set")
     concepts = {t: c for t, (c, _) in TAG_RANK.items()}
     ranks = {t: r for t, (_, r) in TAG_RANK.items()}
-    facts["concept"] = _each_distinct(facts["tag"], lambda tags: tags.map(concepts))
-    facts["rank"] = _each_distinct(facts["tag"], lambda tags: tags.map(ranks))
+    both = _each_distinct(
+        facts["tag"],
+        lambda tags: pd.DataFrame({"concept": tags.map(concepts), "rank": tags.map(ranks)}),
+    )
+    facts["concept"], facts["rank"] = both["concept"], both["rank"]
     return facts.sort_values("filed", kind="stable").reset_index(drop=True)
 
 
-def _each_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``convert(column)`` computed once per distinct value (a facts file repeats its
-    tickers and dates thousands of times), in order of first appearance, so a format
-    that ``convert`` infers from the first value is inferred from the same value."""
+T = TypeVar("T", pd.Series, pd.DataFrame)
+
+
+def _each_distinct(column: pd.Series, convert: Callable[[pd.Series], T]) -> T:
+    """``convert(column)`` (a Series, or a frame of several columns derived from it)
+    computed once per distinct value (a facts file repeats its tickers, dates and tags
+    thousands of times), in order of first appearance, so a format that ``convert``
+    infers from the first value is inferred from the same value."""
     codes, distinct = pd.factorize(column, use_na_sentinel=False)
     converted = convert(pd.Series(distinct, dtype=column.dtype, name=column.name))
-    return pd.Series(converted.array.take(codes), index=column.index, name=column.name)
+    return converted.take(codes).set_axis(column.index)
 
 
 Fact = tuple[int | None, int, float]  # (start ordinal or None, end ordinal, value)

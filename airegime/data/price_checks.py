@@ -54,6 +54,8 @@ Where = Callable[[str], str]
 PRICE_COLUMNS = ("open", "high", "low", "close", "raw_close")
 #: Split ratios a one-day move is compared with (and their inverses: reverse splits).
 SPLIT_RATIOS = (2, 3, 4, 5, 8, 10, 20)
+#: The price ratio of each on its day (1/k for a k:1 split, k for a 1:k reverse split).
+SPLIT_PRICE_RATIOS = np.array([*(1 / k for k in SPLIT_RATIOS), *SPLIT_RATIOS], dtype=float)
 #: Returns of a series before a day needed to judge that day's move against them.
 SPLIT_MIN_HISTORY = 20
 #: The calendar judged against when a config names none (exchange_calendars code).
@@ -473,7 +475,7 @@ def _split_name(ratio: float) -> str:
 
 def _nearest_split(ratio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest split price ratio (1/k or k) of each day's ratio, and the relative distance."""
-    candidates = np.array([*(1 / k for k in SPLIT_RATIOS), *SPLIT_RATIOS], dtype=float)
+    candidates = SPLIT_PRICE_RATIOS
     distance = np.abs(ratio[:, None] / candidates[None, :] - 1)
     best = np.nanargmin(np.where(np.isnan(distance), np.inf, distance), axis=1)
     return candidates[best], distance[np.arange(len(ratio)), best]
@@ -769,7 +771,7 @@ def _moving_columns(close: pd.DataFrame, limits: SanityLimits) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = values[1:] / values[:-1]
         moved = np.abs(np.log(ratio)) >= np.log(limits.max_day_move) - MARGIN
-        for split in (*(1 / k for k in SPLIT_RATIOS), *SPLIT_RATIOS):
+        for split in SPLIT_PRICE_RATIOS:
             moved |= np.abs(ratio / split - 1) <= limits.split_tolerance + MARGIN
     return moved.any(axis=0) | gaps
 

@@ -48,7 +48,11 @@ class AsOfView:
         self._context = context
         self.date = pd.Timestamp(date)
         self._day = self.date.value  # the memo's key for the date (an int hashes faster)
-        self._end = int(context.prices.close.index.searchsorted(date, side="right"))
+        # rows of the closes up to the date (memoised: every point of a sweep asks again)
+        self._end = context.memoised(
+            ("asof_end", self._day),
+            lambda: int(context.prices.close.index.searchsorted(self.date, side="right")),
+        )
         self._diagnostics: dict[str, Any] = {
             "scores": {},
             "excluded": {},
@@ -247,9 +251,7 @@ class AsOfView:
     def record_components_dict(self, counts: dict[str, list[int]]) -> None:
         """:meth:`record_components` from ``{ticker: [scored, active]}`` (copied: a strategy
         may share ``counts`` across sweep points)."""
-        components = self._diagnostics["components"]
-        for ticker, (k, n) in counts.items():
-            components[ticker] = [k, n]
+        self._diagnostics["components"].update(zip(counts, map(list, counts.values()), strict=True))
 
     def record_selection(
         self,

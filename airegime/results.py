@@ -21,6 +21,7 @@ import datetime as dt
 import errno
 import functools
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -36,7 +37,7 @@ import pandas as pd
 import yaml
 
 from .config import BacktestConfig, validate_config
-from .data.cache import atomic_write, atomic_write_text
+from .data.cache import atomic_write_text
 from .data.yaml_reader import dump_yaml, read_yaml_file
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ResultsError, wording
@@ -263,10 +264,12 @@ class RunResult:
         """
         snapshot = {**absolute_paths(self.config.snapshot()), "provenance": self.provenance}
         body = dump_yaml(snapshot)
-        atomic_write_text(run_dir / "config.yaml", header_comment(self.provenance) + body)
+        _write_text(run_dir / "config.yaml", header_comment(self.provenance) + body)
 
     def save(self, run_dir: Path) -> None:
-        """Write every table of the run into ``run_dir`` (atomically, file by file)."""
+        """Write every table of the run into ``run_dir``: file by file atomically, or
+        straight into each file when ``run_dir`` is a staging folder (a
+        :func:`staged_dir`, renamed into place as a whole once complete)."""
         self.run_dir = run_dir
         self.save_config(run_dir)
         frame = pd.DataFrame({"strategy": self.returns, "benchmark": self.benchmark_returns})
@@ -275,9 +278,9 @@ class RunResult:
         _write_csv(run_dir / "weights.csv", self.weights)
         _write_csv(run_dir / "targets.csv", self.targets)
         _write_csv(run_dir / "trades.csv", self.trades, index=False)
-        atomic_write_text(run_dir / "metrics.json", json.dumps(self.metrics, indent=2))
+        _write_text(run_dir / "metrics.json", json.dumps(self.metrics, indent=2))
         diagnostics = {str(pd.Timestamp(d).date()): v for d, v in self.diagnostics.items()}
-        atomic_write_text(run_dir / "diagnostics.json", _diagnostics_json(diagnostics))
+        _write_text(run_dir / "diagnostics.json", _diagnostics_json(diagnostics))
 
     @classmethod
     def load(cls, run_dir: str | Path, *, staging_ok: bool = False) -> RunResult:
@@ -387,7 +390,8 @@ def _diagnostics_json(diagnostics: dict[str, Any]) -> str:
 
 def _entry_json(entry: Any) -> str:
     """``json.dumps(entry)``, with each score that renders its own JSON once (a shared
-    :class:`~airegime.asof.ScoresRecord`) taken as rendered."""
+    :class:`~airegime.asof.ScoresRecord`) taken as rendered, and the parts after the
+    scores encoded in one call."""
     scores = entry.get("scores") if isinstance(entry, dict) else None
     if (
         not isinstance(scores, dict)
@@ -395,17 +399,31 @@ def _entry_json(entry: Any) -> str:
         or not any(hasattr(s, "as_json") for s in scores.values())
     ):
         return json.dumps(entry)
-    parts = []
-    for key, value in entry.items():
-        if key == "scores":
-            inner = ", ".join(
-                f"{json.dumps(name)}: {s.as_json() if hasattr(s, 'as_json') else json.dumps(s)}"
-                for name, s in value.items()
+    inner = ", ".join(
+        f"{json.dumps(name)}: {s.as_json() if hasattr(s, 'as_json') else json.dumps(s)}"
+        for name, s in scores.items()
+    )
+    rendered = f'"scores": {{{inner}}}'
+    if next(iter(entry)) != "scores":  # the scores in the middle: part by part
+        return (
+            "{"
+            + ", ".join(
+                rendered if key == "scores" else f"{json.dumps(key)}: {json.dumps(value)}"
+                for key, value in entry.items()
             )
-            parts.append(f"{json.dumps(key)}: {{{inner}}}")
-        else:
-            parts.append(f"{json.dumps(key)}: {json.dumps(value)}")
-    return "{" + ", ".join(parts) + "}"
+            + "}"
+        )
+    rest = {key: value for key, value in entry.items() if key != "scores"}
+    return "{" + rendered + (", " + json.dumps(rest)[1:] if rest else "}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``: directly inside a staging folder (nothing reads it
+    before the folder is renamed into place), atomically anywhere else."""
+    if path.parent.name.startswith(STAGING_PREFIX) and path.parent.is_dir():
+        path.write_text(text)
+    else:
+        atomic_write_text(path, text)
 
 
 def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:
@@ -413,12 +431,12 @@ def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:
     (weights, targets: one column per name, mostly zeros) is formatted with numpy and
     joined by row, which is several times faster for hundreds of names."""
     if index and _plain_float_table(frame):
-        atomic_write_text(path, _float_table_csv(frame))
+        _write_text(path, _float_table_csv(frame))
         return
     if not index and _plain_records(frame):
-        atomic_write_text(path, _records_csv(frame))
+        _write_text(path, _records_csv(frame))
         return
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index, float_format="%.10g"))
+    _write_text(path, frame.to_csv(index=index, float_format="%.10g"))
 
 
 def _plain_float_table(frame: pd.DataFrame) -> bool:
@@ -428,9 +446,18 @@ def _plain_float_table(frame: pd.DataFrame) -> bool:
         isinstance(frame.index, pd.DatetimeIndex)
         and len(frame.columns) > 0
         and all(dtype == np.float64 for dtype in frame.dtypes)
-        and bool((frame.index == frame.index.normalize()).all())
+        and _at_midnight(frame.index)
         and not any(_needs_quoting(name) for name in names)
     )
+
+
+def _at_midnight(index: pd.DatetimeIndex) -> bool:
+    """Every date of ``index`` at midnight (written as a bare date): ``index ==
+    index.normalize()``, without the frequency inference of ``normalize``."""
+    if index.tz is not None:
+        return bool((index == index.normalize()).all())
+    day = np.timedelta64(1, "D") // np.timedelta64(1, index.unit)  # in the index's unit
+    return bool((index.asi8 % day == 0).all())
 
 
 def _needs_quoting(text: str) -> bool:
@@ -476,15 +503,24 @@ def _records_csv(frame: pd.DataFrame) -> str:
 
 
 def _float_table_csv(frame: pd.DataFrame) -> str:
+    """``frame.to_csv(float_format="%.10g")`` of a :func:`_plain_float_table` frame, byte
+    for byte. Rows where the same cells are zero, blank or a number (the days between two
+    rebalances of a weights table) share one ``%`` template, so a row is one formatting
+    call instead of one per cell."""
     values = frame.to_numpy()
-    cells = np.full(values.shape, "0", dtype=object)
-    cells[np.isnan(values)] = ""
-    other = ~((values == 0) & ~np.signbit(values)) & ~np.isnan(values)  # -0.0 prints -0
-    cells[other] = [format(v, ".10g") for v in values[other].tolist()]
+    blank = np.isnan(values)
+    zero = (values == 0) & ~np.signbit(values)  # -0.0 prints -0
+    kinds = np.where(blank, 1, np.where(zero, 0, 2)).astype(np.int8)
     dates = frame.index.strftime("%Y-%m-%d").tolist()
-    header = ",".join([str(frame.index.name or ""), *map(str, frame.columns)])
-    lines = [
-        header,
-        *(f"{d},{','.join(row)}" for d, row in zip(dates, cells.tolist(), strict=True)),
-    ]
+    lines = [",".join([str(frame.index.name or ""), *map(str, frame.columns)])]
+    if len(values):
+        starts = np.ones(len(values), dtype=bool)
+        starts[1:] = (kinds[1:] != kinds[:-1]).any(axis=1)
+        bounds = [*np.flatnonzero(starts).tolist(), len(values)]
+        cell = ("0", "", "%.10g")
+        for first, end in itertools.pairwise(bounds):
+            kind = kinds[first]
+            template = "%s," + ",".join([cell[k] for k in kind.tolist()])
+            rows = values[first:end][:, kind == 2].tolist()
+            lines += [template % (d, *row) for d, row in zip(dates[first:end], rows, strict=True)]
     return "\n".join(lines) + "\n"

@@ -279,15 +279,22 @@ def _confirm_one(i: int) -> None:
     confirm_point(*_CONFIRMATIONS[i])
 
 
-def confirm_points(items: list[tuple], workers: int) -> None:
+def confirm_points(
+    items: list[tuple], workers: int, meanwhile: Callable[[], None] | None = None
+) -> None:
     """:func:`confirm_point` of each ``(point, context, folder, tearsheet)``; on up to
     ``workers`` processes forked from this one (their contexts' memos stay warm), else
-    one after the other. The first mismatch or error is raised here."""
+    one after the other. The first mismatch or error is raised here.
+
+    ``meanwhile``: work for this process while the forked ones confirm (after they are
+    forked, so nothing it starts is inherited), or after the confirmations."""
     import multiprocessing as mp
 
     if workers <= 1 or len(items) <= 1 or "fork" not in mp.get_all_start_methods():
         for item in items:
             confirm_point(*item)
+        if meanwhile:
+            meanwhile()
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -298,7 +305,11 @@ def confirm_points(items: list[tuple], workers: int) -> None:
         initializer=_ignore_interrupts,
     )
     try:
-        for future in [pool.submit(_confirm_one, i) for i in range(len(items))]:
+        # a fork pool starts all its processes at the first submit
+        futures = [pool.submit(_confirm_one, i) for i in range(len(items))]
+        if meanwhile:
+            meanwhile()
+        for future in futures:
             future.result()
     except BaseException:
         _stop(pool)
@@ -522,8 +533,12 @@ def run_sweep(
             "run the same command again to resume"
         ) from None
     memo: dict = {}
-    ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors, memo)
-    if engine == "vector" and confirm:
+    confirming = engine == "vector" and confirm > 0
+    # Before a confirmation only the order counts: the report is made on its figures.
+    ranking, report = rank(
+        points, points_dir, metric, split, walk_forward_days, errors, memo, not confirming
+    )
+    if confirming:
         by_id = {p.point_id: p for p in points}
         best = ranking[ranking["status"] == "ok"].head(confirm)
         screened = best.loc[best["engine"] != "backtrader", "point"] if len(best) else []
@@ -534,7 +549,9 @@ def run_sweep(
             if key not in contexts:
                 contexts[key] = load_context(validate_config(point.config), root, str(config_path))
             confirmations.append((point, contexts[key], points_dir / point_id, tearsheets))
-        confirm_points(confirmations, workers if executor == "local" else 1)
+        confirm_points(
+            confirmations, workers if executor == "local" else 1, meanwhile=_import_report_libraries
+        )
         ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors, memo)
     if report.get("finished"):
         baseline = baseline_run(base_config, root, str(config_path))
@@ -561,6 +578,14 @@ def run_sweep(
         len(points) - len(todo),
         [*replaced, *merged_notes(points)],
     )
+
+
+def _import_report_libraries() -> None:
+    """Import what the overfitting report and the ranking page use (scipy's statistics,
+    arch's bootstrap, pyplot: seconds together), e.g. while confirmations run elsewhere."""
+    import arch.bootstrap  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import scipy.stats  # noqa: F401
 
 
 def baseline_run(
@@ -676,9 +701,11 @@ def rank(
     walk_forward_days: tuple[int, int] | None,
     errors: dict[str, str],
     memo: dict | None = None,
+    with_report: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The ranking table and the overfitting report from the finished point folders
-    (``memo``: see :func:`point_returns`)."""
+    (``memo``: see :func:`point_returns`; ``with_report=False``: the ranking alone, and
+    an empty report)."""
     rows, returns, periods = [], {}, {}
     for point in points:
         folder = points_dir / point.point_id
@@ -712,6 +739,8 @@ def rank(
             sort_key, ascending=not _better_first(metric), na_position="last", kind="stable"
         )
     ranking.insert(0, "rank", range(1, len(ranking) + 1))
+    if not with_report:
+        return ranking.reset_index(drop=True), {}
     report = overfitting_report(ranking, returns, metric, split, walk_forward_days, periods)
     return ranking.reset_index(drop=True), report
 

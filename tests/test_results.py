@@ -161,10 +161,41 @@ def test_wide_tables_are_written_as_pandas_writes_them():
     values[values < 0.6] = 0.0
     values[1, 3], values[2, 1], values[3, 2] = np.nan, -0.0, 1e-17
     values[4, 0], values[5, 5], values[6, 6] = 123456789.123, np.inf, -3.5
+    values[20:40] = np.where(values[20] > 0, rng.random((20, 30)), values[20])  # one pattern
+    values[25, 7], values[30, :] = np.nan, 0.0
     dates = pd.bdate_range("2016-01-01", periods=60, name="date")
     frame = pd.DataFrame(values, index=dates, columns=[f"S{i}" for i in range(30)])
     assert _plain_float_table(frame)
     assert _float_table_csv(frame) == frame.to_csv(float_format="%.10g")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_a_date_index_at_midnight_is_recognised_in_every_resolution(unit):
+    """pandas 3 reads dates in seconds or microseconds: a table by date still takes the
+    fast path, and a time of day still keeps it out."""
+    from airegime.results import _at_midnight
+
+    dates = pd.DatetimeIndex(["2016-01-04", "2016-01-05"]).as_unit(unit)
+    assert _at_midnight(dates)
+    assert not _at_midnight(dates + pd.Timedelta(seconds=1))
+    assert not _at_midnight(pd.DatetimeIndex(["2016-01-04", None]).as_unit(unit))
+    assert _at_midnight(dates.tz_localize("America/New_York"))
+
+
+def test_a_staging_folder_gets_the_same_files_written_directly(short_config, tmp_path):
+    """Inside a staging folder (renamed into place whole) the tables are written straight
+    into their files, with no temporary file per table: the same bytes as anywhere else."""
+    from airegime.results import staged_dir
+
+    result = run_backtest(short_config, tearsheet=False, portfolio=False)
+    result.save(tmp_path / "plain")
+    with staged_dir(tmp_path / "staged") as stage:
+        result.save(stage)
+        assert sorted(p.name for p in stage.iterdir()) == sorted(
+            p.name for p in (tmp_path / "plain").iterdir()
+        )
+    for path in (tmp_path / "plain").iterdir():
+        assert (tmp_path / "staged" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_trade_records_are_written_as_pandas_writes_them():
@@ -211,6 +242,27 @@ def test_trade_records_pandas_must_format_are_left_to_pandas(change):
     )
     assert _plain_records(trades)
     assert not _plain_records(change(trades))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"scores": {"composite": "SHARED"}},
+        {"scores": {"composite": "SHARED"}, "excluded": {"A": "r"}, "untradable": ["B"]},
+        {"signals": {"x": 1.0}, "scores": {"composite": "SHARED", "raw": {"A": 1}}},
+    ],
+)
+def test_diagnostics_json_is_json_dumps_whatever_the_order_of_its_parts(entry):
+    import json
+
+    import numpy as np
+
+    from airegime.asof import scores_record
+    from airegime.results import _entry_json
+
+    shared = scores_record(["A", "B"], np.array([0.5, np.nan]))
+    entry = {**entry, "scores": {**entry["scores"], "composite": shared}}
+    assert _entry_json(entry) == json.dumps(entry)
 
 
 def test_diagnostics_json_with_shared_scores_is_json_dumps_of_it():

@@ -315,6 +315,20 @@ def test_sweep_yaml_counts_the_rows_each_engine_made_when_a_sweep_is_resumed(con
     assert record["engine"] == "vector" and record["figures_from"] == {"backtrader": 2}
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_sweep_process_does_its_own_work_while_confirmations_run(monkeypatch, workers):
+    """``meanwhile`` (the report's imports) runs once in the sweep's own process, whether
+    the confirmations run side by side or one after the other."""
+    import os
+
+    from airegime import sweep
+
+    monkeypatch.setattr(sweep, "confirm_point", lambda *item: None)
+    calls = []
+    sweep.confirm_points([("a", None, None, False)] * 2, workers, lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]
+
+
 def test_confirmations_run_side_by_side_and_a_mismatch_reaches_the_caller(monkeypatch):
     """The best points are confirmed on backtrader in forked workers; what one raises (a
     vector engine that disagrees) is raised in the sweep's own process."""

@@ -71,11 +71,14 @@ def degenerate_warning(
     if flagged.empty:
         return None
     parts = []
+    names, cashes = flagged["names"].to_numpy(), flagged["cash"].to_numpy()
+    first = 0  # a stretch is the next len(stretch) rows of ``flagged``
     for stretch in _runs(list(flagged.index), list(targets.index)):
-        rows = flagged.loc[stretch]
-        low, high = int(rows["names"].min()), int(rows["names"].max())
+        rows = slice(first, first + len(stretch))
+        first += len(stretch)
+        low, high = int(names[rows].min()), int(names[rows].max())
         held = f"{low}" if low == high else f"{low}-{high}"
-        cash = rows["cash"].max()
+        cash = cashes[rows].max()
         parts.append(f"{_span(stretch)}: {held} names, up to {cash:.0%} cash")
     more = f"; and {len(parts) - shown} more stretches" if len(parts) > shown else ""
     return (
@@ -117,8 +120,10 @@ def coverage_warning(uncovered: pd.Series, max_uncovered: float, shown: int = 6)
     if flagged.empty:
         return None
     parts = []
+    values, first = flagged.to_numpy(), 0  # a stretch is the next len(stretch) values
     for stretch in _runs(list(flagged.index), list(uncovered.index)):
-        parts.append(f"{_span(stretch)}: up to {flagged[stretch].max():.0%}")
+        parts.append(f"{_span(stretch)}: up to {values[first : first + len(stretch)].max():.0%}")
+        first += len(stretch)
     more = f"; and {len(parts) - shown} more stretches" if len(parts) > shown else ""
     return (
         f"missing data: on {len(flagged)} of {len(uncovered)} rebalance dates more than "

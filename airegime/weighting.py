@@ -238,6 +238,27 @@ def top_n_tie_array(names: list[str], arr: np.ndarray, top_n: int) -> Tie | None
     return Tie(tuple(sorted(names[j] for j in at.tolist())), slots, float(arr[at[0]]))
 
 
+def select_array(
+    names: list[str],
+    arr: np.ndarray,
+    method: Selection = "top_n",
+    top_n: int = 5,
+    strength: float = 1.0,
+) -> tuple[np.ndarray, Tie | None]:
+    """:func:`selection_weights` of ``arr`` (the scores of the eligible, scored
+    ``names``: float (n,), no NaN) and, for ``top_n``, :func:`top_n_tie_array` of the
+    same names, from one split of the scores."""
+    if method != "top_n":
+        return selection_weights(arr, method, top_n, strength), None
+    above, tied, slots = _top_n_split(arr, top_n)
+    count = int(tied.sum())
+    weights = np.where(above, 1.0, np.where(tied, slots / count if count else 0.0, 0.0))
+    if count <= slots:
+        return weights, None
+    at = np.flatnonzero(tied)
+    return weights, Tie(tuple(sorted(names[j] for j in at.tolist())), slots, float(arr[at[0]]))
+
+
 def select(
     scores: pd.Series,
     eligible: pd.Series | None = None,

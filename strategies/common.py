@@ -23,7 +23,7 @@ from airegime.weighting import (
     kept,
     normalise,
     select,
-    top_n_tie_array,
+    select_array,
 )
 
 __all__ = [
@@ -373,26 +373,34 @@ def record_selection_array(
     scores: np.ndarray,
     eligible: np.ndarray,
     params: SelectionParams,
-) -> None:
+) -> np.ndarray:
     """:func:`record_selection` on arrays, without recording the scores themselves:
-    ``scores`` (float (n,), NaN = not scored) and ``eligible`` (bool (n,)) of ``tickers``."""
-    candidates = scores[eligible]
-    n = int((~np.isnan(candidates)).sum())
+    ``scores`` (float (n,), NaN = not scored) and ``eligible`` (bool (n,)) of ``tickers``.
+
+    Returns the selection's raw weights (:func:`~airegime.weighting.selection_weights`)
+    of the eligible, scored names, in their order: float (k,)."""
+    pick = np.flatnonzero(eligible & ~np.isnan(scores))
+    raw, found = select_array(
+        [tickers[j] for j in pick.tolist()],
+        scores[pick],
+        params.selection,
+        params.top_n,
+        params.tilt_strength,
+    )
     tie = None
-    if params.selection == "top_n":
-        names = [t for t, ok in zip(tickers, eligible.tolist(), strict=True) if ok]
-        found = top_n_tie_array(names, candidates, params.top_n)
-        if found is not None:
-            tie = {"names": list(found.names), "slots": found.slots, "value": found.score}
+    if found is not None:
+        tie = {"names": list(found.names), "slots": found.slots, "value": found.score}
     view.record_selection(
         name, params.selection, params.top_n if params.selection == "top_n" else None, tie
     )
+    n = len(pick)
     if params.selection == "top_n":
         view.note(f"top {params.top_n} of {n} eligible by {name} score, equal weight")
     elif params.selection == "tilt":
         view.note(f"{n} eligible, weight 1 + {params.tilt_strength:g} x {name} z-score")
     else:
         view.note(f"equal weight over {n} eligible")
+    return raw
 
 
 def weights_from_scores(

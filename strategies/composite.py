@@ -27,7 +27,6 @@ from airegime.weighting import (
     active_components,
     combine_arrays,
     kept,
-    selection_weights,
     zscore_array,
 )
 
@@ -223,13 +222,13 @@ def composite_weights(
         view.exclude(ticker, reason)
     score = combined.score
     view.record_scores_dict(combined.recorded, "composite")
-    record_selection_array(view, "composite", rules.names, score, eligible, p)
+    raw = record_selection_array(view, "composite", rules.names, score, eligible, p)
     pick = np.flatnonzero(eligible & ~np.isnan(score))
     if not pick.size:  # as select(): nothing eligible and scored
         if p.w_capex and p.action == "penalize":
             view.tag(names_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
         return pd.Series(dtype=float)
-    pick, weight = kept(pick, selection_weights(score[pick], p.selection, p.top_n, p.tilt_strength))
+    pick, weight = kept(pick, raw)
     if p.w_capex and p.action == "penalize":
         view.tag(names_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
         pick, weight = kept(pick, weight * np.where(breached[pick], p.penalty, 1.0))

@@ -19,7 +19,10 @@ from airegime.weighting import (
     combine_arrays,
     components_scored,
     select,
+    select_array,
+    selection_weights,
     top_n_tie,
+    top_n_tie_array,
 )
 from strategies.common import SelectionParams, combined_score
 
@@ -163,6 +166,20 @@ def test_a_tie_that_fits_in_the_slots_decides_nothing():
     scores = pd.Series({"a": 3.0, "b": 1.0, "c": 1.0, "d": 0.0})
     assert top_n_tie(scores, 3) is None
     assert select(scores, top_n=3).to_dict() == pytest.approx(dict.fromkeys("abc", 1 / 3))
+
+
+@pytest.mark.parametrize(
+    ("values", "top_n"),
+    [([3.0, 1.0, 1.0, 1.0, 0.0], 2), ([3.0, 1.0, 1.0, 0.0], 3), ([1.0, 2.0], 5), ([], 2)],
+)
+def test_one_split_gives_the_selection_weights_and_the_tie_of_the_scores(values, top_n):
+    """The composite chooses and records its tie from one split of the scores: the same
+    weights and tie as choosing and recording apart."""
+    names = list("abcde")[: len(values)]
+    arr = np.array(values, dtype=float)
+    weights, tie = select_array(names, arr, "top_n", top_n)
+    np.testing.assert_array_equal(weights, selection_weights(arr, "top_n", top_n))
+    assert tie == top_n_tie_array(names, arr, top_n)
 
 
 @pytest.mark.slow

@@ -740,9 +740,28 @@ def rank(
         )
     ranking.insert(0, "rank", range(1, len(ranking) + 1))
     if not with_report:
+        if split and returns:  # a split the returns leave one side empty: refused now
+            before_split(pd.DataFrame(returns).dropna(), split)
         return ranking.reset_index(drop=True), {}
     report = overfitting_report(ranking, returns, metric, split, walk_forward_days, periods)
     return ranking.reset_index(drop=True), report
+
+
+def before_split(matrix: pd.DataFrame, split: str | None) -> pd.DataFrame:
+    """The rows of the points' returns (dates x points) before ``split`` (all without one).
+
+    Raises ConfigError when the split leaves fewer than two dates before it or none after.
+    """
+    if not split:
+        return matrix
+    selection = matrix[matrix.index < pd.Timestamp(split)]
+    if len(selection) < 2 or len(selection) == len(matrix):
+        raise ConfigError(
+            f"{wording('--split', 'split')} {split}: the points' returns run "
+            f"{matrix.index[0].date()}..{matrix.index[-1].date()}, so nothing is left on one "
+            "side of it; choose a date inside them (finished points are kept)"
+        )
+    return selection
 
 
 def overfitting_report(
@@ -763,13 +782,7 @@ def overfitting_report(
     )
     report["periods_per_year"] = ppy
     matrix = pd.DataFrame(returns).dropna()
-    selection = matrix[matrix.index < pd.Timestamp(split)] if split else matrix
-    if split and (len(selection) < 2 or len(selection) == len(matrix)):
-        raise ConfigError(
-            f"{wording('--split', 'split')} {split}: the points' returns run "
-            f"{matrix.index[0].date()}..{matrix.index[-1].date()}, so nothing is left on one "
-            "side of it; choose a date inside them (finished points are kept)"
-        )
+    selection = before_split(matrix, split)
     best = str(ranking.iloc[0]["point"])
     report["best_point"] = best
     report["deflated_sharpe"] = deflated_sharpe_ratio(

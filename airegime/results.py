@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 from .config import BacktestConfig, validate_config
-from .data.cache import atomic_write_text
+from .data.cache import atomic_write
 from .data.yaml_reader import dump_yaml, read_yaml_file
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ResultsError, wording
@@ -418,12 +418,13 @@ def _entry_json(entry: Any) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``: directly inside a staging folder (nothing reads it
+    """Write ``text`` to ``path`` in UTF-8 (as pandas writes CSV files and configs are
+    read, whatever the locale): directly inside a staging folder (nothing reads it
     before the folder is renamed into place), atomically anywhere else."""
     if path.parent.name.startswith(STAGING_PREFIX) and path.parent.is_dir():
-        path.write_text(text)
+        path.write_text(text, encoding="utf-8")
     else:
-        atomic_write_text(path, text)
+        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:
@@ -436,14 +437,17 @@ def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:
     if not index and _plain_records(frame):
         _write_text(path, _records_csv(frame))
         return
-    _write_text(path, frame.to_csv(index=index, float_format="%.10g"))
+    _write_text(path, frame.to_csv(index=index, float_format="%.10g", lineterminator="\n"))
 
 
 def _plain_float_table(frame: pd.DataFrame) -> bool:
-    """Float columns, a date index at midnight, names that need no CSV quoting."""
-    names = [str(frame.index.name or ""), *map(str, frame.columns)]
+    """Float columns, a tz-naive date index at midnight, text names (the index's may be
+    None) that need no CSV quoting."""
+    names = ["" if frame.index.name is None else frame.index.name, *frame.columns]
     return (
         isinstance(frame.index, pd.DatetimeIndex)
+        and frame.index.tz is None
+        and all(type(name) is str for name in names)
         and len(frame.columns) > 0
         and all(dtype == np.float64 for dtype in frame.dtypes)
         and _at_midnight(frame.index)
@@ -452,10 +456,8 @@ def _plain_float_table(frame: pd.DataFrame) -> bool:
 
 
 def _at_midnight(index: pd.DatetimeIndex) -> bool:
-    """Every date of ``index`` at midnight (written as a bare date): ``index ==
+    """Every date of a tz-naive ``index`` at midnight (written as a bare date): ``index ==
     index.normalize()``, without the frequency inference of ``normalize``."""
-    if index.tz is not None:
-        return bool((index == index.normalize()).all())
     day = np.timedelta64(1, "D") // np.timedelta64(1, index.unit)  # in the index's unit
     return bool((index.asi8 % day == 0).all())
 
@@ -512,7 +514,7 @@ def _float_table_csv(frame: pd.DataFrame) -> str:
     zero = (values == 0) & ~np.signbit(values)  # -0.0 prints -0
     kinds = np.where(blank, 1, np.where(zero, 0, 2)).astype(np.int8)
     dates = frame.index.strftime("%Y-%m-%d").tolist()
-    lines = [",".join([str(frame.index.name or ""), *map(str, frame.columns)])]
+    lines = [",".join(["" if frame.index.name is None else frame.index.name, *frame.columns])]
     if len(values):
         starts = np.ones(len(values), dtype=bool)
         starts[1:] = (kinds[1:] != kinds[:-1]).any(axis=1)

@@ -740,8 +740,12 @@ def rank(
         )
     ranking.insert(0, "rank", range(1, len(ranking) + 1))
     if not with_report:
-        if split and returns:  # a split the returns leave one side empty: refused now
-            before_split(pd.DataFrame(returns).dropna(), split)
+        # what the report would refuse in the returns is refused now, before confirmations
+        if (split or walk_forward_days) and returns:
+            matrix = pd.DataFrame(returns).dropna()
+            before_split(matrix, split)
+            if walk_forward_days:
+                check_walk_forward(matrix, walk_forward_days)
         return ranking.reset_index(drop=True), {}
     report = overfitting_report(ranking, returns, metric, split, walk_forward_days, periods)
     return ranking.reset_index(drop=True), report
@@ -762,6 +766,18 @@ def before_split(matrix: pd.DataFrame, split: str | None) -> pd.DataFrame:
             "side of it; choose a date inside them (finished points are kept)"
         )
     return selection
+
+
+def check_walk_forward(matrix: pd.DataFrame, days: tuple[int, int]) -> None:
+    """Refuse walk-forward windows that leave no test window in the points' returns
+    (dates x points): the training window must be shorter than the returns."""
+    train, test = days
+    if len(matrix) <= train:
+        raise ConfigError(
+            f"{wording('--walk-forward', 'walk_forward')} {train}:{test}: the training window "
+            f"is {train} days but the points have {len(matrix)} days of returns; choose a "
+            "shorter one (finished points are kept)"
+        )
 
 
 def overfitting_report(
@@ -810,6 +826,7 @@ def overfitting_report(
             else float("nan"),
         }
     if walk_forward_days:
+        check_walk_forward(matrix, walk_forward_days)
         windows = walk_forward(matrix, *walk_forward_days)
         chained = windows.attrs["returns"]
         report["walk_forward"] = {

@@ -179,7 +179,54 @@ def test_a_date_index_at_midnight_is_recognised_in_every_resolution(unit):
     assert _at_midnight(dates)
     assert not _at_midnight(dates + pd.Timedelta(seconds=1))
     assert not _at_midnight(pd.DatetimeIndex(["2016-01-04", None]).as_unit(unit))
-    assert _at_midnight(dates.tz_localize("America/New_York"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.tz_localize("America/New_York"),  # pandas writes the offset
+        lambda f: f.rename_axis(0),  # an index named 0
+        lambda f: f.set_axis([1, 2.5], axis=1),  # names that are numbers
+        lambda f: f.set_axis(["A", None], axis=1),
+        lambda f: f.set_axis(["Société, SA", "B"], axis=1),  # quoted, not ASCII
+    ],
+)
+def test_tables_the_fast_writer_would_print_otherwise_are_left_to_pandas(tmp_path, change):
+    from airegime.results import _plain_float_table, _write_csv
+
+    frame = pd.DataFrame(
+        {"A": [0.5, 0.0], "B": [0.25, float("nan")]},
+        index=pd.DatetimeIndex(["2016-01-04", "2016-01-05"], name="date"),
+    )
+    assert _plain_float_table(frame)
+    odd = change(frame)
+    assert not _plain_float_table(odd)
+    _write_csv(tmp_path / "t.csv", odd)
+    expected = odd.to_csv(float_format="%.10g", lineterminator="\n").encode("utf-8")
+    assert (tmp_path / "t.csv").read_bytes() == expected
+
+
+def test_run_folder_files_are_utf8_whatever_the_locale(tmp_path):
+    """pandas writes CSV files in UTF-8 and configs are read as UTF-8: a run folder is
+    written so under a C locale too."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import pandas as pd, sys; from pathlib import Path; "
+        "from airegime.results import _write_csv; "
+        "f = pd.DataFrame({'Soci\\u00e9t\\u00e9, SA': [1.0]}, "
+        "index=pd.DatetimeIndex(['2016-01-04'])); "
+        "_write_csv(Path(sys.argv[1]) / 't.csv', f)"
+    )
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    env["PYTHONCOERCECLOCALE"] = "0"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "t.csv").read_bytes() == b',"Soci\xc3\xa9t\xc3\xa9, SA"\n2016-01-04,1\n'
 
 
 def test_a_staging_folder_gets_the_same_files_written_directly(short_config, tmp_path):

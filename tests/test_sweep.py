@@ -64,29 +64,38 @@ def test_a_split_outside_the_window_is_refused_before_any_point_runs(config, pro
     assert not (project / "results").exists() or not any((project / "results").rglob("p-*"))
 
 
+def two_point_folders(folder):
+    """Two finished sweep points (600 business days from 2024-01-01) in ``folder``."""
+    import numpy as np
+
+    from airegime.sweep import SweepPoint
+
+    dates = pd.bdate_range("2024-01-01", periods=600, name="date")
+    rng = np.random.default_rng(0)
+    points = []
+    for n, drift in enumerate((0.001, 0.002)):
+        point = folder / f"p-{n}"
+        point.mkdir()
+        daily = rng.normal(drift, 0.01, len(dates))
+        pd.DataFrame({"strategy": daily, "benchmark": 0.0}, index=dates).to_csv(
+            point / "returns.csv"
+        )
+        metrics = {"sharpe": drift, "cagr": drift, "max_drawdown": 0.0, "periods_per_year": 252}
+        (point / "metrics.json").write_text(json.dumps(metrics))
+        (point / "config.yaml").write_text("engine: vector\n")
+        points.append(SweepPoint(f"p-{n}", {"top_n": n}, {}))
+    return points
+
+
 @pytest.mark.parametrize("with_report", [True, False])
 def test_a_split_the_points_returns_leave_one_side_empty_is_refused_in_one_line(
     tmp_path, with_report
 ):
     """Also by the ranking that only picks the points to confirm, so the refusal comes
     before the confirmations, not after them."""
-    import numpy as np
+    from airegime.sweep import rank
 
-    from airegime.sweep import SweepPoint, rank
-
-    dates = pd.bdate_range("2024-01-01", periods=600, name="date")
-    rng = np.random.default_rng(0)
-    points = []
-    for n, drift in enumerate((0.001, 0.002)):
-        folder = tmp_path / f"p-{n}"
-        folder.mkdir()
-        daily = rng.normal(drift, 0.01, len(dates))
-        returns = pd.DataFrame({"strategy": daily, "benchmark": 0.0}, index=dates)
-        returns.to_csv(folder / "returns.csv")
-        metrics = {"sharpe": drift, "cagr": drift, "max_drawdown": 0.0, "periods_per_year": 252}
-        (folder / "metrics.json").write_text(json.dumps(metrics))
-        (folder / "config.yaml").write_text("engine: vector\n")
-        points.append(SweepPoint(f"p-{n}", {"top_n": n}, {}))
+    points = two_point_folders(tmp_path)
     message = r"split 2027-01-01: the points' returns run 2024-01-01..2026-04-17, so nothing"
     with pytest.raises(ConfigError, match=message):
         rank(points, tmp_path, "sharpe", "2027-01-01", None, {}, None, with_report)
@@ -94,6 +103,20 @@ def test_a_split_the_points_returns_leave_one_side_empty_is_refused_in_one_line(
     assert sorted(ranking["point"]) == ["p-0", "p-1"]
     assert ranking["is_sharpe"].is_monotonic_decreasing
     assert ("split" in report) == with_report
+
+
+@pytest.mark.parametrize("with_report", [True, False])
+def test_walk_forward_windows_longer_than_the_returns_are_refused_in_one_line(
+    tmp_path, with_report
+):
+    from airegime.sweep import rank
+
+    points = two_point_folders(tmp_path)
+    message = r"walk_forward 600:20: the training window is 600 days but the points have 600"
+    with pytest.raises(ConfigError, match=message):
+        rank(points, tmp_path, "sharpe", None, (600, 20), {}, None, with_report)
+    _, report = rank(points, tmp_path, "sharpe", None, (500, 20), {}, None, with_report)
+    assert len(report["walk_forward"]["windows"]) == 5 if with_report else report == {}
 
 
 def test_a_sweep_writes_normal_run_folders_and_a_ranking(config):

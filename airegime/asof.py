@@ -307,14 +307,18 @@ class ScoresRecord(dict):
 
     A strategy may make one once and record it on many views (the sweep points that
     share a date): :meth:`AsOfView.record_scores_dict` keeps a copy per view, so what one
-    point's code does to its diagnostics never reaches another, and the copy renders the
-    shared record's JSON, made once, while it still equals it (:meth:`as_json`)."""
+    point's code does to its diagnostics never reaches another, and a copy nobody edited
+    renders the shared record's JSON, made once (:meth:`as_json`). Any edit, of the copy
+    or of the shared record, is noticed (each edit counts a version), so the text is
+    always ``json.dumps`` of what the record holds."""
 
     def as_json(self) -> str:
-        """``json.dumps(self)``: the shared record's text when this is an unchanged copy."""
-        source = self.__dict__.get("_source")
-        if source is not None:
-            if dict.__eq__(self, source):
+        """``json.dumps(self)``: the shared record's text when this is an unedited copy of
+        it and it was not edited since."""
+        link = self.__dict__.get("_source")
+        if link is not None:
+            source, version = link
+            if source.__dict__.get("_version", 0) == version:
                 return source.as_json()
             return json.dumps(self)
         text = self.__dict__.get("_json")
@@ -325,8 +329,48 @@ class ScoresRecord(dict):
     def copy_for_view(self) -> ScoresRecord:
         """A copy that a view may hand to a strategy (edits stay in the copy)."""
         out = ScoresRecord(self)
-        out.__dict__["_source"] = self.__dict__.get("_source", self)
+        link = self.__dict__.get("_source")
+        if link is None or link[0].__dict__.get("_version", 0) != link[1]:
+            link = (self, self.__dict__.get("_version", 0))
+        out.__dict__["_source"] = link
         return out
+
+    def _edited(self) -> None:
+        self.__dict__.pop("_source", None)
+        self.__dict__.pop("_json", None)
+        self.__dict__["_version"] = self.__dict__.get("_version", 0) + 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._edited()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._edited()
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> ScoresRecord:
+        self._edited()
+        return super().__ior__(other)
+
+    def clear(self) -> None:
+        self._edited()
+        super().clear()
+
+    def pop(self, *args: Any) -> Any:
+        self._edited()
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[Any, Any]:
+        self._edited()
+        return super().popitem()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self._edited()
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._edited()
+        super().update(*args, **kwargs)
 
 
 def scores_record(tickers: list[str], values: np.ndarray) -> ScoresRecord:

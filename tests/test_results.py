@@ -312,6 +312,35 @@ def test_diagnostics_json_is_json_dumps_whatever_the_order_of_its_parts(entry):
     assert _entry_json(entry) == json.dumps(entry)
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda shared, copy: shared.__setitem__("A", 9.0),  # the shared record, once rendered
+        lambda shared, copy: copy.__setitem__("B", -0.0),  # equal to the shared one, not alike
+        lambda shared, copy: copy.__setitem__("A", 2),
+        lambda shared, copy: copy.update({"A": 2.0, "C": None}),
+        lambda shared, copy: copy.pop("A"),
+        lambda shared, copy: copy.clear(),
+    ],
+)
+def test_a_shared_score_record_or_its_copy_renders_what_it_holds_after_an_edit(edit):
+    """A strategy may edit a record it shares, or the copy its view keeps: the text in
+    diagnostics.json is json.dumps of what each holds, never a stale shared text."""
+    import json
+
+    import numpy as np
+
+    from airegime.asof import scores_record
+
+    shared = scores_record(["A", "B"], np.array([2.0, 0.0]))
+    shared.as_json()
+    copy = shared.copy_for_view()
+    edit(shared, copy)
+    later = shared.copy_for_view()
+    for record in (shared, copy, later, copy.copy_for_view()):
+        assert record.as_json() == json.dumps(record)
+
+
 def test_diagnostics_json_with_shared_scores_is_json_dumps_of_it():
     """Scores a strategy shares across sweep points render their JSON once: same text."""
     import json

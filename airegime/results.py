@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 from .config import BacktestConfig, validate_config
-from .data.cache import atomic_write
+from .data.cache import atomic_write_text
 from .data.yaml_reader import dump_yaml, read_yaml_file
 from .engines.rebalance import FILL_DESCRIPTIONS
 from .errors import AiregimeError, ResultsError, wording
@@ -418,13 +418,13 @@ def _entry_json(entry: Any) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` in UTF-8 (as pandas writes CSV files and configs are
-    read, whatever the locale): directly inside a staging folder (nothing reads it
-    before the folder is renamed into place), atomically anywhere else."""
+    """Write ``text`` to ``path`` in UTF-8 (as :func:`atomic_write_text`): directly inside
+    a staging folder (nothing reads it before the folder is renamed into place),
+    atomically anywhere else."""
     if path.parent.name.startswith(STAGING_PREFIX) and path.parent.is_dir():
         path.write_text(text, encoding="utf-8")
     else:
-        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        atomic_write_text(path, text)
 
 
 def _write_csv(path: Path, frame: pd.DataFrame, index: bool = True) -> None:

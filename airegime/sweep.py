@@ -186,7 +186,7 @@ def sweep_directory(parent: Path, sid: str, grid: dict[str, Any], settings: dict
         record = folder / "sweep.yaml"
         if not record.is_file():
             return folder
-        recorded = yaml.safe_load(record.read_text()) or {}
+        recorded = yaml.safe_load(record.read_text(encoding="utf-8")) or {}
         if _canonical([recorded.get("grid"), recorded.get("settings")]) == _canonical(
             [grid, settings]
         ):
@@ -337,7 +337,7 @@ def _ignore_interrupts() -> None:
 
 def point_engine(folder: Path) -> str:
     """The engine that produced a point's run folder (older folders: backtrader)."""
-    for line in (folder / "config.yaml").read_text().splitlines():
+    for line in (folder / "config.yaml").read_text(encoding="utf-8").splitlines():
         if line.startswith("engine:"):
             return line.split(":", 1)[1].strip()
     return "backtrader"

@@ -33,4 +33,6 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text))
+    """:func:`atomic_write` of ``text`` in UTF-8 (whatever the locale: configs, pages and
+    CSV files are read as UTF-8)."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

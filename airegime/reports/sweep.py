@@ -281,7 +281,7 @@ def overfitting_text(report: dict[str, Any], metric: str) -> str:
 def _point_record(folder: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """A finished point's provenance (from its config.yaml) and metrics, or None."""
     try:
-        text = (folder / "config.yaml").read_text()
+        text = (folder / "config.yaml").read_text(encoding="utf-8")
         # provenance is the snapshot's last top-level block: parse it alone (a sweep reads
         # a thousand of them), and the whole file when that does not give a mapping
         at = text.rfind("\nprovenance:\n")

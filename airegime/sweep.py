@@ -296,7 +296,7 @@ def confirm_points(
         if meanwhile:
             meanwhile()
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     _CONFIRMATIONS[:] = items
     pool = ProcessPoolExecutor(
@@ -308,6 +308,10 @@ def confirm_points(
         # a fork pool starts all its processes at the first submit
         futures = [pool.submit(_confirm_one, i) for i in range(len(items))]
         if meanwhile:
+            # on a core of its own: once fewer confirmations are left than processes
+            finished = as_completed(futures)
+            for _ in range(len(items) - min(workers, len(items)) + 1):
+                next(finished)
             meanwhile()
         for future in futures:
             future.result()

@@ -187,11 +187,20 @@ def apply_china_array(
         ),
     )
     # The same names and weights on a date (top-N picks often agree across sweep points)
-    # give the same step: memoised with what it records.
+    # give the same step: memoised with what it records, which depends on the names only.
     rule = (params.china_power, params.max_china_share, params.unknown_china)
+    names = pick.tobytes()
     step = view.cached(
-        ("china_step", adr, measure, *rule, pick.tobytes(), weights.tobytes()),
-        lambda: _china_step(shares, index, pick, weights, params),
+        ("china_step", adr, measure, *rule, names, weights.tobytes()),
+        lambda: _china_step(
+            view.cached(
+                ("china_record", adr, measure, *rule, names),
+                lambda: _china_rule(shares, pick, params),
+            ),
+            index,
+            pick,
+            weights,
+        ),
     )
     step.record.replay(view)
     return private_copy(step.weights)
@@ -229,21 +238,23 @@ class _ChinaStep:
     weights: pd.Series
 
 
-def _china_step(
-    shares: tuple[np.ndarray, list[str]],
-    index: pd.Index,
-    pick: np.ndarray,
-    weights: np.ndarray,
-    params: ChinaParams,
-) -> _ChinaStep:
+def _china_rule(
+    shares: tuple[np.ndarray, list[str]], pick: np.ndarray, params: ChinaParams
+) -> tuple[ChinaRecord, np.ndarray]:
+    """What the China rule records for the names ``pick`` and their multipliers."""
     share = shares[0][pick]
     multiplier = china_multiplier_array(
         share, params.china_power, params.max_china_share, params.unknown_china
     )
     names = shares[1]
-    record = china_record([names[j] for j in pick.tolist()], share, multiplier, params)
-    keep, scaled = kept(pick, weights * multiplier)
-    return _ChinaStep(record, pd.Series(scaled, index=index[keep]))
+    return china_record([names[j] for j in pick.tolist()], share, multiplier, params), multiplier
+
+
+def _china_step(
+    rule: tuple[ChinaRecord, np.ndarray], index: pd.Index, pick: np.ndarray, weights: np.ndarray
+) -> _ChinaStep:
+    keep, scaled = kept(pick, weights * rule[1])
+    return _ChinaStep(rule[0], pd.Series(scaled, index=index[keep]))
 
 
 def fundamentals(view: AsOfView, names: list[str], params: SelectionParams) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from pydantic import Field
 from airegime.asof import AsOfView, scores_record
 from airegime.strategy import SeriesNeed, Strategy
 from airegime.weighting import (
+    Combined,
     active_components,
     combine_arrays,
     kept,
@@ -145,7 +146,28 @@ class _Combined:
     unscored: list[tuple[str, str]]
 
 
-def _combined(rules: _Rules, weights: dict[str, float], p: CompositeParams) -> _Combined:
+@dataclass(frozen=True)
+class _Coverage:
+    """What the names of one date were scored on, for one set of active rules (it does
+    not depend on the rules' weights, only on which are non-zero): the ``components``
+    record and the names left unscored with the reason."""
+
+    components: dict[str, list[int]]
+    unscored: list[tuple[str, str]]
+
+
+def _coverage(rules: _Rules, found: Combined, active: list[str], p: CompositeParams) -> _Coverage:
+    names = rules.names
+    counts = found.scored.astype(int).tolist()
+    return _Coverage(
+        {t: [k, len(active)] for t, k in zip(names, counts, strict=True)},
+        unscored_reasons(found, active, names, p.missing, "rules"),
+    )
+
+
+def _combined(
+    view: AsOfView, rules: _Rules, weights: dict[str, float], p: CompositeParams, key: str
+) -> _Combined:
     active = active_components(weights)
     names = rules.names
     if not active:
@@ -158,36 +180,34 @@ def _combined(rules: _Rules, weights: dict[str, float], p: CompositeParams) -> _
         p.min_components,
         zscored=[rules.zscores[k] for k in active],
     )
-    unscored = unscored_reasons(found, active, names, p.missing, "rules")
-    score = zscore_array(found.score)
-    counts = found.scored.astype(int).tolist()
-    return _Combined(
-        score,
-        scores_record(names, score),
-        {t: [k, len(active)] for t, k in zip(names, counts, strict=True)},
-        unscored,
+    # Shared by every set of weights with the same active rules (memoised per date).
+    coverage = view.cached(
+        ("composite_coverage", key, tuple(active)), lambda: _coverage(rules, found, active, p)
     )
+    score = zscore_array(found.score)
+    return _Combined(score, scores_record(names, score), coverage.components, coverage.unscored)
 
 
-def _rules_key(p: CompositeParams) -> tuple:
-    """The parameters a rule's own scores and exclusions depend on (memo key)."""
-    return tuple(sorted((k, v) for k, v in p.__dict__.items() if k not in _AFTER_RULES))
+def rules_key(p: CompositeParams) -> str:
+    """The parameters a rule's own scores and exclusions depend on, as text (a memo key:
+    a string keeps its hash, so the lookups of every date do not hash the parameters)."""
+    return repr(sorted((k, v) for k, v in p.__dict__.items() if k not in _AFTER_RULES))
 
 
 def composite_weights(
     view: AsOfView,
     p: CompositeParams,
     balance_sheet_boost: float = 1.0,
-    key: tuple | None = None,
+    key: str | None = None,
 ) -> pd.Series:
     """The composite portfolio on the view's date (``balance_sheet_boost`` for regimes).
 
     The rules' scores and exclusions, and the combined score of each set of rule
     weights, are memoised per date on the view's context, so the points of a sweep over
     the rules' weights, ``top_n`` or the China rule compute them once; what is recorded
-    on the view is the same either way. ``key``: ``_rules_key(p)``, when the caller keeps it.
+    on the view is the same either way. ``key``: ``rules_key(p)``, when the caller keeps it.
     """
-    key = key if key is not None else _rules_key(p)
+    key = key if key is not None else rules_key(p)
     rules = view.cached(("composite_rules", key), lambda: _rules(view, p))
     weights = {
         "balance_sheet": p.w_balance_sheet * balance_sheet_boost,
@@ -197,7 +217,7 @@ def composite_weights(
     }
     combined = view.cached(
         ("composite_score", key, tuple(weights.values())),
-        lambda: _combined(rules, weights, p),
+        lambda: _combined(view, rules, weights, p, key),
     )
     eligible = np.ones(len(rules.names), dtype=bool)
     if p.w_balance_sheet:
@@ -249,5 +269,5 @@ class ArticleComposite(Strategy):
     def target_weights(self, view: AsOfView) -> pd.Series:
         key = self.__dict__.get("_rules_key")
         if key is None:
-            key = self.__dict__["_rules_key"] = _rules_key(self.params)
+            key = self.__dict__["_rules_key"] = rules_key(self.params)
         return composite_weights(view, self.params, key=key)

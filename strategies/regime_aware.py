@@ -34,7 +34,7 @@ from airegime.strategy import Params, SeriesNeed, Strategy
 from airegime.weighting import normalise, select, top_n_tie
 
 from .common import SAMPLE_TUNED, china_series_needs
-from .composite import CompositeParams, composite_weights
+from .composite import CompositeParams, composite_weights, rules_key
 
 SHOCKS = {"china_shock", "capex_doubt", "macro_shock"}
 
@@ -177,6 +177,9 @@ class RegimeAware(Strategy):
         if share == 0:  # the composite would get no weight: skip it (same weights, faster)
             record_growth_coverage(view, growth, pd.Series(dtype=float))
             return normalise(growth)
-        defensive = composite_weights(view, self.params.composite, boost) * share
+        key = self.__dict__.get("_rules_key")
+        if key is None:
+            key = self.__dict__["_rules_key"] = rules_key(self.params.composite)
+        defensive = composite_weights(view, self.params.composite, boost, key) * share
         record_growth_coverage(view, growth, defensive)
         return normalise(growth.add(defensive, fill_value=0.0))

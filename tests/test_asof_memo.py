@@ -85,3 +85,27 @@ def test_what_one_sweep_point_does_to_its_diagnostics_reaches_no_other():
     alone = decide(composite_context(), Clean(), DAY, 0.01)
     assert shared.diagnostics == alone.diagnostics
     assert 123.0 not in shared.diagnostics["scores"]["composite"].values()
+
+
+def test_points_that_share_what_a_date_memoises_record_what_fresh_runs_record():
+    """The composite memoises per date what only depends on which rules are active (the
+    names left unscored, the components record) and what the China rule records for a set
+    of names; points that reach them with other weights get their own weights and the
+    same records a run on a fresh context makes."""
+    from airegime.engines.rebalance import decide
+    from strategies.composite import ArticleComposite
+
+    points = [
+        {},
+        {"w_capex": 2.0, "w_valuation": 0.5},  # the same active rules, other weights
+        {"selection": "tilt", "tilt_strength": 0.5},  # names the China rule saw before...
+        {"selection": "tilt", "tilt_strength": 2.0},  # ...with other weights
+        {"w_valuation": 0.0},  # other active rules
+    ]
+    shared = composite_context()
+    for params in points:
+        strategy = ArticleComposite(params)
+        mine = decide(shared, strategy, DAY, 0.01)
+        alone = decide(composite_context(), strategy, DAY, 0.01)
+        pd.testing.assert_series_equal(mine.weights, alone.weights)
+        assert mine.diagnostics == alone.diagnostics

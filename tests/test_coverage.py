@@ -51,6 +51,28 @@ def test_uncovered_weight_counts_a_missing_or_negative_target_as_zero():
     assert uncovered_weights(targets, diagnostics).tolist() == [0.25]
 
 
+def test_uncovered_weight_sums_each_dates_short_names_in_their_recorded_order():
+    """Bit for bit the sum numpy makes of one date's held weights in the order the
+    components were recorded (a run's figure does not move with how dates are batched)."""
+    rng = np.random.default_rng(7)
+    names = [f"T{j}" for j in range(30)]
+    dates = pd.date_range("2020-01-31", periods=40, freq="ME")
+    values = rng.random((40, 30)) * (rng.random((40, 30)) < 0.6) / 3
+    targets = pd.DataFrame(values, index=dates, columns=names)
+    diagnostics = {}
+    for date in dates[:-2]:  # the last two dates recorded nothing
+        order = rng.permutation([*names, "NEVER_HELD"]).tolist()
+        diagnostics[date] = {"components": {t: [int(rng.integers(0, 3)), 2] for t in order}}
+    expected = []
+    for date in dates:
+        components = diagnostics.get(date, {}).get("components", {})
+        short = [
+            targets.at[date, t] if t in names else 0.0 for t, (k, n) in components.items() if k < n
+        ]
+        expected.append(float(np.array(short, dtype=float).sum()) if short else 0.0)
+    assert uncovered_weights(targets, diagnostics).tolist() == expected
+
+
 def test_the_coverage_warning_names_the_dates_above_the_limit():
     dates = pd.to_datetime(["2024-01-02", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"])
     uncovered = pd.Series([0.05, 0.30, 0.40, 0.0, 0.20], index=dates)

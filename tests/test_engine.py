@@ -170,3 +170,21 @@ end: 2020-12-31
     assert (result.weights["ARM"] == 0).all()
     assert "ARM: no prices in the window; never held" in result.provenance["notes"]
     assert result.config.benchmark == "SPY"
+
+
+def test_backtrader_feeds_stamp_each_bar_with_its_days_ordinal():
+    from airegime.engines.backtrader_engine import ArrayFeed
+
+    # before and after 1970, a leap day, an intraday time (the day counts, floored), in
+    # pandas 3's second unit as in nanoseconds
+    days = ["1969-12-31 18:00", "1970-01-01", "2016-02-29", "2024-11-29 15:30"]
+    for unit in ("s", "ns"):
+        index = pd.DatetimeIndex(days).as_unit(unit)
+        frame = pd.DataFrame(
+            {f: 1.0 for f in ("open", "high", "low", "close", "volume", "openinterest")},
+            index=index,
+        )
+        feed = ArrayFeed(dataname=frame)
+        feed.preload()
+        stamps = list(feed.lines.datetime.array)
+        assert stamps == [float(ts.toordinal()) for ts in index]

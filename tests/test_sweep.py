@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pandas as pd
 import pytest
@@ -382,6 +383,32 @@ def test_the_sweep_process_does_its_own_work_while_confirmations_run(monkeypatch
     calls = []
     sweep.confirm_points([("a", None, None, False)] * 2, workers, lambda: calls.append(os.getpid()))
     assert calls == [os.getpid()]
+
+
+def test_the_sweep_process_waits_for_a_free_core_before_its_own_work(monkeypatch, tmp_path):
+    """With three confirmations on two processes, ``meanwhile`` starts once two have
+    finished (one process left busy), not while both processes still confirm."""
+    import multiprocessing as mp
+
+    from airegime import sweep
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("confirmations run one after the other without fork")
+
+    def confirm(point, context, folder, tearsheet):
+        if point == "last":
+            time.sleep(1.0)
+        (tmp_path / point).write_text("confirmed")
+
+    monkeypatch.setattr(sweep, "confirm_point", confirm)
+    seen = []
+    items = [("first", None, None, False), ("second", None, None, False)]
+    sweep.confirm_points(
+        [*items, ("last", None, None, False)],
+        2,
+        lambda: seen.append(sorted(p.name for p in tmp_path.iterdir())),
+    )
+    assert seen == [["first", "second"]]
 
 
 def test_confirmations_run_side_by_side_and_a_mismatch_reaches_the_caller(monkeypatch):

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .fundamentals import FundamentalsStore
 
 T = TypeVar("T")
+_MISSING = object()
 
 
 class LazyTable:
@@ -74,10 +75,10 @@ class MarketContext:
                 self.extras,
             )
             held = self.__dict__["_memo"] = (sources, {})
-        memo = held[1]
-        if key not in memo:
-            memo[key] = compute()
-        return memo[key]
+        value = held[1].get(key, _MISSING)  # one lookup when it is known (the usual case)
+        if value is _MISSING:
+            value = held[1][key] = compute()
+        return value
 
     def _same_sources(self, sources: tuple) -> bool:
         prices, universe, fundamentals, china, china_market, extras = sources

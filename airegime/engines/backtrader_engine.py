@@ -34,6 +34,9 @@ from .contract import EngineResult, EngineSettings, trading_calendar
 from .orders import Order, fit_to_cash, plan_orders, rebalance_mask
 from .rebalance import decide, resolve_fill
 
+#: ``date(1970, 1, 1).toordinal()``
+_EPOCH_ORDINAL = 719163
+
 
 class ArrayFeed(bt.feeds.PandasDirectData):
     """PandasDirectData with a vectorised preload: the same lines, without a Python loop
@@ -41,7 +44,9 @@ class ArrayFeed(bt.feeds.PandasDirectData):
 
     def preload(self) -> None:
         frame = self.p.dataname
-        stamps = np.array([ts.toordinal() for ts in frame.index], dtype=float)
+        # ``Timestamp.toordinal()`` of every row: days since 0001-01-01 (floored)
+        days = frame.index.to_numpy().astype("datetime64[D]").astype(np.int64)
+        stamps = (days + _EPOCH_ORDINAL).astype(float)
         columns = {"datetime": stamps}
         columns.update(
             {

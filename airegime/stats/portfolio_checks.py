@@ -8,6 +8,7 @@ in its summary, with the dates.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,13 +104,21 @@ def uncovered_weights(
     column = {t: j for j, t in enumerate(targets.columns)}
     weights = targets.to_numpy(dtype=float)
     values = np.zeros(len(targets))
+    rows: list[int] = []  # per short name of every date: its date's row, its column
+    at: list[int] = []
     for i, date in enumerate(targets.index):
         components = (diagnostics.get(date) or {}).get("components") or {}
         short = [column.get(t, -1) for t, (scored, active) in components.items() if scored < active]
-        if short:
-            at = np.array(short)
-            held = np.where(at >= 0, weights[i, at], np.nan)  # -1: a name never held
-            values[i] = float(np.clip(np.nan_to_num(held, nan=0.0), 0.0, None).sum())
+        rows += [i] * len(short)
+        at += short
+    if at:
+        cols = np.array(at)
+        held = np.where(cols >= 0, weights[rows, cols], np.nan)  # -1: a name never held
+        held = np.clip(np.nan_to_num(held, nan=0.0), 0.0, None)
+        # Each date's sum over its own names, in their order: the bits of a sum per date.
+        bounds = np.flatnonzero(np.diff(rows, prepend=-1, append=-1)).tolist()
+        for first, end in itertools.pairwise(bounds):
+            values[rows[first]] = float(held[first:end].sum())
     return pd.Series(values, index=targets.index, dtype=float, name="uncovered_weight")
 
 

@@ -553,9 +553,19 @@ def run_sweep(
             if key not in contexts:
                 contexts[key] = load_context(validate_config(point.config), root, str(config_path))
             confirmations.append((point, contexts[key], points_dir / point_id, tearsheets))
-        confirm_points(
-            confirmations, workers if executor == "local" else 1, meanwhile=_import_report_libraries
-        )
+        confirming_ids = set(screened)
+        unchanged = [
+            points_dir / point_id
+            for point_id in ranking.loc[ranking["status"] == "ok", "point"]
+            if point_id not in confirming_ids
+        ]
+
+        def meanwhile() -> None:  # what the report needs that no confirmation changes
+            _import_report_libraries()
+            for folder in unchanged:
+                point_returns(folder, memo)
+
+        confirm_points(confirmations, workers if executor == "local" else 1, meanwhile=meanwhile)
         ranking, report = rank(points, points_dir, metric, split, walk_forward_days, errors, memo)
     if report.get("finished"):
         baseline = baseline_run(base_config, root, str(config_path))
@@ -709,18 +719,24 @@ def rank(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The ranking table and the overfitting report from the finished point folders
     (``memo``: see :func:`point_returns`; ``with_report=False``: the ranking alone, and
-    an empty report)."""
+    an empty report; the points' returns are then read only for a split or walk-forward)."""
     rows, returns, periods = [], {}, {}
     for point in points:
         folder = points_dir / point.point_id
         row: dict[str, Any] = {"point": point.point_id, **point.params}
         if (folder / "metrics.json").is_file():
             metrics = json.loads((folder / "metrics.json").read_text())
+            row.update({"status": "ok", "engine": point_engine(folder), metric: metrics[metric]})
+            if not (with_report or split or walk_forward_days):
+                row.update(
+                    {k: metrics[k] for k in ("cagr", "sharpe", "max_drawdown") if k != metric}
+                )
+                rows.append(row)
+                continue  # the order alone: the returns are read when the report is made
             series = point_returns(folder, memo)
             returns[point.point_id] = series
             ppy = metrics.get("periods_per_year") or infer_periods_per_year(series.index)
             periods[point.point_id] = int(ppy)
-            row.update({"status": "ok", "engine": point_engine(folder), metric: metrics[metric]})
             if split:
                 cut = pd.Timestamp(split)
                 before, after = series[series.index < cut], series[series.index >= cut]

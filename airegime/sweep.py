@@ -296,7 +296,7 @@ def confirm_points(
         if meanwhile:
             meanwhile()
         return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     _CONFIRMATIONS[:] = items
     pool = ProcessPoolExecutor(
@@ -307,11 +307,7 @@ def confirm_points(
     try:
         # a fork pool starts all its processes at the first submit
         futures = [pool.submit(_confirm_one, i) for i in range(len(items))]
-        if meanwhile:
-            # on a core of its own: once fewer confirmations are left than processes
-            finished = as_completed(futures)
-            for _ in range(len(items) - min(workers, len(items)) + 1):
-                next(finished)
+        if meanwhile and _free_core(futures, workers):
             meanwhile()
         for future in futures:
             future.result()
@@ -321,6 +317,18 @@ def confirm_points(
     finally:
         _CONFIRMATIONS.clear()
     pool.shutdown(wait=True)
+
+
+def _free_core(futures: list[Any], workers: int) -> bool:
+    """Wait until fewer confirmations are left than processes (a core is free): True, or
+    False as soon as one failed (its error is raised at once, nothing else is started)."""
+    from concurrent.futures import as_completed
+
+    finished = as_completed(futures)
+    for _ in range(len(futures) - min(workers, len(futures)) + 1):
+        if next(finished).exception() is not None:
+            return False
+    return True
 
 
 def _stop(pool: Any) -> None:

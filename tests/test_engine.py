@@ -188,3 +188,8 @@ def test_backtrader_feeds_stamp_each_bar_with_its_days_ordinal():
         feed.preload()
         stamps = list(feed.lines.datetime.array)
         assert stamps == [float(ts.toordinal()) for ts in index]
+    tokyo = pd.DatetimeIndex(days).tz_localize("Asia/Tokyo")  # the wall clock's day counts
+    frame = pd.DataFrame({"close": 1.0, "open": 1.0, "high": 1.0, "low": 1.0}, index=tokyo)
+    feed = ArrayFeed(dataname=frame.assign(volume=1.0, openinterest=1.0))
+    feed.preload()
+    assert list(feed.lines.datetime.array) == [float(ts.toordinal()) for ts in tokyo]

@@ -411,6 +411,33 @@ def test_the_sweep_process_waits_for_a_free_core_before_its_own_work(monkeypatch
     assert seen == [["first", "second"]]
 
 
+def test_a_confirmation_that_fails_stops_the_others_without_the_sweeps_own_work(
+    monkeypatch, tmp_path
+):
+    """A mismatch found first is raised at once: no waiting for a free core, no report
+    imports, and the confirmations still running are ended before they rewrite a folder."""
+    import multiprocessing as mp
+
+    from airegime import sweep
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("confirmations run one after the other without fork")
+
+    def confirm(point, context, folder, tearsheet):
+        if point == "bad":
+            raise sweep.EngineMismatch("bad disagrees")
+        time.sleep(3.0)
+        (tmp_path / point).write_text("confirmed")
+
+    monkeypatch.setattr(sweep, "confirm_point", confirm)
+    calls = []
+    items = [("bad", None, None, False), ("slow", None, None, False), ("late", None, None, False)]
+    with pytest.raises(sweep.EngineMismatch, match="bad disagrees"):
+        sweep.confirm_points(items, 2, lambda: calls.append("meanwhile"))
+    time.sleep(3.5)  # what a process left running would have written by now
+    assert calls == [] and list(tmp_path.iterdir()) == []
+
+
 def test_confirmations_run_side_by_side_and_a_mismatch_reaches_the_caller(monkeypatch):
     """The best points are confirmed on backtrader in forked workers; what one raises (a
     vector engine that disagrees) is raised in the sweep's own process."""

@@ -44,8 +44,11 @@ class ArrayFeed(bt.feeds.PandasDirectData):
 
     def preload(self) -> None:
         frame = self.p.dataname
-        # ``Timestamp.toordinal()`` of every row: days since 0001-01-01 (floored)
-        days = frame.index.to_numpy().astype("datetime64[D]").astype(np.int64)
+        # ``Timestamp.toordinal()`` of every row: its (wall clock) day since 0001-01-01
+        index = frame.index if frame.index.tz is None else frame.index.tz_localize(None)
+        if index.hasnans:
+            raise ValueError("a feed's dates have a gap (NaT)")
+        days = index.to_numpy().astype("datetime64[D]").astype(np.int64)
         stamps = (days + _EPOCH_ORDINAL).astype(float)
         columns = {"datetime": stamps}
         columns.update(

@@ -735,16 +735,11 @@ def rank(
         if (folder / "metrics.json").is_file():
             metrics = json.loads((folder / "metrics.json").read_text())
             row.update({"status": "ok", "engine": point_engine(folder), metric: metrics[metric]})
-            if not (with_report or split or walk_forward_days):
-                row.update(
-                    {k: metrics[k] for k in ("cagr", "sharpe", "max_drawdown") if k != metric}
-                )
-                rows.append(row)
-                continue  # the order alone: the returns are read when the report is made
-            series = point_returns(folder, memo)
-            returns[point.point_id] = series
-            ppy = metrics.get("periods_per_year") or infer_periods_per_year(series.index)
-            periods[point.point_id] = int(ppy)
+            if with_report or split or walk_forward_days:  # else the order alone: no returns
+                series = point_returns(folder, memo)
+                returns[point.point_id] = series
+                ppy = metrics.get("periods_per_year") or infer_periods_per_year(series.index)
+                periods[point.point_id] = int(ppy)
             if split:
                 cut = pd.Timestamp(split)
                 before, after = series[series.index < cut], series[series.index >= cut]

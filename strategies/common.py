@@ -384,12 +384,12 @@ def record_selection_array(
     scores: np.ndarray,
     eligible: np.ndarray,
     params: SelectionParams,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`record_selection` on arrays, without recording the scores themselves:
     ``scores`` (float (n,), NaN = not scored) and ``eligible`` (bool (n,)) of ``tickers``.
 
-    Returns the selection's raw weights (:func:`~airegime.weighting.selection_weights`)
-    of the eligible, scored names, in their order: float (k,)."""
+    Returns the positions of the eligible, scored names (int (k,), in their order) and
+    their raw weights (:func:`~airegime.weighting.selection_weights`, float (k,))."""
     pick = np.flatnonzero(eligible & ~np.isnan(scores))
     raw, found = select_array(
         [tickers[j] for j in pick.tolist()],
@@ -411,7 +411,7 @@ def record_selection_array(
         view.note(f"{n} eligible, weight 1 + {params.tilt_strength:g} x {name} z-score")
     else:
         view.note(f"equal weight over {n} eligible")
-    return raw
+    return pick, raw
 
 
 def weights_from_scores(

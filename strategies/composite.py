@@ -194,6 +194,15 @@ def rules_key(p: CompositeParams) -> str:
     return repr(sorted((k, v) for k, v in p.__dict__.items() if k not in _AFTER_RULES))
 
 
+def kept_rules_key(owner: object, p: CompositeParams) -> str:
+    """:func:`rules_key` of ``p``, computed once and kept on ``owner`` (a strategy, whose
+    parameters are frozen), so a run does not rebuild it on every date."""
+    key = owner.__dict__.get("_rules_key")
+    if key is None:
+        key = owner.__dict__["_rules_key"] = rules_key(p)
+    return key
+
+
 def composite_weights(
     view: AsOfView,
     p: CompositeParams,
@@ -242,8 +251,7 @@ def composite_weights(
         view.exclude(ticker, reason)
     score = combined.score
     view.record_scores_dict(combined.recorded, "composite")
-    raw = record_selection_array(view, "composite", rules.names, score, eligible, p)
-    pick = np.flatnonzero(eligible & ~np.isnan(score))
+    pick, raw = record_selection_array(view, "composite", rules.names, score, eligible, p)
     if not pick.size:  # as select(): nothing eligible and scored
         if p.w_capex and p.action == "penalize":
             view.tag(names_where(rules.names, breached), f"capex discipline: weight x{p.penalty:g}")
@@ -267,7 +275,4 @@ class ArticleComposite(Strategy):
         return china_series_needs(self.params)
 
     def target_weights(self, view: AsOfView) -> pd.Series:
-        key = self.__dict__.get("_rules_key")
-        if key is None:
-            key = self.__dict__["_rules_key"] = rules_key(self.params)
-        return composite_weights(view, self.params, key=key)
+        return composite_weights(view, self.params, key=kept_rules_key(self, self.params))

@@ -34,7 +34,7 @@ from airegime.strategy import Params, SeriesNeed, Strategy
 from airegime.weighting import normalise, select, top_n_tie
 
 from .common import SAMPLE_TUNED, china_series_needs
-from .composite import CompositeParams, composite_weights, rules_key
+from .composite import CompositeParams, composite_weights, kept_rules_key
 
 SHOCKS = {"china_shock", "capex_doubt", "macro_shock"}
 
@@ -177,9 +177,7 @@ class RegimeAware(Strategy):
         if share == 0:  # the composite would get no weight: skip it (same weights, faster)
             record_growth_coverage(view, growth, pd.Series(dtype=float))
             return normalise(growth)
-        key = self.__dict__.get("_rules_key")
-        if key is None:
-            key = self.__dict__["_rules_key"] = rules_key(self.params.composite)
+        key = kept_rules_key(self, self.params.composite)
         defensive = composite_weights(view, self.params.composite, boost, key) * share
         record_growth_coverage(view, growth, defensive)
         return normalise(growth.add(defensive, fill_value=0.0))
